@@ -1,0 +1,1 @@
+"""Wagtail pages (home page), blocks, site settings and the static-page build."""

@@ -1,0 +1,1 @@
+"""The Django project: settings, URL map, ASGI/WSGI entry points and the embedded-services helpers."""

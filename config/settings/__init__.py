@@ -1,0 +1,1 @@
+"""Settings split: base (shared, no secrets), local (embedded defaults), test, production."""

@@ -1,0 +1,3 @@
+"""Websocket URL map, mounted by config.asgi."""
+
+websocket_urlpatterns: list = []

@@ -1,0 +1,58 @@
+"""`make run`: the whole shop on embedded defaults, every Procfile process wired.
+
+Starts Redis (REDIS_URL if set, otherwise the embedded redis-server with its data under var/redis),
+runs the release step (migrate), loads the demo catalog once, prints the admin credentials, then runs
+web, worker and scheduler from the Procfile under honcho. Ctrl-C stops them all, Redis last.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(BASE_DIR))
+
+from config.embedded_redis import EmbeddedRedis  # noqa: E402
+
+EMBEDDED_REDIS_PORT = 6390
+
+
+def manage(*args: str, env: dict) -> None:
+    subprocess.run([sys.executable, "manage.py", *args], cwd=BASE_DIR, env=env, check=True)
+
+
+def main() -> int:
+    env = dict(os.environ)
+    env.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+    env.setdefault("PORT", "8000")
+    env["PYTHONUNBUFFERED"] = "1"
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    redis = None
+    if not env.get("REDIS_URL"):
+        redis = EmbeddedRedis(port=EMBEDDED_REDIS_PORT, data_dir=BASE_DIR / "var" / "redis").start()
+        env["REDIS_URL"] = redis.url
+        print(f"==> embedded Redis on {redis.url}", flush=True)
+    try:
+        manage("migrate", "--noinput", env=env)
+        manage("load_demo", env=env)
+        credentials = BASE_DIR / "var" / "admin-credentials.txt"
+        if credentials.exists():
+            print(f"==> admin: http://127.0.0.1:{env['PORT']}/admin/  {credentials.read_text().strip()}", flush=True)
+        print(f"==> shop:  http://127.0.0.1:{env['PORT']}/", flush=True)
+        honcho = subprocess.Popen(
+            [sys.executable, "-m", "honcho", "start", "-f", "Procfile", "web", "worker", "scheduler"], cwd=BASE_DIR, env=env
+        )
+        try:
+            return honcho.wait()
+        except KeyboardInterrupt:
+            return honcho.wait()
+    finally:
+        if redis:
+            redis.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,56 @@
+"""`make test`: the whole suite on SQLite, then again on PostgreSQL when one is reachable.
+
+Redis: REDIS_URL if set, else the machine's Redis on 127.0.0.1:6379 (database 15) when reachable, else an
+embedded redis-server started by the test settings. PostgreSQL: DATABASE_URL if it is a postgres URL, else
+postgres://postgres@127.0.0.1:5432 when reachable. Extra arguments go to pytest.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+NO_TESTS_COLLECTED = 5
+
+
+def reachable(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def pytest(label: str, env: dict, args: list[str]) -> int:
+    print(f"\n==> pytest on {label}", flush=True)
+    code = subprocess.call([sys.executable, "-m", "pytest", *args], cwd=BASE_DIR, env=env)
+    if code == NO_TESTS_COLLECTED:
+        print(f"==> {label}: pytest collected no tests; that is a failure here", flush=True)
+        return 1
+    return code
+
+
+def main() -> int:
+    args = sys.argv[1:]
+    env = dict(os.environ)
+    env["DJANGO_SETTINGS_MODULE"] = "config.settings.test"
+    if not env.get("REDIS_URL") and reachable("127.0.0.1", 6379):
+        env["REDIS_URL"] = "redis://127.0.0.1:6379/15"
+    postgres_url = env.pop("DATABASE_URL", "")
+    if not postgres_url.startswith("postgres") and reachable("127.0.0.1", 5432):
+        postgres_url = "postgres://postgres@127.0.0.1:5432/meihao"
+
+    code = pytest("SQLite", env, args)
+    if postgres_url.startswith("postgres"):
+        code = pytest("PostgreSQL", {**env, "DATABASE_URL": postgres_url}, args) or code
+    else:
+        print("==> PostgreSQL not reachable: SQLite run only", flush=True)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,109 @@
+"""factory_boy factories for every domain."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import factory
+from django.contrib.auth import get_user_model
+
+from commerce.catalog import models as catalog
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+
+    username = factory.Sequence(lambda n: f"shopper{n:03d}")
+    mobile = factory.Sequence(lambda n: f"138{n:08d}")
+    password = factory.django.Password("meihao-pass-1")
+
+
+class CategoryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = catalog.GoodsCategory
+
+    name = factory.Sequence(lambda n: f"分类{n}")
+    parent = None
+
+
+class BrandFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = catalog.Brand
+
+    name = factory.Sequence(lambda n: f"品牌{n}")
+    first_letter = "P"
+
+
+class SPUFactory(factory.django.DjangoModelFactory):
+    """An SPU with a full 3-level category path."""
+
+    class Meta:
+        model = catalog.SPU
+
+    name = factory.Sequence(lambda n: f"商品{n}")
+    brand = factory.SubFactory(BrandFactory)
+    category1 = factory.SubFactory(CategoryFactory)
+    category2 = factory.SubFactory(CategoryFactory, parent=factory.SelfAttribute("..category1"))
+    category3 = factory.SubFactory(CategoryFactory, parent=factory.SelfAttribute("..category2"))
+    desc_detail = "<p>商品详情</p>"
+    desc_pack = "<p>包装清单</p>"
+    desc_service = "<p>售后服务</p>"
+
+
+class SKUFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = catalog.SKU
+
+    spu = factory.SubFactory(SPUFactory)
+    category = factory.SelfAttribute("spu.category3")
+    name = factory.Sequence(lambda n: f"测试商品 SKU{n}")
+    caption = "限时优惠"
+    price = Decimal("1999.00")
+    cost_price = Decimal("1500.00")
+    market_price = Decimal("2299.00")
+    stock = 10
+    sales = 0
+    is_launched = True
+
+
+class ChannelGroupFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = catalog.GoodsChannelGroup
+
+    name = factory.Sequence(lambda n: f"频道组{n}")
+
+
+class ChannelFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = catalog.GoodsChannel
+
+    group = factory.SubFactory(ChannelGroupFactory)
+    category = factory.SubFactory(CategoryFactory)
+
+
+def make_spu_with_specs(specs: dict[str, list[str]], *, missing: set[tuple[str, ...]] = frozenset(), **spu_kwargs):
+    """An SPU with the given specifications and one SKU per option combination, except `missing` ones.
+
+    Returns (spu, {combination tuple: sku}).
+    """
+    import itertools
+
+    spu = SPUFactory(**spu_kwargs)
+    spec_options = []
+    for sequence, (name, values) in enumerate(specs.items()):
+        spec = catalog.SPUSpecification.objects.create(spu=spu, name=name, sequence=sequence)
+        spec_options.append(
+            [(spec, catalog.SpecificationOption.objects.create(spec=spec, value=v, sort_order=i)) for i, v in enumerate(values)]
+        )
+    skus = {}
+    for combination in itertools.product(*spec_options):
+        values = tuple(option.value for _, option in combination)
+        if values in missing:
+            continue
+        sku = SKUFactory(spu=spu, name=f"{spu.name} {' '.join(values)}")
+        for spec, option in combination:
+            catalog.SKUSpecification.objects.create(sku=sku, spec=spec, option=option)
+        skus[values] = sku
+    return spu, skus
