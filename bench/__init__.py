@@ -1,0 +1,1 @@
+"""Benchmarks that print figures. Not tests: nothing here asserts a timing."""
