@@ -13,6 +13,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("commerce.accounts.urls")),
     path("", include("commerce.catalog.urls")),
+    path("", include("commerce.catalog.search_urls")),
     path("", include("commerce.cart.urls")),
     path("", include("commerce.orders.urls")),
     path("", include("commerce.payments.urls")),

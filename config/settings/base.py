@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "channels",
     "django_dramatiq",
     "dramatiq_crontab",
+    "haystack",
     # Meihao Mall
     "commerce.accounts",
     "commerce.catalog",
@@ -173,6 +174,30 @@ WAGTAIL_SITE_NAME = "美好商城"
 WAGTAILADMIN_BASE_URL = env("WAGTAILADMIN_BASE_URL", default="http://127.0.0.1:8000")
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "key", "odt", "pdf", "pptx", "rtf", "txt", "xlsx", "zip"]
+
+# --- Search (SPEC C1): Whoosh + jieba embedded; SEARCH_URL switches to Elasticsearch 7 with ik -------
+SEARCH_URL = env("SEARCH_URL", default="")
+if SEARCH_URL:
+    HAYSTACK_CONNECTIONS = {
+        "default": {
+            "ENGINE": "commerce.catalog.search_backends.IkElasticsearch7Engine",
+            "URL": SEARCH_URL,
+            "INDEX_NAME": env("SEARCH_INDEX_NAME", default="meihao"),
+            "TIMEOUT": env.int("SEARCH_TIMEOUT", default=10),
+        }
+    }
+else:
+    HAYSTACK_CONNECTIONS = {
+        "default": {
+            "ENGINE": "commerce.catalog.search_backends.ChineseWhooshEngine",
+            "PATH": env("WHOOSH_INDEX_PATH", default=str(BASE_DIR / "var" / "whoosh_index")),
+        }
+    }
+HAYSTACK_SIGNAL_PROCESSOR = "commerce.catalog.search_signals.QueuedSignalProcessor"
+HAYSTACK_SEARCH_RESULTS_PER_PAGE = 20
+
+# --- Static pages (SPEC B6): home and SKU detail pages rendered to files by the worker ------------------
+STATIC_PAGES_ROOT = Path(env("STATIC_PAGES_ROOT", default=str(BASE_DIR / "var" / "static_pages")))
 
 # --- Shop ------------------------------------------------------------------------------------------
 SHOP_LIST_PAGE_SIZE = 20

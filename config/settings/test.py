@@ -18,3 +18,18 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     (BASE_DIR / "var").mkdir(exist_ok=True)
     # A file, not :memory:, so worker threads, Daphne and Playwright journeys share the test database.
     DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "var" / f"test-{os.getpid()}.sqlite3")}
+
+# Search index and static pages in a folder of this run, removed when the run ends.
+import atexit  # noqa: E402
+import shutil  # noqa: E402
+import tempfile  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from .base import HAYSTACK_CONNECTIONS  # noqa: E402
+
+_RUN_DIR = Path(tempfile.mkdtemp(prefix="meihao-test-"))
+_RUN_PID = os.getpid()
+atexit.register(lambda: os.getpid() == _RUN_PID and shutil.rmtree(_RUN_DIR, ignore_errors=True))
+if "PATH" in HAYSTACK_CONNECTIONS["default"]:
+    HAYSTACK_CONNECTIONS["default"]["PATH"] = str(_RUN_DIR / "whoosh_index")
+STATIC_PAGES_ROOT = _RUN_DIR / "static_pages"

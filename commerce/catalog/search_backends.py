@@ -1,0 +1,64 @@
+"""Haystack engines with Chinese word segmentation (SPEC C1).
+
+- ``ChineseWhooshEngine`` (embedded default): Whoosh, every text field analysed by jieba's ChineseAnalyzer,
+  so "华为手机" is indexed and searched as 华为 / 手机.
+- ``IkElasticsearch7Engine`` (production): Elasticsearch 7 with the ik plugin; text fields are indexed with
+  ``ik_max_word`` (finest segmentation, best recall) and searched with ``ik_smart`` (coarsest, best precision).
+  The ik plugin must be installed on every ES node (see docs/operations.md).
+"""
+
+from __future__ import annotations
+
+from haystack.backends.elasticsearch7_backend import (
+    Elasticsearch7SearchBackend,
+    Elasticsearch7SearchEngine,
+    Elasticsearch7SearchQuery,
+)
+from haystack.backends.whoosh_backend import WhooshEngine, WhooshSearchBackend, WhooshSearchQuery
+from jieba.analyse import ChineseAnalyzer
+from whoosh.fields import TEXT
+
+IK_INDEX_ANALYZER = "ik_max_word"
+IK_SEARCH_ANALYZER = "ik_smart"
+
+
+class ChineseWhooshSearchBackend(WhooshSearchBackend):
+    """Whoosh backend whose text fields use jieba's ChineseAnalyzer instead of the English stemmer."""
+
+    def build_schema(self, fields):
+        content_field_name, schema = super().build_schema(fields)
+        analyzer = ChineseAnalyzer()
+        for field_class in fields.values():
+            field_type = schema[field_class.index_fieldname]
+            if isinstance(field_type, TEXT) and field_class.analyzer is None:
+                field_type.analyzer = analyzer
+        return content_field_name, schema
+
+
+class ChineseWhooshEngine(WhooshEngine):
+    backend = ChineseWhooshSearchBackend
+    query = WhooshSearchQuery
+
+
+class IkElasticsearch7SearchBackend(Elasticsearch7SearchBackend):
+    """Elasticsearch 7 backend mapping every analysed text field to the ik analyzers."""
+
+    DEFAULT_FIELD_MAPPING = {
+        "type": "text",
+        "analyzer": IK_INDEX_ANALYZER,
+        "search_analyzer": IK_SEARCH_ANALYZER,
+    }
+
+    def build_schema(self, fields):
+        content_field_name, mapping = super().build_schema(fields)
+        for field_mapping in mapping.values():
+            # Keyword (not analysed) and non-text fields keep their types; the parent already removed
+            # "analyzer" from fields it turned into keywords, so drop the stray search_analyzer too.
+            if field_mapping.get("type") != "text":
+                field_mapping.pop("search_analyzer", None)
+        return content_field_name, mapping
+
+
+class IkElasticsearch7Engine(Elasticsearch7SearchEngine):
+    backend = IkElasticsearch7SearchBackend
+    query = Elasticsearch7SearchQuery

@@ -1,0 +1,135 @@
+"""Product search (SPEC C1): querying the haystack index and keeping it in step with the catalog.
+
+``search_skus`` validates the shopper's query and returns one page of launched SKUs;
+``sync_search_documents`` (run by the ``update_search_index_task`` actor) re-reads committed rows and updates
+or removes their documents, so running it twice is harmless.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.core.paginator import Page, Paginator
+from django.utils.translation import gettext as _
+from haystack import connections
+from haystack.inputs import AutoQuery
+from haystack.query import SearchQuerySet
+from haystack.utils import get_identifier
+
+from commerce.catalog.models import SKU, SPU, Brand
+
+logger = logging.getLogger(__name__)
+
+MAX_QUERY_LENGTH = 50
+PAGE_SIZE = 20
+#: sort key in the URL -> index field order (None = relevance, the engine's score).
+SORTS: dict[str, str | None] = {"relevance": None, "price": "price", "-price": "-price", "sales": "-sales"}
+DEFAULT_SORT = "relevance"
+
+
+class SearchQueryError(Exception):
+    """The shopper's query cannot be searched; ``message`` is shown as is, ``code`` is stable."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    query: str
+    sort: str
+    page: Page  # items are haystack SearchResult objects with ``.object`` (a launched SKU)
+
+    @property
+    def total(self) -> int:
+        return self.page.paginator.count
+
+
+def clean_query(raw: str | None) -> str:
+    """The query with surrounding and repeated whitespace removed.
+
+    Raises SearchQueryError("empty") for nothing to search and ("too_long") above MAX_QUERY_LENGTH characters.
+    """
+    query = " ".join((raw or "").split())
+    if not query:
+        raise SearchQueryError("empty", _("请输入要搜索的商品名称"))
+    if len(query) > MAX_QUERY_LENGTH:
+        raise SearchQueryError("too_long", _("搜索内容太长了，请控制在%(n)d个字以内") % {"n": MAX_QUERY_LENGTH})
+    return query
+
+
+def search_skus(*, query: str | None, sort: str | None = None, page: str | int | None = 1) -> SearchPage:
+    """One page of launched SKUs matching ``query`` (segmented by the engine's Chinese analyzer).
+
+    An unknown sort falls back to relevance and a garbage or out-of-range page to the nearest real page.
+    Raises SearchQueryError for an empty or over-long query.
+    """
+    text = clean_query(query)
+    sort_key = sort if sort in SORTS else DEFAULT_SORT
+    results = SearchQuerySet().models(SKU).filter(content=AutoQuery(text)).load_all()
+    if SORTS[sort_key]:
+        results = results.order_by(SORTS[sort_key])
+    paginator = Paginator(results, PAGE_SIZE)
+    return SearchPage(query=text, sort=sort_key, page=paginator.get_page(page))
+
+
+def _sku_index():
+    return connections["default"].get_unified_index().get_index(SKU)
+
+
+def _affected_sku_ids(model_label: str, pk: int) -> list[int]:
+    if model_label == SKU._meta.label_lower:
+        return [pk]
+    if model_label == SPU._meta.label_lower:
+        return list(SKU.objects.filter(spu_id=pk).values_list("id", flat=True))
+    if model_label == Brand._meta.label_lower:
+        return list(SKU.objects.filter(spu__brand_id=pk).values_list("id", flat=True))
+    logger.warning("search sync: model %s is not indexed", model_label)
+    return []
+
+
+def sync_search_documents(*, model_label: str, pk: int) -> int:
+    """Bring the documents of the SKUs fed by row ``model_label``/``pk`` in line with the database.
+
+    Launched SKUs are (re)indexed, unlaunched or deleted ones removed. Returns how many SKUs were looked at.
+    """
+    index = _sku_index()
+    sku_ids = _affected_sku_ids(model_label, pk)
+    launched = {sku.pk: sku for sku in index.index_queryset().filter(pk__in=sku_ids)}
+    for sku_id in sku_ids:
+        sku = launched.get(sku_id)
+        if sku is not None:
+            index.update_object(sku)
+        else:
+            index.remove_object(get_identifier(SKU(pk=sku_id)))
+    return len(sku_ids)
+
+
+def rebuild_search_index(*, batch_size: int = 500, progress: Callable[[int, int], None] | None = None) -> int:
+    """Empty the index and index every launched SKU again, ``batch_size`` documents per write.
+
+    ``progress(done, total)`` is called after each batch. Returns the number of SKUs indexed.
+    """
+    index = _sku_index()
+    backend = connections["default"].get_backend()
+    backend.clear(models=[SKU], commit=True)
+    queryset = index.index_queryset().order_by("pk")
+    total = queryset.count()
+    done = 0
+    if progress:
+        progress(done, total)
+    last_pk = 0
+    while True:
+        batch = list(queryset.filter(pk__gt=last_pk)[:batch_size])
+        if not batch:
+            break
+        backend.update(index, batch, commit=True)
+        last_pk = batch[-1].pk
+        done += len(batch)
+        if progress:
+            progress(min(done, total), total)
+    return done

@@ -1,0 +1,184 @@
+"""Product search (SPEC C1) against the real Whoosh + jieba index, the real Dramatiq worker and the real
+ES 7 backend class (its mapping only: no Elasticsearch server runs here)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+from haystack import connections
+
+from commerce.catalog.models import SKU
+from commerce.catalog.search_backends import IkElasticsearch7SearchBackend
+from commerce.catalog.search_service import MAX_QUERY_LENGTH, rebuild_search_index, search_skus
+from tests.factories import BrandFactory, SKUFactory, SPUFactory
+
+
+@pytest.fixture(autouse=True)
+def empty_index():
+    """Each test starts on an empty index (the index folder lives for the whole run)."""
+    connections["default"].get_backend().clear(models=[SKU])
+    yield
+    connections["default"].get_backend().clear(models=[SKU])
+
+
+@pytest.fixture
+def catalog(db):
+    huawei, apple, lenovo = BrandFactory(name="华为"), BrandFactory(name="Apple"), BrandFactory(name="联想")
+    mate = SPUFactory(name="华为 Mate 60 Pro", brand=huawei, desc_detail="<p>卫星通话，超可靠玄武架构</p>")
+    iphone = SPUFactory(name="Apple iPhone 15", brand=apple)
+    matebook = SPUFactory(name="华为 MateBook 14", brand=huawei)
+    thinkpad = SPUFactory(name="联想 ThinkPad X1", brand=lenovo)
+    return {
+        "mate_black": SKUFactory(
+            spu=mate, name="华为 HUAWEI Mate 60 Pro 手机 雅丹黑 12GB+512GB", price=Decimal("6999"), sales=50
+        ),
+        "mate_green": SKUFactory(
+            spu=mate, name="华为 HUAWEI Mate 60 Pro 手机 雅川青 12GB+1TB", price=Decimal("7999"), sales=80
+        ),
+        "iphone": SKUFactory(
+            spu=iphone, name="Apple iPhone 15 (A3092) 128GB 黑色 5G手机", price=Decimal("5999"), sales=200
+        ),
+        "matebook": SKUFactory(spu=matebook, name="华为 MateBook 14 笔记本电脑 16GB 1TB", price=Decimal("5699")),
+        "thinkpad": SKUFactory(spu=thinkpad, name="联想 ThinkPad X1 Carbon 笔记本", price=Decimal("9999")),
+        "nova_off": SKUFactory(spu=mate, name="华为 nova 12 手机 已下架", is_launched=False),
+    }
+
+
+def found(query: str, **kwargs) -> list[int]:
+    return [result.object.id for result in search_skus(query=query, **kwargs).page.object_list]
+
+
+def test_phone_query_finds_every_launched_phone_and_nothing_else(catalog):
+    rebuild_search_index()
+    ids = set(found("手机"))
+    assert ids == {catalog["mate_black"].id, catalog["mate_green"].id, catalog["iphone"].id}
+
+
+def test_huawei_phone_query_is_segmented_into_huawei_and_phone(catalog):
+    rebuild_search_index()
+    ids = set(found("华为手机"))
+    # 华为 AND 手机: Huawei's phones, not Apple's phone, not Huawei's laptop.
+    assert ids == {catalog["mate_black"].id, catalog["mate_green"].id}
+
+
+def test_goods_text_of_the_spu_is_searchable(catalog):
+    rebuild_search_index()
+    assert set(found("卫星通话")) == {catalog["mate_black"].id, catalog["mate_green"].id}
+
+
+def test_unlaunched_sku_is_never_found(catalog):
+    rebuild_search_index()
+    assert catalog["nova_off"].id not in found("华为 nova")
+    assert found("nova") == []
+    # Even a stale document (indexed before it was taken off sale) is not shown.
+    sku = catalog["mate_black"]
+    SKU.objects.filter(pk=sku.pk).update(is_launched=False)
+    assert sku.id not in found("手机")
+
+
+def test_results_sort_by_price_and_sales(catalog):
+    rebuild_search_index()
+    phones = [catalog["iphone"].id, catalog["mate_black"].id, catalog["mate_green"].id]
+    assert found("手机", sort="price") == phones
+    assert found("手机", sort="-price") == phones[::-1]
+    assert found("手机", sort="sales") == [catalog["iphone"].id, catalog["mate_green"].id, catalog["mate_black"].id]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_renamed_sku_is_found_under_its_new_name_after_the_worker_ran(dramatiq_worker, dramatiq_broker):
+    sku = SKUFactory(name="美好 旗舰 手机 初代")
+    dramatiq_broker.join("default", timeout=20_000)
+    dramatiq_worker.join()
+    assert found("初代") == [sku.id]
+
+    sku.name = "美好 旗舰 手机 二代"
+    sku.save()
+    dramatiq_broker.join("default", timeout=20_000)
+    dramatiq_worker.join()
+    assert found("二代") == [sku.id]
+    assert found("初代") == []
+
+    sku.is_launched = False
+    sku.save()
+    dramatiq_broker.join("default", timeout=20_000)
+    dramatiq_worker.join()
+    assert connections["default"].get_backend().search("二代")["hits"] == 0
+
+
+def test_saving_a_sku_only_queues_the_index_job_after_commit(db, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        SKUFactory(name="排队 手机")
+    assert len(callbacks) >= 1
+    assert found("排队") == []  # nothing indexed inside the request
+
+
+def test_rebuild_command_shows_progress_and_indexes_launched_skus(catalog):
+    out = StringIO()
+    call_command("rebuild_search", "--batch-size", "2", stdout=out)
+    text = out.getvalue()
+    assert "5/5" in text and "100%" in text and "#" * 40 in text
+    assert connections["default"].get_backend().search("手机")["hits"] == 3
+
+
+def test_elasticsearch_backend_maps_text_to_ik_analyzers():
+    backend = IkElasticsearch7SearchBackend("default", URL="http://127.0.0.1:9200/", INDEX_NAME="meihao-test")
+    fields = connections["default"].get_unified_index().all_searchfields()
+    content_field, mapping = backend.build_schema(fields)
+    assert content_field == "text"
+    assert mapping["text"] == {"type": "text", "analyzer": "ik_max_word", "search_analyzer": "ik_smart"}
+    assert mapping["price"] == {"type": "float"}
+    assert mapping["sales"] == {"type": "long"}
+    assert mapping["django_ct"] == {"type": "keyword"}
+    assert backend._get_current_mapping(mapping)["properties"]["text"]["search_analyzer"] == "ik_smart"
+
+
+# --- the page ----------------------------------------------------------------------------------------
+
+
+def test_search_page_shows_count_and_results(client, catalog):
+    rebuild_search_index()
+    response = client.get(reverse("search:search"), {"q": "华为手机"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "data-search-total>2<" in html
+    assert catalog["mate_black"].name in html and catalog["iphone"].name not in html
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("", "请输入要搜索的商品名称"),
+        ("   \t ", "请输入要搜索的商品名称"),
+        ("手" * (MAX_QUERY_LENGTH + 1), "搜索内容太长了"),
+    ],
+)
+def test_bad_query_gets_a_clear_message_not_an_error(client, db, query, message):
+    response = client.get(reverse("search:search"), {"q": query})
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert "data-search-error" in response.content.decode()
+
+
+def test_missing_query_parameter_gets_the_message(client, db):
+    response = client.get(reverse("search:search"))
+    assert response.status_code == 200
+    assert "请输入要搜索的商品名称" in response.content.decode()
+
+
+@pytest.mark.parametrize("page", ["abc", "-1", "0", "99999", "1e9", ""])
+def test_garbage_page_or_sort_gives_a_sane_page(client, catalog, page):
+    rebuild_search_index()
+    response = client.get(reverse("search:search"), {"q": "手机", "page": page, "sort": "<script>"})
+    assert response.status_code == 200
+    assert "data-search-total>3<" in response.content.decode()
+
+
+@pytest.mark.parametrize("query", ['"', "AND", "OR NOT", "*?:", "手机 -", "(((", "\\", "💥"])
+def test_query_syntax_characters_never_break_the_page(client, catalog, query):
+    rebuild_search_index()
+    response = client.get(reverse("search:search"), {"q": query})
+    assert response.status_code == 200
