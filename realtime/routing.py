@@ -1,3 +1,10 @@
 """Websocket URL map, mounted by config.asgi."""
 
-websocket_urlpatterns: list = []
+from django.urls import path
+
+from realtime import consumers
+
+websocket_urlpatterns: list = [
+    # <str:...> so a malformed id reaches the consumer and gets a 4404 close instead of "no route found".
+    path("ws/stock/<str:sku_id>/", consumers.StockConsumer.as_asgi(), name="ws-stock"),
+]

@@ -1,0 +1,24 @@
+"""The one place channel-layer group names are built.
+
+Group names must be ASCII letters, digits, hyphens, underscores or periods and shorter than 100
+characters (Channels' rule), so every name here is "<topic>.<id>". Publishers (realtime.publish) and
+consumers (realtime.consumers) both call these functions; nobody spells a group name by hand.
+"""
+
+from __future__ import annotations
+
+
+def stock_group(sku_id: int) -> str:
+    """Everyone watching the stock of one SKU (SPEC G1): `stock.<sku_id>`."""
+    return f"stock.{int(sku_id)}"
+
+
+# Later realtime features add their builders here, e.g. (SPEC G2, G3):
+#   def sms_group(session_key: str) -> str: "sms.<key>"   (one browser's pending SMS countdown)
+#   def order_group(order_id: int) -> str: "order.<id>"   (the owner's open order pages)
+
+
+def sms_group(session_key: str) -> str:
+    """One browser's pending SMS resend countdown (SPEC G2): `sms.<session_key>`."""
+    key = "".join(ch for ch in str(session_key) if ch.isascii() and ch.isalnum())[:64]
+    return f"sms.{key}"

@@ -1,0 +1,37 @@
+"""Publish helpers: synchronous functions that push one event to a channel-layer group.
+
+Call them from services' `transaction.on_commit` callbacks or from Dramatiq actors (sync code in the web
+or worker process), never from inside an event loop (use `await channel_layer.group_send` there).
+Each event's "type" names the consumer handler that receives it (`stock.update` -> `stock_update`).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+
+from realtime.groups import stock_group
+
+logger = logging.getLogger(__name__)
+
+STOCK_EVENT = "stock.update"
+
+
+def publish(group: str, event: dict[str, Any]) -> None:
+    """Send `event` (must carry a "type") to every consumer in `group` through the channel layer.
+
+    Raises whatever the channel layer raises (e.g. redis ConnectionError), so an actor can retry.
+    """
+    layer = get_channel_layer()
+    if layer is None:  # pragma: no cover - CHANNEL_LAYERS is always configured
+        logger.warning("no channel layer configured; dropped %s event for %s", event.get("type"), group)
+        return
+    async_to_sync(layer.group_send)(group, event)
+
+
+def publish_stock(sku_id: int, stock: int) -> None:
+    """Tell every open page watching `sku_id` that its stock is now `stock`."""
+    publish(stock_group(sku_id), {"type": STOCK_EVENT, "sku_id": int(sku_id), "stock": int(stock)})

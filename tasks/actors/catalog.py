@@ -1,0 +1,33 @@
+"""Catalog jobs: publishing live stock (SPEC G1).
+
+Enqueued after commit by commerce.catalog.stock.stock_changed. Safe to run twice or out of order: the actor
+carries only the SKU id and always publishes the stock committed at the moment it runs.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import dramatiq
+from django.core.cache import cache
+
+from commerce.catalog.stock import get_current_stock
+from realtime.publish import publish_stock
+
+logger = logging.getLogger(__name__)
+
+# Serialises read-then-publish per SKU: with several worker threads/processes, a job that read an older
+# stock could otherwise publish it after a job that read the newer one, leaving pages on a stale number.
+LOCK_SECONDS = 10
+
+
+@dramatiq.actor(max_retries=5, min_backoff=500, max_backoff=30_000, time_limit=30_000, max_age=10 * 60_000)
+def publish_stock_task(sku_id: int) -> None:
+    """Publish SKU `sku_id`'s current stock to its `stock.<id>` group; a deleted SKU is skipped."""
+    lock = cache.lock(f"lock:publish-stock:{sku_id}", timeout=LOCK_SECONDS, blocking_timeout=LOCK_SECONDS)
+    with lock:  # raises LockError after blocking_timeout: Dramatiq retries with backoff
+        stock = get_current_stock(sku_id)
+        if stock is None:
+            logger.info("SKU %s no longer exists; no stock to publish", sku_id)
+            return
+        publish_stock(sku_id, stock)
