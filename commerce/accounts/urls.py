@@ -4,3 +4,8 @@ from django.urls import path  # noqa: F401
 
 app_name = "accounts"
 urlpatterns: list = []
+
+# User center, areas and browsing history (SPEC A6, A8, A9): keep this block last.
+from commerce.accounts.center_urls import urlpatterns as center_urlpatterns  # noqa: E402
+
+urlpatterns += center_urlpatterns
