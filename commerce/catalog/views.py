@@ -1,11 +1,69 @@
-"""Catalog pages (placeholder entry points; the templates arrive with the pages work)."""
+"""Catalog pages: category list (SPEC B5) and SKU detail (SPEC B4). Thin: parse input, call selectors and
+services, render. Unknown ids answer with the 404 page; garbage query parameters fall back to sane values."""
 
-from django.http import HttpRequest, HttpResponse
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.paginator import Page, Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
+
+from commerce.catalog import selectors, services
 
 
+def _page_number(raw: str | None, num_pages: int) -> int:
+    """A page number clamped to 1..num_pages; anything that is not an integer means page 1."""
+    try:
+        number = int(raw or 1)
+    except (TypeError, ValueError):
+        return 1
+    return min(max(number, 1), num_pages)
+
+
+def paginate(queryset, raw_page: str | None, per_page: int) -> Page:
+    paginator = Paginator(queryset, per_page)
+    return paginator.page(_page_number(raw_page, paginator.num_pages))
+
+
+@require_safe
 def category_list(request: HttpRequest, category_id: int) -> HttpResponse:
-    raise NotImplementedError
+    category = selectors.get_category(category_id)
+    if category is None:
+        raise Http404(_("没有这个商品分类"))
+    sort = selectors.normalize_sort(request.GET.get("sort"))
+    page = paginate(selectors.list_category_skus(category, sort), request.GET.get("page"), settings.SHOP_LIST_PAGE_SIZE)
+    return render(
+        request,
+        "catalog/category_list.html",
+        {
+            "category": category,
+            "breadcrumb": selectors.get_breadcrumb(category),
+            "sort": sort,
+            "page_obj": page,
+            "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
+            "skus": page.object_list,
+            "hot_skus": selectors.list_hot_skus(category.id),
+        },
+    )
 
 
+@require_safe
 def sku_detail(request: HttpRequest, sku_id: int) -> HttpResponse:
-    raise NotImplementedError
+    sku = selectors.get_launched_sku(sku_id)
+    if sku is None:
+        raise Http404(_("商品不存在或已下架"))
+    services.record_category_visit(category_id=sku.category_id)
+    return render(
+        request,
+        "catalog/sku_detail.html",
+        {
+            "sku": sku,
+            "spu": sku.spu,
+            "breadcrumb": selectors.get_breadcrumb(sku.category),
+            "images": selectors.list_sku_images(sku),
+            "spec_switcher": selectors.get_spec_switcher(sku),
+            "hot_skus": selectors.list_hot_skus(sku.category_id),
+        },
+    )

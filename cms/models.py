@@ -1,0 +1,83 @@
+"""Wagtail pages of the shop (SPEC B3): the home page with carousel, promotions, news and one floor per channel.
+
+Because HomePage is a Wagtail Page, editors get drafts, preview, revisions and scheduled publishing for free
+(scheduled go-live needs `manage.py publish_scheduled` to run periodically).
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from modelcluster.fields import ParentalKey
+from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
+from wagtail.fields import StreamField
+from wagtail.models import Orderable, Page
+
+from cms.blocks import CarouselSlideBlock, FloorSKUBlock, NewsBlock, PromotionBlock
+
+
+class HomePage(Page):
+    """The shop's front page; exactly one, at the root of the site."""
+
+    carousel = StreamField([("slide", CarouselSlideBlock())], blank=True, verbose_name=_("轮播图"))
+    promotions = StreamField([("promotion", PromotionBlock())], blank=True, verbose_name=_("促销位"))
+    news = StreamField([("news", NewsBlock())], blank=True, verbose_name=_("商城快讯"))
+
+    parent_page_types = ["wagtailcore.Page"]
+    subpage_types: list[str] = []
+    max_count = 1
+
+    content_panels = Page.content_panels + [
+        FieldPanel("carousel"),
+        MultiFieldPanel([FieldPanel("promotions"), FieldPanel("news")], heading=_("促销与快讯")),
+        InlinePanel("floors", label=_("楼层"), heading=_("商品楼层")),
+    ]
+
+    template = "cms/home_page.html"
+
+    class Meta:
+        verbose_name = _("首页")
+        verbose_name_plural = _("首页")
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["floors"] = self.build_floors()
+        return context
+
+    def build_floors(self) -> list[dict]:
+        """Floors in editor order with their launched SKUs loaded in one query (unlaunched ones are hidden)."""
+        from commerce.catalog.selectors import list_skus_by_ids
+
+        floors = list(self.floors.select_related("channel__category", "channel__group").all())
+        # raw_data holds the chosen SKU ids without loading them one floor at a time.
+        chosen = {floor.pk: [item["value"] for item in floor.skus.raw_data if item.get("value")] for floor in floors}
+        skus = list_skus_by_ids({sku_id for ids in chosen.values() for sku_id in ids})
+        return [
+            {"floor": floor, "skus": [skus[sku_id] for sku_id in chosen[floor.pk] if sku_id in skus]}
+            for floor in floors
+        ]
+
+
+class HomeFloor(Orderable):
+    """A floor of the home page: one channel's title and its chosen SKUs, in order."""
+
+    page = ParentalKey(HomePage, on_delete=models.CASCADE, related_name="floors")
+    channel = models.ForeignKey(
+        "catalog.GoodsChannel",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("频道"),
+    )
+    title = models.CharField(_("楼层标题"), max_length=30)
+    skus = StreamField([("sku", FloorSKUBlock())], blank=True, verbose_name=_("商品"))
+
+    panels = [FieldPanel("title"), FieldPanel("channel"), FieldPanel("skus")]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("楼层")
+        verbose_name_plural = _("楼层")
+
+    def __str__(self) -> str:
+        return self.title
