@@ -1,2 +1,19 @@
 """The cron schedule run by the `scheduler` process (`manage.py crontab`, from dramatiq-crontab).
 Each entry only enqueues an actor; the worker does the work."""
+
+from dramatiq_crontab import cron
+
+from tasks.actors.orders import sweep_unpaid_orders_task
+from tasks.actors.search import refresh_search_index_task
+from tasks.actors.static_pages import build_all_static_pages_task, build_home_page_task
+
+# SPEC E5: the safety net behind each order's delayed timeout message.
+cron("* * * * *")(sweep_unpaid_orders_task)
+
+# SPEC B6: the static home page follows price and name edits shown in its floors; every SKU page nightly
+# (hot sellers, sales and comment counts change without an editor touching the SKU).
+cron("*/5 * * * *")(build_home_page_task)
+cron("30 3 * * *")(build_all_static_pages_task)
+
+# SPEC C1: sales (a sort key) change through orders without a save signal: refresh every document nightly.
+cron("0 4 * * *")(refresh_search_index_task)

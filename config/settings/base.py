@@ -1,5 +1,6 @@
 """Settings shared by every environment. No secrets here: they come from the environment."""
 
+from decimal import Decimal
 from pathlib import Path
 
 import environ
@@ -215,6 +216,15 @@ SHOP_AREA_CACHE_SECONDS = 24 * 3600
 SHOP_LIST_PAGE_SIZE = 20
 SHOP_HOT_SKU_COUNT = 5
 SHOP_HOT_SKU_CACHE_SECONDS = 300
+
+# --- Orders, coupons and points (SPEC E1-E8) -------------------------------------------------------
+ORDER_FREIGHT = Decimal(env("ORDER_FREIGHT", default="10.00"))  # yuan per order
+ORDER_UNPAID_TIMEOUT_SECONDS = env.int("ORDER_UNPAID_TIMEOUT_SECONDS", default=30 * 60)  # E5
+ORDER_TOKEN_TTL_SECONDS = env.int("ORDER_TOKEN_TTL_SECONDS", default=2 * 60 * 60)  # E2 checkout page lifetime
+ORDER_LIST_PAGE_SIZE = 5
+POINTS_PER_YUAN = env.int("POINTS_PER_YUAN", default=100)  # spending: 100 points = 1 yuan
+POINTS_MAX_RATIO = Decimal(env("POINTS_MAX_RATIO", default="0.5"))  # at most 50% of the goods amount
+POINTS_EARN_PER_YUAN = env.int("POINTS_EARN_PER_YUAN", default=1)  # earning on a finished order
 
 LOGGING = {
     "version": 1,

@@ -1,0 +1,134 @@
+"""The one place that turns lines, a coupon and points into the amounts of an order (SPEC E1, E8).
+
+The checkout page and `place_order` both call `quote()` on values read from the database, so the amount
+the page shows is exactly the amount placement charges, unless something changed in between (then the
+page total is stale and placement refuses).
+
+    goods      = Σ price × count
+    discount   = the coupon's reduction when goods ≥ its threshold (never more than goods)
+    points cap = ⌊(goods − discount) × POINTS_MAX_RATIO × POINTS_PER_YUAN⌋, and never more than the balance
+    points ¥   = points / POINTS_PER_YUAN (rounded down to the fen)
+    pay        = goods − discount − points ¥ + freight
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import ROUND_DOWN, Decimal
+
+from django.conf import settings
+
+from commerce.orders.errors import CouponNotApplicable, InsufficientPoints, PointsError, PointsOverCap
+
+CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
+
+
+def money(value) -> Decimal:
+    return Decimal(value).quantize(CENT)
+
+
+def freight() -> Decimal:
+    return money(settings.ORDER_FREIGHT)
+
+
+def points_value(points: int) -> Decimal:
+    """What `points` are worth in yuan, rounded down to the fen."""
+    return (Decimal(int(points)) / Decimal(settings.POINTS_PER_YUAN)).quantize(CENT, rounding=ROUND_DOWN)
+
+
+def points_cap(amount: Decimal, balance: int) -> int:
+    """The most points one order of goods worth `amount` (after the coupon) may spend."""
+    ratio = Decimal(settings.POINTS_MAX_RATIO)
+    by_amount = int((amount * ratio * Decimal(settings.POINTS_PER_YUAN)).to_integral_value(rounding=ROUND_DOWN))
+    return max(0, min(by_amount, int(balance)))
+
+
+def points_earned(pay_amount: Decimal) -> int:
+    """Points a finished order earns: POINTS_EARN_PER_YUAN per whole yuan paid."""
+    return int((pay_amount * Decimal(settings.POINTS_EARN_PER_YUAN)).to_integral_value(rounding=ROUND_DOWN))
+
+
+@dataclass
+class PricedLine:
+    sku: object  # commerce.catalog.models.SKU
+    count: int
+
+    @property
+    def price(self) -> Decimal:
+        return money(self.sku.price)
+
+    @property
+    def subtotal(self) -> Decimal:
+        return money(self.price * self.count)
+
+
+@dataclass
+class Quote:
+    lines: list[PricedLine]
+    goods_amount: Decimal
+    freight: Decimal
+    coupon: object | None  # the UserCoupon applied, if any
+    discount: Decimal
+    points_balance: int
+    points_cap: int
+    points: int
+    points_amount: Decimal
+    pay_amount: Decimal
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def total_count(self) -> int:
+        return sum(line.count for line in self.lines)
+
+    def as_dict(self) -> dict:
+        return {
+            "total_count": self.total_count,
+            "goods_amount": f"{self.goods_amount:.2f}",
+            "freight": f"{self.freight:.2f}",
+            "coupon_id": getattr(self.coupon, "pk", None),
+            "discount": f"{self.discount:.2f}",
+            "points_balance": self.points_balance,
+            "points_cap": self.points_cap,
+            "points": self.points,
+            "points_amount": f"{self.points_amount:.2f}",
+            "pay_amount": f"{self.pay_amount:.2f}",
+        }
+
+
+def coupon_applies(user_coupon, *, goods_amount: Decimal, now) -> bool:
+    coupon = user_coupon.coupon
+    return user_coupon.used_order_id is None and coupon.is_valid_at(now) and goods_amount >= coupon.threshold
+
+
+def quote(*, lines: list[PricedLine], user_coupon=None, points: int = 0, points_balance: int = 0, now) -> Quote:
+    """Amounts of an order. Raises CouponNotApplicable, PointsOverCap or InsufficientPoints for bad choices."""
+    goods = money(sum((line.subtotal for line in lines), ZERO))
+    discount = ZERO
+    if user_coupon is not None:
+        if not coupon_applies(user_coupon, goods_amount=goods, now=now):
+            raise CouponNotApplicable(f"优惠券“{user_coupon.coupon.name}”不满足使用条件或已失效，请重新选择")
+        discount = min(money(user_coupon.coupon.discount), goods)
+    after_coupon = goods - discount
+    if isinstance(points, bool) or not isinstance(points, int) or points < 0:
+        raise PointsError("积分数量不正确")
+    cap_by_amount = points_cap(after_coupon, 10**12)
+    if points > int(points_balance):
+        raise InsufficientPoints(wanted=points, balance=int(points_balance))
+    if points > cap_by_amount:
+        raise PointsOverCap(wanted=points, cap=min(cap_by_amount, int(points_balance)))
+    points_amount = points_value(points)
+    ship = freight()
+    pay = money(after_coupon - points_amount + ship)
+    return Quote(
+        lines=lines,
+        goods_amount=goods,
+        freight=ship,
+        coupon=user_coupon,
+        discount=discount,
+        points_balance=int(points_balance),
+        points_cap=points_cap(after_coupon, points_balance),
+        points=points,
+        points_amount=points_amount,
+        pay_amount=pay,
+    )

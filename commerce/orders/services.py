@@ -1,0 +1,435 @@
+"""Order services (SPEC E2-E6, E8): place, pay, ship, receive, finish, cancel and expire orders.
+
+Guarantees, whatever the concurrency:
+- `place_order` writes all or nothing in one transaction: stock and sales change by conditional UPDATEs
+  (`WHERE stock >= n`) taken in SKU id order, so stock never goes below zero and two orders never
+  deadlock; the hot SKU rows are touched last to keep their row locks short.
+- Every status change goes through `states.transition` (one conditional UPDATE), and the side effects of a
+  cancel (stock, sales, coupon, points) run only in the transaction that won it: exactly once.
+- Side effects outside the database (cart lines leaving, stock pushes, the timeout message, the token
+  answer) run after commit only.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import timedelta
+from decimal import Decimal
+from functools import partial
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.db.models.functions import Greatest
+from django.utils import timezone
+
+from commerce.catalog.models import SKU
+from commerce.catalog.stock import stock_changed
+from commerce.orders import cart_lines, tokens
+from commerce.orders.errors import (
+    AddressNotFound,
+    CouponAlreadyClaimed,
+    CouponExpired,
+    CouponNotApplicable,
+    CouponNotFound,
+    CouponSoldOut,
+    InsufficientPoints,
+    InsufficientStock,
+    InvalidPayMethod,
+    OrderInProgress,
+    OrderNotFound,
+    OrderStateError,
+    OrderTokenInvalid,
+    SKUUnavailable,
+    StaleTotal,
+)
+from commerce.orders.models import (
+    Coupon,
+    Order,
+    OrderLine,
+    OrderStatus,
+    PayMethod,
+    PointsAccount,
+    PointsLedger,
+    PointsReason,
+    UserCoupon,
+)
+from commerce.orders.pricing import points_earned, quote
+from commerce.orders.selectors import get_points_balance, load_priced_lines
+from commerce.orders.states import initial_status, shopper_cancellable_from, transition
+
+logger = logging.getLogger(__name__)
+
+#: How long a duplicate submit waits for the first one to finish before answering "in progress".
+TOKEN_WAIT_SECONDS = 10.0
+
+
+# --- Reading what is being bought ----------------------------------------------------------------------------
+
+
+def _load_user_coupon(*, user_id: int, coupon_id: int | None) -> UserCoupon | None:
+    if not coupon_id:
+        return None
+    user_coupon = UserCoupon.objects.select_related("coupon").filter(pk=coupon_id, user_id=user_id).first()
+    if user_coupon is None:
+        raise CouponNotApplicable("优惠券不存在或不属于您，请重新选择")
+    if user_coupon.used_order_id is not None:
+        raise CouponNotApplicable("该优惠券已被使用，请重新选择")
+    return user_coupon
+
+
+# --- Placing an order (E2, E3) ---------------------------------------------------------------------------------
+
+
+def place_order(
+    *,
+    user,
+    address_id: int,
+    pay_method: str,
+    token: str,
+    coupon_id: int | None = None,
+    points: int = 0,
+    expected_total: Decimal | None = None,
+) -> Order:
+    """Turn the user's selected cart lines into one order, once per checkout `token`.
+
+    A repeated or simultaneous submit with the same token returns the order the first one placed. Raises a
+    CommerceError (AddressNotFound, SKUUnavailable, InsufficientStock, StaleTotal, CouponNotApplicable,
+    InsufficientPoints, PointsOverCap, InvalidPayMethod, OrderTokenInvalid, ...) having written nothing.
+    """
+    if pay_method not in PayMethod.values:
+        raise InvalidPayMethod()
+    deadline = time.monotonic() + TOKEN_WAIT_SECONDS
+    while True:
+        claim = tokens.claim_token(user_id=user.pk, token=token)
+        if claim.order_id:
+            return _owned_order(user_id=user.pk, order_id=claim.order_id)
+        if claim.claimed:
+            break
+        existing = Order.objects.filter(user_id=user.pk, token=token).first() if tokens.is_well_formed(token) else None
+        if existing is not None:  # placed, but the process died before answering in Redis
+            return existing
+        if not claim.busy:
+            raise OrderTokenInvalid()
+        if time.monotonic() > deadline:
+            raise OrderInProgress()
+        time.sleep(0.02)
+    try:
+        order = _place_with_retry(
+            user=user,
+            address_id=address_id,
+            pay_method=pay_method,
+            token=token,
+            coupon_id=coupon_id,
+            points=points,
+            expected_total=expected_total,
+        )
+    except BaseException:
+        tokens.release(user_id=user.pk, token=token)
+        raise
+    return order
+
+
+def _owned_order(*, user_id: int, order_id: str) -> Order:
+    order = Order.objects.filter(pk=order_id, user_id=user_id).first()
+    if order is None:
+        raise OrderNotFound()
+    return order
+
+
+def _place_with_retry(**kwargs) -> Order:
+    """Retry once if the generated order number collided (nothing was written by the failed attempt)."""
+    for attempt in range(3):
+        try:
+            return _place(**kwargs)
+        except IntegrityError:
+            existing = Order.objects.filter(user_id=kwargs["user"].pk, token=kwargs["token"]).first()
+            if existing is not None:
+                return existing
+            if attempt == 2:
+                raise
+            logger.warning("order number collision for user %s, retrying", kwargs["user"].pk)
+    raise AssertionError("unreachable")
+
+
+def new_order_id(user_id: int, now=None) -> str:
+    """Local time stamp (14 digits) + user id (9 digits, zero padded) + microseconds (6 digits)."""
+    now = timezone.localtime(now or timezone.now())
+    return f"{now:%Y%m%d%H%M%S}{int(user_id):09d}{now.microsecond:06d}"
+
+
+@transaction.atomic
+def _place(
+    *,
+    user,
+    address_id: int,
+    pay_method: str,
+    token: str,
+    coupon_id: int | None,
+    points: int,
+    expected_total: Decimal | None,
+) -> Order:
+    now = timezone.now()
+    # 1. Reads and checks: nothing is written until they all pass.
+    from commerce.accounts.models import Address
+
+    address = (
+        Address.objects.select_related("province", "city", "district")
+        .filter(pk=address_id, user_id=user.pk, is_deleted=False)
+        .first()
+        if isinstance(address_id, int) and 0 < address_id < 2**63
+        else None
+    )
+    if address is None:
+        raise AddressNotFound()
+    lines = load_priced_lines(user_id=user.pk)
+    user_coupon = _load_user_coupon(user_id=user.pk, coupon_id=coupon_id)
+    balance = get_points_balance(user_id=user.pk) if points else 0
+    amounts = quote(lines=lines, user_coupon=user_coupon, points=points, points_balance=balance, now=now)
+    if expected_total is not None and amounts.pay_amount != expected_total:
+        raise StaleTotal(expected=expected_total, actual=amounts.pay_amount)
+
+    # 2. The order and its lines, with snapshots of what the shopper saw.
+    order = Order.objects.create(
+        order_id=new_order_id(user.pk, now),
+        user=user,
+        address=address,
+        receiver=address.receiver,
+        full_address=f"{address.full_region} {address.place}"[:200],
+        mobile=address.mobile,
+        total_count=amounts.total_count,
+        total_amount=amounts.goods_amount,
+        freight=amounts.freight,
+        discount=amounts.discount,
+        points_used=amounts.points,
+        points_amount=amounts.points_amount,
+        pay_amount=amounts.pay_amount,
+        pay_method=pay_method,
+        status=initial_status(pay_method),
+        token=token,
+        created_at=now,
+    )
+    OrderLine.objects.bulk_create(
+        [
+            OrderLine(order=order, sku=line.sku, sku_name=line.sku.name[:50], price=line.price, count=line.count)
+            for line in lines
+        ]
+    )
+
+    # 3. Per-shopper rows: the coupon and the points (no other shopper contends for them).
+    if user_coupon is not None:
+        used = UserCoupon.objects.filter(pk=user_coupon.pk, user_id=user.pk, used_order__isnull=True).update(
+            used_order=order, used_at=now
+        )
+        if used != 1:
+            raise CouponNotApplicable("该优惠券已被使用，请重新选择")
+    if amounts.points:
+        _change_points(user_id=user.pk, delta=-amounts.points, reason=PointsReason.SPEND_ORDER, order=order)
+
+    # 4. Stock last, in SKU id order: the hot rows stay locked only until the commit right after.
+    for line in lines:  # sorted by sku id in load_priced_lines
+        taken = SKU.objects.filter(pk=line.sku.pk, stock__gte=line.count, is_launched=True).update(
+            stock=F("stock") - line.count, sales=F("sales") + line.count
+        )
+        if taken != 1:
+            current = SKU.objects.filter(pk=line.sku.pk).values("stock", "is_launched").first()
+            if current is None or not current["is_launched"]:
+                raise SKUUnavailable(sku_id=line.sku.pk, name=line.sku.name)
+            raise InsufficientStock(line.sku, line.count, current["stock"])
+        stock_changed(sku_id=line.sku.pk)
+
+    # 5. After commit: answer the token, empty the bought cart lines, arm the timeout.
+    bought = [line.sku.pk for line in lines]
+    transaction.on_commit(partial(tokens.mark_done, user_id=user.pk, token=token, order_id=order.pk), robust=True)
+    transaction.on_commit(partial(cart_lines.remove, user_id=user.pk, sku_ids=bought), robust=True)
+    if order.status == OrderStatus.UNPAID:
+        transaction.on_commit(partial(_schedule_timeout, order.pk), robust=True)
+    return order
+
+
+def _schedule_timeout(order_id: str) -> None:
+    from tasks.actors.orders import cancel_unpaid_order_task
+
+    cancel_unpaid_order_task.send_with_options(
+        args=(order_id,), delay=int(settings.ORDER_UNPAID_TIMEOUT_SECONDS) * 1000
+    )
+
+
+# --- Points ------------------------------------------------------------------------------------------------------
+
+
+def _change_points(*, user_id: int, delta: int, reason: str, order: Order | None = None, note: str = "") -> int:
+    """Change a balance by `delta` with a conditional UPDATE and record it; returns the new balance.
+
+    Must run inside a transaction. Raises InsufficientPoints when spending more than the balance.
+    """
+    if delta < 0:
+        updated = PointsAccount.objects.filter(user_id=user_id, balance__gte=-delta).update(
+            balance=F("balance") + delta, updated_at=timezone.now()
+        )
+        if updated != 1:
+            raise InsufficientPoints(wanted=-delta, balance=get_points_balance(user_id=user_id))
+    else:
+        updated = PointsAccount.objects.filter(user_id=user_id).update(
+            balance=F("balance") + delta, updated_at=timezone.now()
+        )
+        if updated != 1:
+            PointsAccount.objects.get_or_create(user_id=user_id)
+            PointsAccount.objects.filter(user_id=user_id).update(
+                balance=F("balance") + delta, updated_at=timezone.now()
+            )
+    balance = PointsAccount.objects.filter(user_id=user_id).values_list("balance", flat=True).get()
+    PointsLedger.objects.create(
+        user_id=user_id, delta=delta, reason=reason, order=order, note=note[:100], balance_after=balance
+    )
+    return balance
+
+
+@transaction.atomic
+def adjust_points(*, user_id: int, delta: int, note: str) -> int:
+    """An operator's manual change of a balance (recorded in the ledger); returns the new balance."""
+    if delta == 0:
+        return get_points_balance(user_id=user_id)
+    return _change_points(user_id=user_id, delta=delta, reason=PointsReason.ADJUST, note=note)
+
+
+# --- State changes (E4-E6) ---------------------------------------------------------------------------------------
+
+
+def _get_order(order_id: str, *, user=None) -> Order:
+    if not isinstance(order_id, str) or not order_id.isdigit() or len(order_id) > 40:
+        raise OrderNotFound()
+    queryset = Order.objects.filter(pk=order_id)
+    if user is not None:
+        queryset = queryset.filter(user_id=user.pk)
+    order = queryset.first()
+    if order is None:
+        raise OrderNotFound()
+    return order
+
+
+@transaction.atomic
+def cancel_order(
+    *, order_id: str, reason: str, user=None, allowed_from: set[str] | frozenset[str] | None = None
+) -> Order:
+    """Cancel an order and give back what it held: stock and sales, the coupon, the points. Exactly once.
+
+    By default only an UNPAID order can be cancelled (the timeout, the sweep); pass `user` to act as that
+    shopper (foreign orders are OrderNotFound; a cash-on-delivery order may be cancelled until shipped).
+    Raises OrderStateError when the order was paid, shipped or cancelled first.
+    """
+    order = _get_order(order_id, user=user)
+    if allowed_from is None:
+        allowed_from = shopper_cancellable_from(order) if user is not None else {OrderStatus.UNPAID}
+    transition(
+        order, OrderStatus.CANCELED, reason=reason, allowed_from=allowed_from, extra={"cancel_reason": reason[:100]}
+    )
+    _give_back(order)
+    return order
+
+
+def _give_back(order: Order) -> None:
+    """Restore what a cancelled order held. Only ever called by the transaction that won the cancel."""
+    for sku_id, count in order.lines.order_by("sku_id").values_list("sku_id", "count"):
+        SKU.objects.filter(pk=sku_id).update(stock=F("stock") + count, sales=Greatest(F("sales") - count, 0))
+        stock_changed(sku_id=sku_id)
+    UserCoupon.objects.filter(used_order=order).update(used_order=None, used_at=None)
+    if order.points_used:
+        _change_points(user_id=order.user_id, delta=order.points_used, reason=PointsReason.REFUND_ORDER, order=order)
+
+
+def expire_unpaid_order(*, order_id: str, now=None) -> bool:
+    """Cancel `order_id` if it is still unpaid after ORDER_UNPAID_TIMEOUT_SECONDS. True if this call did it.
+
+    Safe to run any number of times, from the delayed message and the sweep at once: one of them wins.
+    """
+    now = now or timezone.now()
+    cutoff = now - timedelta(seconds=int(settings.ORDER_UNPAID_TIMEOUT_SECONDS))
+    if not Order.objects.filter(pk=order_id, status=OrderStatus.UNPAID, created_at__lte=cutoff).exists():
+        return False
+    try:
+        cancel_order(order_id=order_id, reason="超时未支付，系统自动取消")
+    except (OrderStateError, OrderNotFound):
+        return False
+    return True
+
+
+def cancel_expired_orders(*, now=None, limit: int = 500) -> int:
+    """The periodic sweep: cancel unpaid orders older than the timeout; returns how many this run cancelled."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(seconds=int(settings.ORDER_UNPAID_TIMEOUT_SECONDS))
+    order_ids = list(
+        Order.objects.filter(status=OrderStatus.UNPAID, created_at__lte=cutoff)
+        .order_by("created_at")
+        .values_list("order_id", flat=True)[:limit]
+    )
+    return sum(1 for order_id in order_ids if expire_unpaid_order(order_id=order_id, now=now))
+
+
+@transaction.atomic
+def mark_paid(*, order_id: str, trade_no: str = "", amount: Decimal | None = None) -> Order:
+    """UNPAID -> UNSEND when the payment arrived (payments calls this once it verified the notify).
+
+    Raises OrderStateError if the order is no longer unpaid (e.g. the timeout cancelled it first).
+    """
+    order = _get_order(order_id)
+    if amount is not None and Decimal(amount) != order.pay_amount:
+        raise OrderStateError(f"支付金额 ¥{amount} 与订单应付 ¥{order.pay_amount} 不符", code="amount_mismatch")
+    transition(order, OrderStatus.UNSEND, reason=f"paid {trade_no}".strip(), allowed_from={OrderStatus.UNPAID})
+    return order
+
+
+@transaction.atomic
+def ship_order(*, order_id: str) -> Order:
+    """UNSEND -> UNRECEIVED (an operator shipped it)."""
+    order = _get_order(order_id)
+    return transition(order, OrderStatus.UNRECEIVED, reason="shipped")
+
+
+@transaction.atomic
+def confirm_receipt(*, order_id: str, user) -> Order:
+    """The shopper confirms a shipped order arrived: UNRECEIVED -> UNCOMMENT."""
+    order = _get_order(order_id, user=user)
+    return transition(order, OrderStatus.UNCOMMENT, reason="receipt confirmed by shopper")
+
+
+@transaction.atomic
+def complete_order(*, order_id: str) -> Order:
+    """UNCOMMENT -> FINISHED (all lines commented) and award the order's points, exactly once."""
+    order = _get_order(order_id)
+    transition(order, OrderStatus.FINISHED, reason="all lines commented")
+    earned = points_earned(order.pay_amount)
+    if earned > 0:
+        _change_points(user_id=order.user_id, delta=earned, reason=PointsReason.EARN_ORDER, order=order)
+    return order
+
+
+# --- Coupons (E8) ------------------------------------------------------------------------------------------------
+
+
+def claim_coupon(*, user, coupon_id: int) -> UserCoupon:
+    """The shopper claims one coupon. One claim per shopper per coupon; never more claims than `total`.
+
+    Raises CouponNotFound, CouponExpired, CouponSoldOut or CouponAlreadyClaimed (nothing written).
+    """
+    now = timezone.now()
+    coupon = (
+        Coupon.objects.filter(pk=coupon_id).first() if isinstance(coupon_id, int) and 0 < coupon_id < 2**63 else None
+    )
+    if coupon is None or not coupon.is_active:
+        raise CouponNotFound()
+    if not coupon.is_valid_at(now):
+        raise CouponExpired()
+    if UserCoupon.objects.filter(user_id=user.pk, coupon_id=coupon.pk).exists():
+        raise CouponAlreadyClaimed()
+    try:
+        with transaction.atomic():
+            issued = Coupon.objects.filter(
+                pk=coupon.pk, is_active=True, valid_from__lte=now, valid_until__gt=now, issued__lt=F("total")
+            ).update(issued=F("issued") + 1)
+            if issued != 1:
+                raise CouponSoldOut()
+            return UserCoupon.objects.create(user_id=user.pk, coupon=coupon)
+    except IntegrityError:  # the same shopper claimed it a moment ago in another request
+        raise CouponAlreadyClaimed() from None

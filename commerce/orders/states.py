@@ -1,0 +1,91 @@
+"""The order state machine (SPEC E4): every status change of an order goes through `transition`.
+
+    UNPAID ──pay──> UNSEND ──ship──> UNRECEIVED ──receive──> UNCOMMENT ──comment all──> FINISHED
+      │               │
+      └──cancel──> CANCELED <──cancel (cash on delivery before shipping, or operator with refund)
+
+Cash on delivery orders are born UNSEND (`initial_status`). A transition is one conditional UPDATE
+(`WHERE order_id = ... AND status = <from>`), so of two racing transitions on one order (pay vs timeout
+cancel, two cancellers) exactly one updates the row and the other gets `OrderStateError`. The caller runs
+the transition first inside its transaction and does its side effects (restore stock, award points) only
+when it won, which makes those effects happen exactly once.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+from django.utils import timezone
+
+from commerce.orders.errors import OrderStateError
+from commerce.orders.models import Order, OrderStatus, PayMethod
+
+logger = logging.getLogger(__name__)
+
+S = OrderStatus
+
+#: from-status -> {to-status: timestamp field set by that transition (or None)}
+TRANSITIONS: dict[str, dict[str, str | None]] = {
+    S.UNPAID: {S.UNSEND: "paid_at", S.CANCELED: "canceled_at"},
+    S.UNSEND: {S.UNRECEIVED: "shipped_at", S.CANCELED: "canceled_at"},
+    S.UNRECEIVED: {S.UNCOMMENT: "received_at"},
+    S.UNCOMMENT: {S.FINISHED: "finished_at"},
+    S.FINISHED: {},
+    S.CANCELED: {},
+}
+
+
+def shopper_cancellable_from(order: Order) -> set[str]:
+    """A shopper may cancel before paying, and a cash-on-delivery order until it ships (nothing was paid)."""
+    return {S.UNPAID, S.UNSEND} if order.pay_method == PayMethod.CASH else {S.UNPAID}
+
+
+def initial_status(pay_method: str) -> str:
+    """Cash on delivery goes straight to "to ship"; online payment waits for the money."""
+    return S.UNSEND if pay_method == PayMethod.CASH else S.UNPAID
+
+
+def can_transition(from_status: str, to_status: str) -> bool:
+    return to_status in TRANSITIONS.get(from_status, {})
+
+
+def transition(
+    order: Order,
+    to: str,
+    *,
+    reason: str,
+    allowed_from: Iterable[str] | None = None,
+    extra: dict | None = None,
+) -> Order:
+    """Move `order` from its current (loaded) status to `to` with one conditional UPDATE.
+
+    `allowed_from` narrows the legal sources further (e.g. the timeout cancels UNPAID only). Updates `order`
+    in place and returns it. Raises OrderStateError (nothing changed) when the move is illegal or when the
+    row's status is no longer what `order` says, i.e. someone else changed it first.
+    """
+    current = order.status
+    sources = set(allowed_from) if allowed_from is not None else None
+    if not can_transition(current, to) or (sources is not None and current not in sources):
+        raise OrderStateError(
+            f"订单当前状态为“{S(current).label}”，不能变为“{S(to).label}”",
+            code="illegal_transition",
+            order_id=order.pk,
+            status=current,
+        )
+    now = timezone.now()
+    changes = {"status": to, "updated_at": now, **(extra or {})}
+    stamp = TRANSITIONS[current][to]
+    if stamp:
+        changes[stamp] = now
+    updated = Order.objects.filter(pk=order.pk, status=current).update(**changes)
+    if updated != 1:
+        fresh = Order.objects.filter(pk=order.pk).values_list("status", flat=True).first()
+        label = S(fresh).label if fresh else "不存在"
+        raise OrderStateError(
+            f"订单状态已变为“{label}”，无法执行该操作", code="state_changed", order_id=order.pk, status=fresh or ""
+        )
+    for field, value in changes.items():
+        setattr(order, field, value)
+    logger.info("order %s: %s -> %s (%s)", order.pk, current, to, reason)
+    return order
