@@ -63,6 +63,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "commerce.cart.middleware.CartCookieMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
@@ -216,6 +217,12 @@ SHOP_AREA_CACHE_SECONDS = 24 * 3600
 SHOP_LIST_PAGE_SIZE = 20
 SHOP_HOT_SKU_COUNT = 5
 SHOP_HOT_SKU_CACHE_SECONDS = 300
+
+# --- Cart (SPEC D1-D4) -----------------------------------------------------------------------------
+CART_COOKIE_NAME = "cart"
+CART_COOKIE_MAX_AGE = env.int("CART_COOKIE_MAX_AGE", default=14 * 24 * 3600)  # anonymous cart kept 14 days
+CART_MAX_ITEMS = env.int("CART_MAX_ITEMS", default=50)  # distinct SKUs per cart
+CART_MAX_COUNT_PER_SKU = env.int("CART_MAX_COUNT_PER_SKU", default=99)
 
 # --- Orders, coupons and points (SPEC E1-E8) -------------------------------------------------------
 ORDER_FREIGHT = Decimal(env("ORDER_FREIGHT", default="10.00"))  # yuan per order
