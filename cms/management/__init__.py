@@ -1,0 +1,1 @@
+"""Management commands of the cms app (demo loading, staff groups)."""
