@@ -12,12 +12,16 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("commerce.accounts.urls")),
+    path("accounts/", include("allauth.urls")),
     path("", include("commerce.catalog.urls")),
     path("", include("commerce.catalog.search_urls")),
     path("", include("commerce.cart.urls")),
     path("", include("commerce.orders.urls")),
     path("", include("commerce.payments.urls")),
 ]
+
+if getattr(settings, "QQ_STANDIN_ENABLED", False):  # local QQ OAuth server (SPEC A5), never in production
+    urlpatterns += [path("qq-sim/", include("commerce.accounts.qq_standin.urls"))]
 
 if settings.DEBUG or getattr(settings, "SERVE_MEDIA", False):
     urlpatterns += [re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT})]

@@ -2,9 +2,10 @@
 
 from django.urls import path
 
-from realtime import consumers
+from realtime import consumers, consumers_sms
 
 websocket_urlpatterns: list = [
     # <str:...> so a malformed id reaches the consumer and gets a 4404 close instead of "no route found".
     path("ws/stock/<str:sku_id>/", consumers.StockConsumer.as_asgi(), name="ws-stock"),
+    path("ws/sms/", consumers_sms.SmsCountdownConsumer.as_asgi(), name="ws-sms"),
 ]

@@ -43,9 +43,14 @@ INSTALLED_APPS = [
     "channels",
     "django_dramatiq",
     "dramatiq_crontab",
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
     "haystack",
     # Meihao Mall
     "commerce.accounts",
+    "commerce.accounts.qq",
+    "commerce.accounts.qq_standin",
     "commerce.catalog",
     "commerce.cart",
     "commerce.orders",
@@ -67,6 +72,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -116,6 +122,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 LOGIN_URL = "/accounts/login/"
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
 
 # --- Redis: cache, channel layer and Dramatiq broker share one server ------------------------------
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
@@ -212,6 +222,60 @@ ACCOUNT_EMAIL_CONFIRMATION_AUTHENTICATED_REDIRECT_URL = "/center/"
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="美好商城 <noreply@meihao.local>")
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 SHOP_AREA_CACHE_SECONDS = 24 * 3600
+
+# --- Accounts (SPEC A1-A5, A7): django-allauth plus captcha, SMS codes and QQ login ------------------
+LOGIN_REDIRECT_URL = "/"
+ACCOUNT_LOGOUT_REDIRECT_URL = "/"
+ACCOUNT_LOGIN_METHODS = {"username", "email", "phone"}
+ACCOUNT_SIGNUP_FIELDS = ["username*", "phone*", "password1*", "password2*"]
+ACCOUNT_FORMS = {"signup": "commerce.accounts.forms.RegisterForm", "login": "commerce.accounts.forms.LoginForm"}
+ACCOUNT_ADAPTER = "commerce.accounts.adapters.AccountAdapter"
+ACCOUNT_EMAIL_VERIFICATION = "optional"
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_PREVENT_ENUMERATION = False  # the live "already taken" checks (A1) reveal it anyway
+ACCOUNT_PHONE_VERIFICATION_ENABLED = False  # mobiles are verified by our SMS code before they are stored
+ACCOUNT_SESSION_REMEMBER = None  # "remember me" box on the login form
+ACCOUNT_LOGOUT_ON_GET = False
+ACCOUNT_RATE_LIMITS = {
+    "login": "30/m/ip",
+    "login_failed": env("ACCOUNT_LOGIN_FAILED_RATE", default="10/m/ip,5/5m/key"),
+    "signup": "20/m/ip",
+}
+SOCIALACCOUNT_ADAPTER = "commerce.accounts.adapters.SocialAccountAdapter"
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_PROVIDERS = {
+    "qq": {
+        "APPS": [
+            {
+                "client_id": env("QQ_CLIENT_ID", default="101518219"),
+                "secret": env("QQ_CLIENT_SECRET", default="meihao-local-qq-secret"),
+            }
+        ],
+        "SCOPE": ["get_user_info"],
+    }
+}
+# Empty: the local QQ stand-in (/qq-sim/) on the host that serves the request. Production: https://graph.qq.com
+QQ_OAUTH_BASE_URL = env("QQ_OAUTH_BASE_URL", default="")
+QQ_STANDIN_ENABLED = env.bool("QQ_STANDIN_ENABLED", default=not QQ_OAUTH_BASE_URL)
+QQ_OAUTH_TIMEOUT = env.int("QQ_OAUTH_TIMEOUT", default=10)
+QQ_BIND_TOKEN_MAX_AGE = 600
+
+CAPTCHA_TIMEOUT = 300
+SMS_BACKEND = env("SMS_BACKEND", default="commerce.accounts.sms_backends.OutboxBackend")
+SMS_CODE_TIMEOUT = 300
+SMS_RESEND_INTERVAL = 60
+SMS_MAX_ATTEMPTS = 5
+SMS_DAILY_LIMIT_PER_MOBILE = env.int("SMS_DAILY_LIMIT_PER_MOBILE", default=10)
+SMS_DAILY_LIMIT_PER_IP = env.int("SMS_DAILY_LIMIT_PER_IP", default=50)
+SMS_ALIYUN = {
+    "ACCESS_KEY_ID": env("ALIYUN_SMS_ACCESS_KEY_ID", default=""),
+    "ACCESS_KEY_SECRET": env("ALIYUN_SMS_ACCESS_KEY_SECRET", default=""),
+    "SIGN_NAME": env("ALIYUN_SMS_SIGN_NAME", default="美好商城"),
+    "TEMPLATE_CODE": env("ALIYUN_SMS_TEMPLATE_CODE", default=""),
+    "ENDPOINT": env("ALIYUN_SMS_ENDPOINT", default="https://dysmsapi.aliyuncs.com/"),
+    "REGION_ID": env("ALIYUN_SMS_REGION_ID", default="cn-hangzhou"),
+}
+PASSWORD_RESET_TOKEN_MAX_AGE = 600
 
 # --- Shop ------------------------------------------------------------------------------------------
 SHOP_LIST_PAGE_SIZE = 20

@@ -30,3 +30,12 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="美好商城 <noreply@ex
 
 if env("AWS_STORAGE_BUCKET_NAME", default=""):
     STORAGES["default"] = {"BACKEND": "storages.backends.s3.S3Storage"}  # noqa: F405
+
+# Accounts (SPEC A3, A5): real QQ (graph.qq.com) and real SMS (Aliyun) unless told otherwise; the local QQ
+# stand-in is never mounted. QQ login stays unusable until QQ_CLIENT_ID/QQ_CLIENT_SECRET are set.
+QQ_OAUTH_BASE_URL = env("QQ_OAUTH_BASE_URL", default="https://graph.qq.com")
+QQ_STANDIN_ENABLED = False
+SOCIALACCOUNT_PROVIDERS["qq"]["APPS"] = [  # noqa: F405
+    {"client_id": env("QQ_CLIENT_ID", default=""), "secret": env("QQ_CLIENT_SECRET", default="")}
+]
+SMS_BACKEND = env("SMS_BACKEND", default="commerce.accounts.sms_backends.AliyunSmsBackend")

@@ -1,0 +1,80 @@
+"""Image captcha (SPEC A2): a PNG for a client-made uuid; the text lives in Redis for CAPTCHA_TIMEOUT
+seconds, is compared case-insensitively and is deleted on the first check, right or wrong."""
+
+from __future__ import annotations
+
+import io
+import random
+import uuid as uuid_module
+
+from django.conf import settings
+from PIL import Image, ImageDraw, ImageFilter, ImageFont
+
+from commerce.accounts.redis_store import redis_client
+from commerce.errors import CommerceError
+
+# No 0/O, 1/I/L, 2/Z, 5/S: nothing a shopper can misread.
+ALPHABET = "ABCDEFGHJKMNPQRTUVWXY346789"
+LENGTH = 4
+WIDTH, HEIGHT = 120, 40
+
+
+class CaptchaError(CommerceError):
+    code = "captcha_invalid"
+    default_message = "图形验证码错误"
+
+
+def captcha_key(captcha_id: str) -> str:
+    return f"mh:captcha:{captcha_id}"
+
+
+def normalise_captcha_id(captcha_id: str) -> str:
+    """The canonical form of a client-made uuid; raises CaptchaError for anything else."""
+    try:
+        return str(uuid_module.UUID(str(captcha_id)))
+    except (ValueError, TypeError, AttributeError):
+        raise CaptchaError("图形验证码标识无效，请刷新验证码", code="captcha_id_invalid") from None
+
+
+def create_captcha(*, captcha_id: str) -> bytes:
+    """Store a fresh text for `captcha_id` (replacing any earlier one) and return its PNG image."""
+    captcha_id = normalise_captcha_id(captcha_id)
+    rng = random.SystemRandom()
+    text = "".join(rng.choice(ALPHABET) for _ in range(LENGTH))
+    redis_client().set(captcha_key(captcha_id), text, ex=settings.CAPTCHA_TIMEOUT)
+    return render_png(text, rng)
+
+
+def check_captcha(*, captcha_id: str, text: str) -> None:
+    """Consume the captcha (deleted whatever the outcome). Raises CaptchaError if missing or wrong."""
+    captcha_id = normalise_captcha_id(captcha_id)
+    stored = redis_client().getdel(captcha_key(captcha_id))
+    if stored is None:
+        raise CaptchaError("图形验证码已过期或已使用，请点击图片刷新", code="captcha_expired")
+    if not text or stored.decode().upper() != str(text).strip().upper():
+        raise CaptchaError("图形验证码错误，请点击图片刷新后重新输入", code="captcha_wrong")
+
+
+def render_png(text: str, rng: random.Random | None = None) -> bytes:
+    """Draw `text` with per-letter jitter and rotation, noise lines and dots; a PNG of WIDTH x HEIGHT."""
+    rng = rng or random.SystemRandom()
+    image = Image.new("RGB", (WIDTH, HEIGHT), (rng.randint(230, 255), rng.randint(230, 255), rng.randint(230, 255)))
+    font = ImageFont.load_default(size=28)
+    step = WIDTH // (len(text) + 1)
+    for index, letter in enumerate(text):
+        glyph = Image.new("RGBA", (36, 40), (0, 0, 0, 0))
+        colour = (rng.randint(10, 120), rng.randint(10, 120), rng.randint(10, 150), 255)
+        ImageDraw.Draw(glyph).text((6, 2), letter, font=font, fill=colour)
+        glyph = glyph.rotate(rng.uniform(-30, 30), resample=Image.Resampling.BICUBIC, expand=False)
+        image.paste(glyph, (8 + index * step + rng.randint(-3, 3), rng.randint(-4, 2)), glyph)
+    draw = ImageDraw.Draw(image)
+    for _ in range(4):
+        start = (rng.randint(0, WIDTH), rng.randint(0, HEIGHT))
+        end = (rng.randint(0, WIDTH), rng.randint(0, HEIGHT))
+        draw.line([start, end], fill=(rng.randint(80, 200), rng.randint(80, 200), rng.randint(80, 200)), width=1)
+    for _ in range(120):
+        draw.point((rng.randint(0, WIDTH - 1), rng.randint(0, HEIGHT - 1)), fill=(rng.randint(0, 255),) * 3)
+    image = image.filter(ImageFilter.SMOOTH)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
