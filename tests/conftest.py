@@ -88,6 +88,13 @@ def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+@pytest.fixture(autouse=True)
+def _static_pages_root(settings, tmp_path):
+    """Static page files per test (SPEC B6): ids restart after a transactional flush, so a page a worker
+    wrote in one test must never be served in another. Daphne (forked once) keeps the run-wide folder."""
+    settings.STATIC_PAGES_ROOT = tmp_path / "static_pages"
+
+
 def pytest_configure(config):
     # Playwright's sync API runs an event loop; Django's async-unsafe guard would refuse ORM calls in tests.
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

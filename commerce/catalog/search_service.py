@@ -133,3 +133,19 @@ def rebuild_search_index(*, batch_size: int = 500, progress: Callable[[int, int]
         if progress:
             progress(min(done, total), total)
     return done
+
+
+def refresh_search_index(*, batch_size: int = 500) -> int:
+    """Reindex every launched SKU in place and remove unlaunched ones, without emptying the index first
+    (searches keep working throughout). Returns the number of SKUs indexed."""
+    index = _sku_index()
+    backend = connections["default"].get_backend()
+    launched = index.index_queryset().order_by("pk")
+    done, last_pk = 0, 0
+    while batch := list(launched.filter(pk__gt=last_pk)[:batch_size]):
+        backend.update(index, batch, commit=True)
+        last_pk = batch[-1].pk
+        done += len(batch)
+    for sku_id in SKU.objects.filter(is_launched=False).values_list("pk", flat=True).iterator():
+        backend.remove(f"{SKU._meta.label_lower}.{sku_id}", commit=True)
+    return done

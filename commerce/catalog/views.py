@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from commerce.catalog import selectors, services
+from commerce.catalog.static_pages import is_static_render
 
 
 def _page_number(raw: str | None, num_pages: int) -> int:
@@ -54,7 +55,8 @@ def sku_detail(request: HttpRequest, sku_id: int) -> HttpResponse:
     sku = selectors.get_launched_sku(sku_id)
     if sku is None:
         raise Http404(_("商品不存在或已下架"))
-    services.record_category_visit(category_id=sku.category_id)
+    if not is_static_render(request):  # a static page's script reports its visits (cms.page_user)
+        services.record_category_visit(category_id=sku.category_id)
     return render(
         request,
         "catalog/sku_detail.html",

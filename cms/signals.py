@@ -1,0 +1,127 @@
+"""Which edits refresh which static pages (SPEC B6). Thin receivers: they only queue jobs after commit.
+
+- a Wagtail page published or unpublished (editor, or `publish_scheduled`) -> the home page;
+- a SKU, its images or its option set -> the detail pages of its SPU's SKUs (the spec switcher shows them
+  all); a deleted SKU also has its own files removed;
+- an SPU, its specifications and options, a brand -> the detail pages of the SKUs they appear on;
+- a category, channel or channel group (menu and breadcrumbs on every page) -> everything.
+
+The home page's product floors follow price and name edits through the scheduler (every 5 minutes).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.db.models.signals import post_delete, post_save
+
+from cms.static_pages import enqueue_once
+
+logger = logging.getLogger(__name__)
+
+
+def _actors():
+    from tasks.actors import static_pages
+
+    return static_pages
+
+
+def queue_home() -> None:
+    enqueue_once("home", lambda: _actors().build_home_page_task.send())
+
+
+def queue_sku(sku_id: int) -> None:
+    enqueue_once(f"sku:{sku_id}", lambda: _actors().build_sku_page_task.send(sku_id))
+
+
+def queue_spu(spu_id: int | None) -> None:
+    if spu_id:
+        enqueue_once(f"spu:{spu_id}", lambda: _actors().build_spu_pages_task.send(spu_id))
+
+
+def queue_all() -> None:
+    enqueue_once("all", lambda: _actors().build_all_static_pages_task.send())
+
+
+# --- receivers ----------------------------------------------------------------------------------------
+
+
+def page_changed(sender, instance, **kwargs) -> None:
+    queue_home()
+
+
+def sku_saved(sender, instance, raw=False, **kwargs) -> None:
+    if not raw:
+        queue_spu(instance.spu_id)
+
+
+def sku_deleted(sender, instance, **kwargs) -> None:
+    queue_sku(instance.pk)
+    queue_spu(instance.spu_id)
+
+
+def sku_part_changed(sender, instance, raw=False, **kwargs) -> None:
+    """SKUImage / SKUSpecification: the owning SKU's SPU family."""
+    if raw:
+        return
+    from commerce.catalog.models import SKU
+
+    spu_id = SKU.objects.filter(pk=instance.sku_id).values_list("spu_id", flat=True).first()
+    if spu_id:
+        queue_spu(spu_id)
+    else:
+        queue_sku(instance.sku_id)
+
+
+def spu_saved(sender, instance, raw=False, **kwargs) -> None:
+    if not raw:
+        queue_spu(instance.pk)
+
+
+def spec_changed(sender, instance, raw=False, **kwargs) -> None:
+    if not raw:
+        queue_spu(instance.spu_id)
+
+
+def option_changed(sender, instance, raw=False, **kwargs) -> None:
+    if raw:
+        return
+    from commerce.catalog.models import SPUSpecification
+
+    queue_spu(SPUSpecification.objects.filter(pk=instance.spec_id).values_list("spu_id", flat=True).first())
+
+
+def brand_saved(sender, instance, raw=False, **kwargs) -> None:
+    if raw or kwargs.get("created"):
+        return
+    for spu_id in instance.spus.values_list("pk", flat=True):
+        queue_spu(spu_id)
+
+
+def navigation_changed(sender, instance, raw=False, **kwargs) -> None:
+    if not raw:
+        queue_all()
+
+
+def connect() -> None:
+    """Wire the receivers (called once from CmsConfig.ready)."""
+    from wagtail.signals import page_published, page_unpublished
+
+    from commerce.catalog import models as catalog
+
+    page_published.connect(page_changed, dispatch_uid="static-pages:page-published")
+    page_unpublished.connect(page_changed, dispatch_uid="static-pages:page-unpublished")
+    post_save.connect(sku_saved, sender=catalog.SKU, dispatch_uid="static-pages:sku-saved")
+    post_delete.connect(sku_deleted, sender=catalog.SKU, dispatch_uid="static-pages:sku-deleted")
+    for model in (catalog.SKUImage, catalog.SKUSpecification):
+        post_save.connect(sku_part_changed, sender=model, dispatch_uid=f"static-pages:{model.__name__}-saved")
+        post_delete.connect(sku_part_changed, sender=model, dispatch_uid=f"static-pages:{model.__name__}-deleted")
+    post_save.connect(spu_saved, sender=catalog.SPU, dispatch_uid="static-pages:spu-saved")
+    post_save.connect(spec_changed, sender=catalog.SPUSpecification, dispatch_uid="static-pages:spec-saved")
+    post_delete.connect(spec_changed, sender=catalog.SPUSpecification, dispatch_uid="static-pages:spec-deleted")
+    post_save.connect(option_changed, sender=catalog.SpecificationOption, dispatch_uid="static-pages:option-saved")
+    post_delete.connect(option_changed, sender=catalog.SpecificationOption, dispatch_uid="static-pages:option-deleted")
+    post_save.connect(brand_saved, sender=catalog.Brand, dispatch_uid="static-pages:brand-saved")
+    for model in (catalog.GoodsCategory, catalog.GoodsChannel, catalog.GoodsChannelGroup):
+        post_save.connect(navigation_changed, sender=model, dispatch_uid=f"static-pages:{model.__name__}-saved")
+        post_delete.connect(navigation_changed, sender=model, dispatch_uid=f"static-pages:{model.__name__}-deleted")
