@@ -2,7 +2,7 @@
 
 from django.urls import path, re_path
 
-from commerce.orders import views
+from commerce.orders import comment_views, views
 
 app_name = "orders"
 urlpatterns = [
@@ -17,3 +17,4 @@ urlpatterns = [
     re_path(r"^orders/(?P<order_id>\d{1,40})/cancel/$", views.cancel, name="cancel"),
     re_path(r"^orders/(?P<order_id>\d{1,40})/receive/$", views.receive, name="receive"),
 ]
+urlpatterns += comment_views.urlpatterns  # E7 comments: orders:comment, orders:sku_comments

@@ -1,6 +1,7 @@
 /* Mini-cart number in the header of every page (SPEC D3): fills every [data-cart-count] from
    GET /cart/count/ (which also sets the CSRF cookie the cart scripts use), and follows the
-   "meihao:cart-count" events cart.js sends after each change. Works on cached static pages too. */
+   "meihao:cart-count" events cart.js sends after each change. On static pages (data-static-page)
+   page-user.js fills the number from /api/me/ and this script only follows the change events. */
 (function () {
   "use strict";
   function show(count) {
@@ -12,6 +13,8 @@
   document.addEventListener("meihao:cart-count", function (event) {
     if (event.detail && typeof event.detail.count === "number") { show(event.detail.count); }
   });
+  // Static pages get the number from page-user.js (/api/me/); dynamic ones ask here.
+  if (document.body && document.body.hasAttribute("data-static-page")) { return; }
   var holder = document.querySelector("[data-cart-count]");
   var url = (holder && holder.getAttribute("data-cart-count-url")) || "/cart/count/";
   fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } })

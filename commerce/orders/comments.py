@@ -1,0 +1,259 @@
+"""Product comments (SPEC E7): a shopper reviews each line of a received order; the product page shows them.
+
+Writes: `comment_order_line` — one comment per order line, score 1-5, 5-200 characters, optionally anonymous,
+only by the order's owner and only while the order is "to comment" (待评价). In the same transaction the line
+is marked commented, the SKU's comment counter rises, and when the last line is commented the order finishes
+through `services.complete_order` (the state machine's transition, which also awards the points).
+
+Reads: `list_lines_to_comment` for the comment page, `list_sku_comments` / `count_spu_comments` for the product
+page. Anonymous names are masked ("张***"); nothing here trusts or echoes HTML.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.core.paginator import Page, Paginator
+from django.db import IntegrityError, transaction
+from django.db.models import F, Sum
+from django.utils.translation import gettext as _
+
+from commerce.catalog.models import SKU
+from commerce.errors import CommerceError, ConflictError
+from commerce.orders import services
+from commerce.orders.errors import OrderNotFound
+from commerce.orders.models import Comment, Order, OrderLine, OrderStatus
+
+logger = logging.getLogger(__name__)
+
+MIN_LENGTH = 5
+MAX_LENGTH = 200
+COMMENTS_PER_PAGE = 10
+
+
+class CommentError(CommerceError):
+    """The comment itself is not acceptable (score, length); nothing was written."""
+
+    code = "invalid_comment"
+    default_message = "评价内容不正确"
+
+
+class CommentNotAllowed(ConflictError):
+    """The order is not waiting for comments, or the line was already commented."""
+
+    code = "comment_not_allowed"
+    default_message = "该订单当前不能评价"
+
+
+class OrderLineNotFound(OrderNotFound):
+    code = "order_line_not_found"
+    default_message = "订单中没有这件商品"
+
+
+# --- Input ---------------------------------------------------------------------------------------------------
+
+
+def parse_score(raw: object) -> int:
+    """An integer score 1-5 from a form or JSON value, or CommentError."""
+    if isinstance(raw, bool):
+        raise CommentError(_("请为商品打 1-5 分"), code="invalid_score")
+    if isinstance(raw, int):
+        value = raw
+    elif isinstance(raw, str) and raw.strip().isascii() and raw.strip().isdigit() and len(raw.strip()) <= 2:
+        value = int(raw.strip())
+    else:
+        raise CommentError(_("请为商品打 1-5 分"), code="invalid_score")
+    if not 1 <= value <= 5:
+        raise CommentError(_("请为商品打 1-5 分"), code="invalid_score")
+    return value
+
+
+def clean_content(raw: object) -> str:
+    """The comment text stripped of surrounding blanks, 5-200 characters, or CommentError."""
+    if not isinstance(raw, str):
+        raise CommentError(_("请填写评价内容"), code="invalid_content")
+    text = raw.strip().replace("\r\n", "\n")
+    if "\x00" in text:
+        raise CommentError(_("评价内容含有非法字符"), code="invalid_content")
+    if not MIN_LENGTH <= len(text) <= MAX_LENGTH:
+        raise CommentError(
+            _("评价内容需在 %(min)s-%(max)s 个字之间，当前 %(n)s 个字")
+            % {"min": MIN_LENGTH, "max": MAX_LENGTH, "n": len(text)},
+            code="invalid_content",
+        )
+    return text
+
+
+def parse_line_id(raw: object) -> int:
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        value = raw
+    elif isinstance(raw, str) and raw.strip().isascii() and raw.strip().isdigit() and len(raw.strip()) <= 18:
+        value = int(raw.strip())
+    else:
+        raise OrderLineNotFound()
+    if value <= 0:
+        raise OrderLineNotFound()
+    return value
+
+
+# --- Write ---------------------------------------------------------------------------------------------------
+
+
+def _owned_order_for_update(*, user_id: int, order_id: object) -> Order:
+    if not isinstance(order_id, str) or not order_id.isascii() or not order_id.isdigit() or len(order_id) > 40:
+        raise OrderNotFound()
+    order = Order.objects.select_for_update().filter(pk=order_id, user_id=user_id).first()
+    if order is None:
+        raise OrderNotFound()  # someone else's order looks exactly like a missing one
+    return order
+
+
+@transaction.atomic
+def comment_order_line(
+    *, user, order_id: str, line_id: int, score: int, content: str, is_anonymous: bool = False
+) -> Comment:
+    """Record the owner's comment on one line of their "to comment" order; finish the order after the last line.
+
+    Validates score and content again (callers may skip the parsers). Raises OrderNotFound (missing or foreign
+    order), OrderLineNotFound, CommentNotAllowed (wrong state or already commented) or CommentError; in every
+    case nothing is written. A double submit of the same line yields one comment.
+    """
+    score = parse_score(score)
+    content = clean_content(content)
+    order = _owned_order_for_update(user_id=user.pk, order_id=order_id)
+    if order.status != OrderStatus.UNCOMMENT:
+        raise CommentNotAllowed(
+            _("订单当前状态为“%(status)s”，只有待评价的订单可以评价") % {"status": OrderStatus(order.status).label}
+        )
+    line = OrderLine.objects.filter(pk=line_id, order_id=order.pk).first()
+    if line is None:
+        raise OrderLineNotFound()
+    if OrderLine.objects.filter(pk=line.pk, is_commented=False).update(is_commented=True) != 1:
+        raise CommentNotAllowed(_("这件商品已经评价过了"), code="already_commented")
+    try:
+        with transaction.atomic():
+            comment = Comment.objects.create(
+                order_line=line,
+                sku_id=line.sku_id,
+                user=user,
+                score=score,
+                content=content,
+                is_anonymous=bool(is_anonymous),
+            )
+    except IntegrityError:
+        raise CommentNotAllowed(_("这件商品已经评价过了"), code="already_commented") from None
+    SKU.objects.filter(pk=line.sku_id).update(comments=F("comments") + 1)
+    if not OrderLine.objects.filter(order_id=order.pk, is_commented=False).exists():
+        services.complete_order(order_id=order.pk)
+    logger.info("order %s line %s commented by user %s", order.pk, line.pk, user.pk)
+    return comment
+
+
+# --- Read ----------------------------------------------------------------------------------------------------
+
+
+def mask_name(name: str) -> str:
+    """What the product page shows for an anonymous reviewer: the first character and three stars ("张***")."""
+    name = (name or "").strip()
+    return f"{name[0]}***" if name else _("匿名用户")
+
+
+@dataclass(frozen=True)
+class CommentView:
+    display_name: str
+    score: int
+    content: str
+    created_at: datetime
+    sku_name: str
+    is_anonymous: bool
+
+    @property
+    def stars(self) -> range:
+        return range(self.score)
+
+    @property
+    def empty_stars(self) -> range:
+        return range(5 - self.score)
+
+
+def _display_name(user) -> str:
+    full = f"{user.last_name}{user.first_name}".strip()
+    return full or user.get_username()
+
+
+def list_sku_comments(*, sku_id: int, page: object = 1, per_page: int = COMMENTS_PER_PAGE) -> Page:
+    """A page of a SKU's comments, newest first, as `CommentView`s (anonymous names masked).
+
+    An out-of-range or garbage page number gives the nearest valid page.
+    """
+    queryset = (
+        Comment.objects.filter(sku_id=sku_id)
+        .select_related("user", "order_line")
+        .only(
+            "score",
+            "content",
+            "created_at",
+            "is_anonymous",
+            "user__username",
+            "user__first_name",
+            "user__last_name",
+            "order_line__sku_name",
+        )
+        .order_by("-created_at", "-id")
+    )
+    paginator = Paginator(queryset, per_page)
+    result = paginator.get_page(page)
+    result.object_list = [
+        CommentView(
+            display_name=mask_name(_display_name(c.user)) if c.is_anonymous else _display_name(c.user),
+            score=c.score,
+            content=c.content,
+            created_at=c.created_at,
+            sku_name=c.order_line.sku_name,
+            is_anonymous=c.is_anonymous,
+        )
+        for c in result.object_list
+    ]
+    return result
+
+
+def count_spu_comments(*, spu_id: int) -> int:
+    """All comments on the SKUs of an SPU (the SPU has no counter of its own: the SKU counters add up)."""
+    return SKU.objects.filter(spu_id=spu_id).aggregate(total=Sum("comments"))["total"] or 0
+
+
+@dataclass(frozen=True)
+class LineToComment:
+    line_id: int
+    sku_id: int
+    sku_name: str
+    price: object
+    count: int
+    is_commented: bool
+    image_url: str
+
+
+def get_order_for_comment(*, user, order_id: object) -> tuple[Order, list[LineToComment]]:
+    """The owner's order and its lines for the comment page. Raises OrderNotFound for a missing or foreign id."""
+    if not isinstance(order_id, str) or not order_id.isascii() or not order_id.isdigit() or len(order_id) > 40:
+        raise OrderNotFound()
+    order = Order.objects.filter(pk=order_id, user_id=user.pk).first()
+    if order is None:
+        raise OrderNotFound()
+    lines = []
+    for line in order.lines.select_related("sku__default_image").order_by("id"):
+        image = line.sku.default_image
+        lines.append(
+            LineToComment(
+                line_id=line.pk,
+                sku_id=line.sku_id,
+                sku_name=line.sku_name,
+                price=line.price,
+                count=line.count,
+                is_commented=line.is_commented,
+                image_url=image.get_rendition("fill-80x80").url if image else "",
+            )
+        )
+    return order, lines
