@@ -38,9 +38,7 @@ def _slides(skus: list[SKU], block_type: str) -> list[dict]:
 
 
 def _fill(home: HomePage) -> None:
-    with_images = list(
-        SKU.objects.filter(is_launched=True, default_image__isnull=False).order_by("-sales", "id")[:8]
-    )
+    with_images = list(SKU.objects.filter(is_launched=True, default_image__isnull=False).order_by("-sales", "id")[:8])
     home.carousel = _slides(with_images[:4], "slide")
     home.promotions = _slides(with_images[4:8] or with_images[:4], "promotion")
     channels = list(GoodsChannel.objects.select_related("category").order_by("group__sequence", "sequence", "id"))

@@ -52,7 +52,9 @@ def get_category_menu() -> list[dict]:
     if menu is not None:
         return menu
     channels = list(
-        GoodsChannel.objects.select_related("group", "category").order_by("group__sequence", "group_id", "sequence", "id")
+        GoodsChannel.objects.select_related("group", "category").order_by(
+            "group__sequence", "group_id", "sequence", "id"
+        )
     )
     cat2_by_parent: dict[int, list[GoodsCategory]] = {}
     cat2s = GoodsCategory.objects.filter(parent_id__in={c.category_id for c in channels}).prefetch_related(
@@ -210,9 +212,7 @@ def get_spec_switcher(sku: SKU) -> list[SpecChoice]:
     Three queries whatever the number of SKUs or options.
     """
     specs = list(
-        SPUSpecification.objects.filter(spu_id=sku.spu_id)
-        .order_by("sequence", "id")
-        .prefetch_related("options")
+        SPUSpecification.objects.filter(spu_id=sku.spu_id).order_by("sequence", "id").prefetch_related("options")
     )
     if not specs:
         return []

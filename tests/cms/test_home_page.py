@@ -88,7 +88,9 @@ def test_a_sku_unlaunched_after_publishing_disappears_from_its_floor(client, dem
     assert f"/goods/{demo_like_catalog['手机'][0][1].pk}/" in floors
 
 
-def test_home_page_floor_queries_do_not_grow_with_the_number_of_skus(client, demo_like_catalog, django_assert_max_num_queries):
+def test_home_page_floor_queries_do_not_grow_with_the_number_of_skus(
+    client, demo_like_catalog, django_assert_max_num_queries
+):
     home = ensure_demo_home_page()
     client.get("/")  # warm caches (category menu, renditions)
 

@@ -22,7 +22,9 @@ pytestmark = pytest.mark.django_db
 
 def option_links(html: str) -> dict[str, str]:
     """{option value: href} for the linked options of the spec switcher."""
-    return dict((value, href) for href, value in re.findall(r'<a class="spec-option" href="([^"]+)"[^>]*>([^<]+)</a>', html))
+    return dict(
+        (value, href) for href, value in re.findall(r'<a class="spec-option" href="([^"]+)"[^>]*>([^<]+)</a>', html)
+    )
 
 
 def disabled_options(html: str) -> list[str]:
@@ -69,7 +71,9 @@ def test_an_unlaunched_sibling_is_shown_disabled_not_linked():
 
 
 def test_spec_switcher_costs_three_queries_whatever_the_number_of_skus(django_assert_num_queries):
-    _, skus = make_spu_with_specs({"颜色": ["黑", "白", "蓝"], "内存": ["64G", "128G", "256G"], "版本": ["标准", "Pro"]})
+    _, skus = make_spu_with_specs(
+        {"颜色": ["黑", "白", "蓝"], "内存": ["64G", "128G", "256G"], "版本": ["标准", "Pro"]}
+    )
     sku = skus[("蓝", "256G", "Pro")]
 
     with django_assert_num_queries(3):
@@ -205,8 +209,15 @@ def test_list_paginates_by_the_configured_page_size(client, settings, category_w
 
 @pytest.mark.parametrize(
     ("query", "page", "sort"),
-    [("page=abc", 1, "default"), ("page=-1", 1, "default"), ("page=99999", 2, "default"), ("page=", 1, "default"),
-     ("sort=evil", 1, "default"), ("sort=price&page=1.5", 1, "price"), ("sort=%00&page=%00", 1, "default")],
+    [
+        ("page=abc", 1, "default"),
+        ("page=-1", 1, "default"),
+        ("page=99999", 2, "default"),
+        ("page=", 1, "default"),
+        ("sort=evil", 1, "default"),
+        ("sort=price&page=1.5", 1, "price"),
+        ("sort=%00&page=%00", 1, "default"),
+    ],
 )
 def test_garbage_page_or_sort_falls_back_to_a_sane_page(client, settings, category_with_skus, query, page, sort):
     settings.SHOP_LIST_PAGE_SIZE = 2
@@ -273,8 +284,8 @@ def test_layout_has_search_mini_cart_category_menu_and_language_switcher(client,
 
     html = client.get(f"/list/{category.pk}/").content.decode()
 
-    assert 'action="/search/"' in html or 'action="/search' in html
-    assert "<span class=\"cart-count\" data-cart-count>0</span>" in html
+    assert 'action="/search/"' in html
+    assert '<span class="cart-count" data-cart-count>0</span>' in html
     assert f'href="/list/{top.pk}/"' in html and f'href="/list/{category.pk}/"' in html  # menu: channel and cat3
     assert 'action="/i18n/setlang/"' in html and 'value="en"' in html
     assert "美好商城" in html
