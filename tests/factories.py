@@ -107,3 +107,19 @@ def make_spu_with_specs(specs: dict[str, list[str]], *, missing: set[tuple[str, 
             catalog.SKUSpecification.objects.create(sku=sku, spec=spec, option=option)
         skus[values] = sku
     return spu, skus
+
+
+class AddressFactory(factory.django.DjangoModelFactory):
+    """A delivery address in 北京市 东城区 (needs the areas: migration 0003, or load_areas() after a flush)."""
+
+    class Meta:
+        model = "accounts.Address"
+
+    user = factory.SubFactory(UserFactory)
+    title = factory.Sequence(lambda n: f"地址{n}")
+    receiver = "张三"
+    province_id = 11
+    city_id = 1101
+    district_id = 110101
+    place = "东长安街 1 号"
+    mobile = "13800138000"
