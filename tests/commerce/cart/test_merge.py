@@ -7,6 +7,7 @@ import pytest
 from django.contrib.auth import login
 from django.contrib.sessions.backends.cache import SessionStore
 from django.http import HttpResponse
+from django.urls import reverse
 
 from commerce.cart.middleware import CartCookieMiddleware
 from commerce.cart.storage import CartItem, RedisCart
@@ -114,3 +115,19 @@ def test_login_over_http_merges_and_the_next_pages_use_redis(client, rf):
     client.force_login(user)
     client.cookies.pop("cart")
     assert client.get("/cart/count/").json()["count"] == 2
+
+
+def test_password_login_through_the_real_login_view_merges_the_cart(client):
+    """The shop's password login (allauth) ends in django's login(): the signal merges, the cookie goes."""
+    user = UserFactory()
+    sku, kept = SKUFactory(), SKUFactory()
+    RedisCart(user.pk).add(kept.pk, 1, max_count=99, max_items=50)
+    client.post("/cart/add/", {"sku_id": sku.pk, "count": 2}, HTTP_ACCEPT="application/json")
+    assert client.cookies["cart"].value
+
+    response = client.post(reverse("account_login"), {"login": user.username, "password": "meihao-pass-1"})
+    assert response.status_code == 302, response.content.decode()[:500]
+    assert response.cookies["cart"].value == ""
+    assert response.cookies["cart"]["max-age"] == 0
+    assert RedisCart(user.pk).items() == {sku.pk: CartItem(2, True), kept.pk: CartItem(1, True)}
+    assert client.get("/cart/count/").json()["count"] == 3
