@@ -3,6 +3,7 @@ Each entry only enqueues an actor; the worker does the work."""
 
 from dramatiq_crontab import cron
 
+from tasks.actors.cms import publish_scheduled_pages_task
 from tasks.actors.orders import sweep_unpaid_orders_task
 from tasks.actors.search import refresh_search_index_task
 from tasks.actors.static_pages import build_all_static_pages_task, build_home_page_task
@@ -17,3 +18,6 @@ cron("30 3 * * *")(build_all_static_pages_task)
 
 # SPEC C1: sales (a sort key) change through orders without a save signal: refresh every document nightly.
 cron("0 4 * * *")(refresh_search_index_task)
+
+# SPEC B3: editors schedule go-live and expiry times on pages; Wagtail needs this run to honour them.
+cron("* * * * *")(publish_scheduled_pages_task)
