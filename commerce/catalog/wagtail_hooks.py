@@ -78,11 +78,12 @@ class SKUAdminForm(WagtailAdminModelForm):
         if category is not None and category.level != 3:
             self.add_error("category", _("SKU 必须挂在三级分类下。"))
         formset = self.formsets.get("specs")
-        if spu is None or formset is None:
+        # The parent form is cleaned before its formsets: validate the rows now to compare them with the SPU.
+        if spu is None or formset is None or not formset.is_valid():
             return cleaned
         seen: set[int] = set()
         for form in formset.forms:
-            if not hasattr(form, "cleaned_data") or form.cleaned_data.get("DELETE"):
+            if form.cleaned_data.get("DELETE"):
                 continue
             spec, option = form.cleaned_data.get("spec"), form.cleaned_data.get("option")
             if spec is None or option is None:
