@@ -17,7 +17,19 @@ def static_root(settings, tmp_path):
     return settings.STATIC_PAGES_ROOT
 
 
+def ensure_wagtail_tree() -> None:
+    """A transactional test's flush also empties the rows Wagtail's migrations made (locale, root page)."""
+    from django.conf import settings
+    from wagtail.coreutils import get_supported_content_language_variant
+    from wagtail.models import Locale, Page
+
+    Locale.objects.get_or_create(language_code=get_supported_content_language_variant(settings.LANGUAGE_CODE))
+    if Page.get_first_root_node() is None:
+        Page.add_root(instance=Page(title="Root", slug="root"))
+
+
 def make_home():
+    ensure_wagtail_tree()
     channel = ChannelFactory()
     SKUFactory(name="首页楼层 手机", spu__category1=channel.category)
     return ensure_demo_home_page()
