@@ -89,9 +89,9 @@ class RegisterForm(SignupForm):
 
     def clean(self) -> dict:
         cleaned = super().clean()
-        if "password2" in self.errors and cleaned.get("password1") and cleaned.get("password2"):
-            if cleaned["password1"] != cleaned["password2"]:
-                self.errors["password2"] = self.error_class([_("两次输入的密码不一致")])
+        password1, password2 = self.data.get("password1"), self.data.get("password2")
+        if "password2" in self.errors and password1 and password2 and password1 != password2:
+            self.errors["password2"] = self.error_class([_("两次输入的密码不一致")])
         # The SMS code is checked (and spent) last, only when everything else holds, so a typo in another
         # field does not burn one of its five tries or the code itself.
         if not self.errors and cleaned.get("phone") and cleaned.get("sms_code"):

@@ -143,11 +143,21 @@ def sms_countdown(request: HttpRequest) -> JsonResponse:
 
 
 # --- A1 / A4 allauth views with our templates -----------------------------------------------------------
-class RegisterView(allauth_views.SignupView):
+class SafeNextMixin:
+    """allauth validates `next` when redirecting but echoes it into the page as given; we echo safe ones only."""
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        if not services.safe_next(self.request, context.get("redirect_field_value")):
+            context.update(redirect_field_value=None, redirect_field="")
+        return context
+
+
+class RegisterView(SafeNextMixin, allauth_views.SignupView):
     template_name = "account/signup.html"
 
 
-class LoginView(allauth_views.LoginView):
+class LoginView(SafeNextMixin, allauth_views.LoginView):
     template_name = "account/login.html"
 
     def dispatch(self, request, *args, **kwargs):
