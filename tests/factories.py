@@ -123,3 +123,39 @@ class AddressFactory(factory.django.DjangoModelFactory):
     district_id = 110101
     place = "东长安街 1 号"
     mobile = "13800138000"
+
+
+# --- Orders: coupons and points ------------------------------------------------------------------------
+
+
+class CouponFactory(factory.django.DjangoModelFactory):
+    """A full-reduction coupon valid from an hour ago for a week: 满100减10, 100 of them."""
+
+    class Meta:
+        model = "orders.Coupon"
+
+    name = factory.Sequence(lambda n: f"满100减10 券{n}")
+    threshold = Decimal("100.00")
+    discount = Decimal("10.00")
+    valid_from = factory.LazyFunction(lambda: _now() - _timedelta(hours=1))
+    valid_until = factory.LazyFunction(lambda: _now() + _timedelta(days=7))
+    total = 100
+
+
+def _now():
+    from django.utils import timezone
+
+    return timezone.now()
+
+
+def _timedelta(**kwargs):
+    from datetime import timedelta
+
+    return timedelta(**kwargs)
+
+
+def give_points(user, points: int):
+    """Credit `points` to `user` through the points service (ledger row included)."""
+    from commerce.orders.services import adjust_points
+
+    return adjust_points(user_id=user.pk, delta=points, note="test")
