@@ -61,3 +61,14 @@ def test_unknown_area_code_is_a_json_404_with_a_chinese_message(client, code):
 def test_area_endpoints_refuse_writes(client):
     assert client.post("/areas/").status_code == 405
     assert client.post("/areas/11/").status_code == 405
+
+
+def test_area_json_needs_no_query_for_a_logged_in_shopper_either(client, django_assert_num_queries):
+    from tests.factories import UserFactory
+
+    client.force_login(UserFactory())
+    client.get("/areas/")
+    client.get("/areas/44/")
+    with django_assert_num_queries(0):
+        assert client.get("/areas/").status_code == 200
+        assert client.get("/areas/44/").status_code == 200
