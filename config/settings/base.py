@@ -212,18 +212,6 @@ HAYSTACK_SEARCH_RESULTS_PER_PAGE = 20
 # --- Static pages (SPEC B6): home and SKU detail pages rendered to files by the worker ------------------
 STATIC_PAGES_ROOT = Path(env("STATIC_PAGES_ROOT", default=str(BASE_DIR / "var" / "static_pages")))
 
-# --- Email activation and user center (SPEC A6, A8, A9) --------------------------------------------
-# Links are HMAC-signed (no row per link) and expire after a day; a new address replaces the current one
-# only once its link is clicked. Mail is rendered in the request and sent by tasks.actors.mail.
-ACCOUNT_CHANGE_EMAIL = True
-ACCOUNT_EMAIL_CONFIRMATION_HMAC = True
-ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS = 1
-ACCOUNT_EMAIL_SUBJECT_PREFIX = "【美好商城】"
-ACCOUNT_EMAIL_CONFIRMATION_AUTHENTICATED_REDIRECT_URL = "/center/"
-DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="美好商城 <noreply@meihao.local>")
-EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
-SHOP_AREA_CACHE_SECONDS = 24 * 3600
-
 # --- Accounts (SPEC A1-A5, A7): django-allauth plus captcha, SMS codes and QQ login ------------------
 LOGIN_REDIRECT_URL = "/"
 ACCOUNT_LOGOUT_REDIRECT_URL = "/"
@@ -277,6 +265,18 @@ SMS_ALIYUN = {
     "REGION_ID": env("ALIYUN_SMS_REGION_ID", default="cn-hangzhou"),
 }
 PASSWORD_RESET_TOKEN_MAX_AGE = 600
+
+# --- Email activation and user center (SPEC A6, A8, A9) --------------------------------------------
+# Links are HMAC-signed (no row per link) and expire after a day; a new address replaces the current one
+# only once its link is clicked. Mail is rendered in the request and sent by tasks.actors.mail.
+ACCOUNT_CHANGE_EMAIL = True
+ACCOUNT_EMAIL_CONFIRMATION_HMAC = True
+ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS = 1
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "【美好商城】"
+ACCOUNT_EMAIL_CONFIRMATION_AUTHENTICATED_REDIRECT_URL = "/center/"
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="美好商城 <noreply@meihao.local>")
+EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+SHOP_AREA_CACHE_SECONDS = 24 * 3600
 
 # --- Shop ------------------------------------------------------------------------------------------
 SHOP_LIST_PAGE_SIZE = 20
