@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from django.urls import reverse
 from wagtail.test.utils import WagtailTestUtils
@@ -200,3 +202,12 @@ def test_content_editors_edit_skus_while_order_staff_only_view_them(client):
     client.force_login(clerk)
     assert client.get(url("sku", "list")).status_code == 200
     assert client.get(url("sku", "edit", sku.pk)).status_code in (302, 403)
+
+
+def test_catalog_menu_groups_every_catalog_listing(admin_client):
+    soup = WagtailTestUtils.get_soup(admin_client.get(reverse("wagtailadmin_home")).content)
+    sidebar = json.dumps(json.loads(soup.select_one("#wagtail-sidebar-props").string), ensure_ascii=False)
+
+    assert "商品管理" in sidebar
+    for model in ("sku", "spu", "spuspecification", "goodscategory", "brand", "goodschannel", "goodsvisitcount"):
+        assert url(model, "list") in sidebar
