@@ -13,7 +13,7 @@ page total is stale and placement refuses).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
 
 from django.conf import settings
@@ -75,7 +75,6 @@ class Quote:
     points: int
     points_amount: Decimal
     pay_amount: Decimal
-    notes: list[str] = field(default_factory=list)
 
     @property
     def total_count(self) -> int:

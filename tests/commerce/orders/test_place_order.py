@@ -5,7 +5,6 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from django.db import transaction
 
 from commerce.catalog.models import SKU
 from commerce.orders import tokens
@@ -123,8 +122,7 @@ def test_unlaunched_or_unknown_sku_in_cart_is_refused(shopper, launched):
     put_in_cart(user, good)
     if launched is None:
         bad_id = SKU.objects.order_by("-pk").values_list("pk", flat=True).first() + 1000
-        RedisCartHelper = put_in_cart  # noqa: N806
-        RedisCartHelper(user, type("Gone", (), {"pk": bad_id})())
+        put_in_cart(user, SKU(pk=bad_id))  # an id no SKU has
     else:
         bad = SKUFactory(name="下架商品", is_launched=False)
         put_in_cart(user, bad)
@@ -160,8 +158,6 @@ def test_same_token_twice_gives_the_same_order(shopper):
     user, address = shopper
     put_in_cart(user, SKUFactory(stock=5), 2)
     token = tokens.issue_token(user_id=user.pk)
-    with transaction.atomic():
-        pass
     first = _place(user, address, token=token)
     tokens.mark_done(user_id=user.pk, token=token, order_id=first.pk)  # on_commit does this outside tests
     second = _place(user, address, token=token)
