@@ -10,6 +10,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
+from commerce.accounts.history import record_visit
 from commerce.catalog import selectors, services
 from commerce.catalog.static_pages import is_static_render
 
@@ -57,6 +58,8 @@ def sku_detail(request: HttpRequest, sku_id: int) -> HttpResponse:
         raise Http404(_("商品不存在或已下架"))
     if not is_static_render(request):  # a static page's script reports its visits (cms.page_user)
         services.record_category_visit(category_id=sku.category_id)
+        if request.user.is_authenticated:
+            record_visit(user_id=request.user.pk, sku_id=sku.pk)
     return render(
         request,
         "catalog/sku_detail.html",

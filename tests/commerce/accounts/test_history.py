@@ -104,3 +104,15 @@ def test_user_center_shows_the_recently_viewed_skus(client):
     assert "最近浏览" in page
     assert page.index("新看的电脑") < page.index("旧看的手机")
     assert f'href="/goods/{newer.pk}/"' in page
+
+
+def test_a_logged_in_visit_to_a_product_page_lands_in_the_history(client):
+    from commerce.accounts.history import list_recent_skus
+    from tests.factories import SKUFactory, UserFactory
+
+    user = UserFactory()
+    first, second = SKUFactory(), SKUFactory()
+    client.force_login(user)
+    assert client.get(f"/goods/{first.pk}/").status_code == 200
+    assert client.get(f"/goods/{second.pk}/").status_code == 200
+    assert [s.pk for s in list_recent_skus(user_id=user.pk)] == [second.pk, first.pk]
