@@ -22,3 +22,9 @@ def sms_group(session_key: str) -> str:
     """One browser's pending SMS resend countdown (SPEC G2): `sms.<session_key>`."""
     key = "".join(ch for ch in str(session_key) if ch.isascii() and ch.isalnum())[:64]
     return f"sms.{key}"
+
+
+def order_group(order_id: str) -> str:
+    """The owner's open pages of one order (SPEC G3): `order.<order_id>` (order numbers are digits)."""
+    digits = "".join(ch for ch in str(order_id) if ch.isascii() and ch.isdigit())[:64]
+    return f"order.{digits}"

@@ -13,11 +13,12 @@ from typing import Any
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
-from realtime.groups import stock_group
+from realtime.groups import order_group, stock_group
 
 logger = logging.getLogger(__name__)
 
 STOCK_EVENT = "stock.update"
+ORDER_STATUS_EVENT = "order.status"
 
 
 def publish(group: str, event: dict[str, Any]) -> None:
@@ -35,3 +36,8 @@ def publish(group: str, event: dict[str, Any]) -> None:
 def publish_stock(sku_id: int, stock: int) -> None:
     """Tell every open page watching `sku_id` that its stock is now `stock`."""
     publish(stock_group(sku_id), {"type": STOCK_EVENT, "sku_id": int(sku_id), "stock": int(stock)})
+
+
+def publish_order_status(order_id: str, status: str) -> None:
+    """Tell the owner's open pages of order `order_id` that its status is now `status` (SPEC G3)."""
+    publish(order_group(order_id), {"type": ORDER_STATUS_EVENT, "order_id": str(order_id), "status": str(status)})

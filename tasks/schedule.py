@@ -5,6 +5,7 @@ from dramatiq_crontab import cron
 
 from tasks.actors.cms import publish_scheduled_pages_task
 from tasks.actors.orders import sweep_unpaid_orders_task
+from tasks.actors.payments import sweep_awaiting_payments_task
 from tasks.actors.search import refresh_search_index_task
 from tasks.actors.static_pages import build_all_static_pages_task, build_home_page_task
 
@@ -21,3 +22,6 @@ cron("0 4 * * *")(refresh_search_index_task)
 
 # SPEC B3: editors schedule go-live and expiry times on pages; Wagtail needs this run to honour them.
 cron("* * * * *")(publish_scheduled_pages_task)
+
+# SPEC F4: ask Alipay about orders sent to the cashier that neither a notify nor a return settled.
+cron("*/2 * * * *")(sweep_awaiting_payments_task)

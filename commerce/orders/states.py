@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from functools import partial
 
+from django.db import transaction
 from django.utils import timezone
 
 from commerce.orders.errors import OrderStateError
@@ -88,4 +90,17 @@ def transition(
     for field, value in changes.items():
         setattr(order, field, value)
     logger.info("order %s: %s -> %s (%s)", order.pk, current, to, reason)
+    transaction.on_commit(partial(announce_status, order.pk), robust=True)
     return order
+
+
+def announce_status(order_id: str) -> None:
+    """After commit: push the order's committed status to its owner's open pages (SPEC G3, /ws/orders/<id>/).
+
+    Reads the status again, so pages converge on the latest one even when two changes publish out of order.
+    """
+    from realtime.publish import publish_order_status  # realtime is called after commit, never imported by models
+
+    status = Order.objects.filter(pk=order_id).values_list("status", flat=True).first()
+    if status is not None:
+        publish_order_status(order_id, status)

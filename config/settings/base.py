@@ -298,6 +298,24 @@ POINTS_PER_YUAN = env.int("POINTS_PER_YUAN", default=100)  # spending: 100 point
 POINTS_MAX_RATIO = Decimal(env("POINTS_MAX_RATIO", default="0.5"))  # at most 50% of the goods amount
 POINTS_EARN_PER_YUAN = env.int("POINTS_EARN_PER_YUAN", default=1)  # earning on a finished order
 
+# --- Payments (SPEC F1-F7): Alipay page pay through python-alipay-sdk --------------------------------
+# Keys are PEM text (ALIPAY_APP_PRIVATE_KEY, ALIPAY_PUBLIC_KEY; bare base64 is accepted too) or files
+# (*_FILE). ALIPAY_GATEWAY is the full gateway URL, or a path on this site for the offline sandbox.
+# Empty return/notify URLs mean /payment/status/ and /payment/alipay/notify/ on the host of the request.
+# Development and tests default to the offline sandbox (config/settings/local.py); production requires all.
+ALIPAY_APP_ID = env("ALIPAY_APP_ID", default="")
+ALIPAY_APP_PRIVATE_KEY = env("ALIPAY_APP_PRIVATE_KEY", default="")
+ALIPAY_APP_PRIVATE_KEY_FILE = env("ALIPAY_APP_PRIVATE_KEY_FILE", default="")
+ALIPAY_PUBLIC_KEY = env("ALIPAY_PUBLIC_KEY", default="")
+ALIPAY_PUBLIC_KEY_FILE = env("ALIPAY_PUBLIC_KEY_FILE", default="")
+ALIPAY_GATEWAY = env("ALIPAY_GATEWAY", default="")
+ALIPAY_RETURN_URL = env("ALIPAY_RETURN_URL", default="")
+ALIPAY_NOTIFY_URL = env("ALIPAY_NOTIFY_URL", default="")
+ALIPAY_SELLER_ID = env("ALIPAY_SELLER_ID", default="")  # when set, messages naming another seller are refused
+ALIPAY_TIMEOUT_SECONDS = env.int("ALIPAY_TIMEOUT_SECONDS", default=15)
+ALIPAY_QUERY_DELAY_SECONDS = env.int("ALIPAY_QUERY_DELAY_SECONDS", default=3)  # F4: give the notify a head start
+ALIPAY_SANDBOX_ENABLED = False
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -39,3 +39,24 @@ SOCIALACCOUNT_PROVIDERS["qq"]["APPS"] = [  # noqa: F405
     {"client_id": env("QQ_CLIENT_ID", default=""), "secret": env("QQ_CLIENT_SECRET", default="")}
 ]
 SMS_BACKEND = env("SMS_BACKEND", default="commerce.accounts.sms_backends.AliyunSmsBackend")
+
+# Payments (SPEC F1-F7): real Alipay only. No defaults: the app id, both keys and the gateway must be given,
+# and the offline sandbox (a path on this site, or any plain-http / local gateway) refuses to start.
+from django.core.exceptions import ImproperlyConfigured  # noqa: E402
+
+ALIPAY_SANDBOX_ENABLED = False
+ALIPAY_APP_ID = env("ALIPAY_APP_ID")
+ALIPAY_GATEWAY = env("ALIPAY_GATEWAY")
+_alipay_gateway = ALIPAY_GATEWAY.strip().lower()
+if (
+    not _alipay_gateway.startswith("https://")
+    or "alipay-sandbox" in _alipay_gateway
+    or any(host in _alipay_gateway for host in ("://127.", "://localhost", "://[::1]", "://0.0.0.0"))
+):
+    raise ImproperlyConfigured(
+        f"ALIPAY_GATEWAY={ALIPAY_GATEWAY!r} is the offline sandbox or not an https Alipay gateway; "
+        "use https://openapi.alipay.com/gateway.do in production"
+    )
+for _name in ("ALIPAY_APP_PRIVATE_KEY", "ALIPAY_PUBLIC_KEY"):
+    if not (env(_name, default="") or env(f"{_name}_FILE", default="")):
+        raise ImproperlyConfigured(f"Set the {_name} (PEM text) or {_name}_FILE environment variable")

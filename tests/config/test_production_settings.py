@@ -22,10 +22,19 @@ def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess:
     )
 
 
+#: Alipay is required in production (SPEC F1); tests/commerce/payments/test_production_settings.py checks why.
+ALIPAY_ENV = {
+    "ALIPAY_APP_ID": "2021000000000001",
+    "ALIPAY_GATEWAY": "https://openapi.alipay.com/gateway.do",
+    "ALIPAY_APP_PRIVATE_KEY_FILE": str(BASE_DIR / "var" / "alipay-sandbox" / "app_private_key.pem"),
+    "ALIPAY_PUBLIC_KEY_FILE": str(BASE_DIR / "var" / "alipay-sandbox" / "alipay_public_key.pem"),
+}
+
+
 def test_check_deploy_with_required_variables_prints_no_warning():
     result = run_manage(
         "check", "--deploy", "--fail-level", "WARNING",
-        DJANGO_SECRET_KEY=secrets.token_urlsafe(50), DJANGO_ALLOWED_HOSTS="shop.example.com",
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(50), DJANGO_ALLOWED_HOSTS="shop.example.com", **ALIPAY_ENV,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "WARNING" not in result.stdout + result.stderr

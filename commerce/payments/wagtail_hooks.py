@@ -1,0 +1,28 @@
+"""Wagtail admin wiring for payments: the "支付记录" menu item and its pages (commerce.payments.admin_views)."""
+
+from __future__ import annotations
+
+from django.urls import include, path, reverse
+from wagtail import hooks
+from wagtail.admin.menu import MenuItem
+
+from commerce.payments import admin_views
+
+
+class PaymentsMenuItem(MenuItem):
+    def is_shown(self, request):
+        return admin_views.can_view(request.user)
+
+
+@hooks.register("register_admin_urls")
+def register_payment_admin_urls():
+    urls = [
+        path("", admin_views.payment_index, name="index"),
+        path("<int:payment_id>/refund/", admin_views.payment_refund, name="refund"),
+    ]
+    return [path("payments/", include((urls, "payments_admin")))]
+
+
+@hooks.register("register_admin_menu_item")
+def register_payments_menu_item():
+    return PaymentsMenuItem("支付记录", reverse("payments_admin:index"), icon_name="table", order=420)

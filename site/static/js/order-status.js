@@ -1,0 +1,128 @@
+/*
+ * Live order status (SPEC F5, G3): keeps every [data-order-status] element of an order page showing the
+ * order's current status, pushed over /ws/orders/<order_id>/ (realtime/consumers_orders.py; the owner alone).
+ *
+ * The order id comes from the element's data-order-id or its closest [data-order-id] ancestor. On each
+ * {"type": "order_status", "order_id", "status", "label"} message the element gets the new status in
+ * data-order-status and its text becomes the label (taken from a <template data-order-status-labels> of
+ * <span data-value="..">label</span> on the page when there is one, so the page's language wins).
+ * data-order-status-state tells the socket's state: connecting | live | retrying | refused | stopped.
+ * When the status moves on from the one the page was rendered with, the page's pay link
+ * ([data-pay-link]) and cancel form ([data-cancel-form]) are hidden: they were only valid before.
+ * A "meihao:order-status" event ({orderId, status, label}) is dispatched on document for other page code.
+ *
+ * Uses MeihaoRealtime (realtime.js: reconnect with backoff, no retry after a 4xxx refusal), loading it from
+ * the same folder when the page did not include it.
+ */
+(function (window, document) {
+  "use strict";
+
+  var ID_RE = /^[0-9]{1,40}$/;
+  var script = document.currentScript;
+
+  function labels() {
+    var map = {};
+    var template = document.querySelector("template[data-order-status-labels]");
+    if (template && template.content) {
+      Array.prototype.forEach.call(template.content.querySelectorAll("[data-value]"), function (el) {
+        map[el.getAttribute("data-value")] = el.textContent;
+      });
+    }
+    return map;
+  }
+
+  function orderIdOf(el) {
+    var holder = el.hasAttribute("data-order-id") ? el : el.closest("[data-order-id]");
+    var id = holder ? holder.getAttribute("data-order-id") : "";
+    return ID_RE.test(id) ? id : null;
+  }
+
+  function hideStaleActions(orderId) {
+    var scope = document.querySelector('[data-order-id="' + orderId + '"]') || document;
+    Array.prototype.forEach.call(scope.querySelectorAll("[data-pay-link], [data-cancel-form]"), function (el) {
+      el.hidden = true;
+      el.style.display = "none";
+    });
+  }
+
+  function watch(realtime, orderId, elements, names) {
+    var rendered = elements[0].getAttribute("data-order-status");
+    function setState(state) {
+      elements.forEach(function (el) {
+        el.setAttribute("data-order-status-state", state);
+      });
+    }
+    realtime.connect("/ws/orders/" + orderId + "/", {
+      onState: setState,
+      onMessage: function (message) {
+        if (!message || message.type !== "order_status" || String(message.order_id) !== orderId) {
+          return;
+        }
+        var status = String(message.status || "");
+        if (!/^[a-z_]{1,20}$/.test(status)) {
+          return;
+        }
+        var label = names[status] || String(message.label || status);
+        elements.forEach(function (el) {
+          el.setAttribute("data-order-status", status);
+          if (el.textContent !== label) {
+            el.textContent = label;
+          }
+        });
+        if (status !== rendered) {
+          hideStaleActions(orderId);
+        }
+        document.dispatchEvent(
+          new window.CustomEvent("meihao:order-status", { detail: { orderId: orderId, status: status, label: label } })
+        );
+      },
+    });
+  }
+
+  function start() {
+    var names = labels();
+    var byOrder = {};
+    var ids = [];
+    Array.prototype.forEach.call(document.querySelectorAll("[data-order-status]"), function (el) {
+      var id = orderIdOf(el);
+      if (!id) {
+        return;
+      }
+      if (!byOrder[id]) {
+        byOrder[id] = [];
+        ids.push(id);
+      }
+      byOrder[id].push(el);
+    });
+    ids.forEach(function (id) {
+      watch(window.MeihaoRealtime, id, byOrder[id], names);
+    });
+  }
+
+  function whenRealtimeLoaded(callback) {
+    if (window.MeihaoRealtime) {
+      callback();
+      return;
+    }
+    if (!script) {
+      return; // cannot tell where the static files live; the page keeps the status it was rendered with
+    }
+    var loader = document.createElement("script");
+    loader.src = new window.URL("realtime.js", script.src).href;
+    loader.onload = callback;
+    document.head.appendChild(loader);
+  }
+
+  function boot() {
+    if (!window.WebSocket || !document.querySelector("[data-order-status]")) {
+      return;
+    }
+    whenRealtimeLoaded(start);
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", boot);
+  } else {
+    boot();
+  }
+})(window, document);

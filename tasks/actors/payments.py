@@ -1,0 +1,99 @@
+"""Payment jobs (SPEC F3, F4, F6, F7). Each takes ids, reloads what it needs and is safe to run twice.
+
+- `query_alipay_payment_task`: asks `alipay.trade.query` for an order whose payer came back without a
+  notify having arrived; retries with backoff while the trade is still unpaid or Alipay is unreachable.
+- `sweep_awaiting_payments_task` (cron): the same question for orders sent to the cashier a while ago and
+  still unsettled (the payer never came back and no notify arrived).
+- `refund_payment_task`: one `alipay.trade.refund` for a Refund row, retried until Alipay answers.
+- `deliver_sandbox_notify_task`: the offline sandbox's notify POST, retried until the shop answers "success",
+  like Alipay's own notify schedule (shortened).
+"""
+
+from __future__ import annotations
+
+import logging
+from urllib.error import URLError
+from urllib.parse import urlencode
+from urllib.request import Request, urlopen
+
+import dramatiq
+
+from commerce.errors import CommerceError
+from commerce.payments import services
+from commerce.payments.services import Outcome
+
+logger = logging.getLogger(__name__)
+
+SWEEP_MIN_AGE_SECONDS = 120
+
+
+class PaymentStillPending(Exception):
+    """The trade is not paid yet; raising it makes Dramatiq ask again later (with backoff)."""
+
+
+class NotifyNotAcknowledged(Exception):
+    """The shop did not answer "success" to a sandbox notify; Dramatiq sends it again."""
+
+
+@dramatiq.actor(max_retries=8, min_backoff=2_000, max_backoff=120_000, time_limit=60_000, max_age=3 * 3600_000)
+def query_alipay_payment_task(order_id: str) -> None:
+    """Settle `order_id` from `alipay.trade.query` (F4); retried while unpaid or unreachable."""
+    try:
+        outcome = services.query_payment(order_id=str(order_id))
+    except CommerceError as error:
+        if error.code.startswith("gateway") or error.code == "query_failed":
+            raise  # Alipay unreachable or a system error: retry with backoff
+        logger.error("trade query for order %s refused: %s (%s)", order_id, error.message, error.code)
+        return
+    if outcome is Outcome.PENDING:
+        raise PaymentStillPending(f"order {order_id}: trade not paid yet")
+    logger.info("trade query for order %s: %s", order_id, outcome.value)
+
+
+@dramatiq.actor(max_retries=0, time_limit=600_000, max_age=10 * 60_000)
+def sweep_awaiting_payments_task() -> None:
+    """Query every order sent to the cashier over two minutes ago and not settled since (once each)."""
+    for order_id in services.list_awaiting_orders(older_than_seconds=SWEEP_MIN_AGE_SECONDS):
+        try:
+            outcome = services.query_payment(order_id=order_id)
+        except CommerceError as error:
+            logger.warning("sweep: trade query for order %s failed: %s", order_id, error.code)
+            continue
+        if outcome is not Outcome.PENDING:
+            logger.info("sweep: order %s %s", order_id, outcome.value)
+
+
+@dramatiq.actor(max_retries=12, min_backoff=5_000, max_backoff=600_000, time_limit=60_000)
+def refund_payment_task(refund_id: int) -> None:
+    """Refund `refund_id` through Alipay (F6); retried while Alipay cannot be reached or asks to retry."""
+    refund = services.execute_refund(refund_id=int(refund_id))
+    logger.info("refund %s: %s", refund.out_request_no, refund.status)
+
+
+@dramatiq.actor(max_retries=8, min_backoff=1_000, max_backoff=60_000, time_limit=60_000, max_age=24 * 3600_000)
+def deliver_sandbox_notify_task(app_id: str, out_trade_no: str) -> None:
+    """The offline sandbox POSTs its signed notify for a trade until the shop answers "success" (F7)."""
+    from commerce.payments.sandbox import protocol, store
+
+    trade = store.get_trade(app_id, out_trade_no)
+    if trade is None or not trade.get("notify_url"):
+        logger.info("sandbox trade %s/%s gone or without notify_url: nothing to notify", app_id, out_trade_no)
+        return
+    if not trade["notify_url"].startswith(("http://", "https://")):
+        logger.error("sandbox trade %s has a notify_url that is not http(s): not sent", out_trade_no)
+        return
+    body = urlencode(protocol.notify_params(trade)).encode("utf-8")
+    request = Request(  # noqa: S310 - http(s) only, checked above
+        trade["notify_url"],
+        data=body,
+        headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"},
+        method="POST",
+    )
+    try:
+        with urlopen(request, timeout=15) as response:  # noqa: S310 - http(s) only, checked above
+            answer = response.read(64).decode("utf-8", "replace").strip()
+    except (URLError, OSError) as error:
+        raise NotifyNotAcknowledged(f"notify for {out_trade_no} failed: {error}") from error
+    if answer != "success":
+        raise NotifyNotAcknowledged(f"notify for {out_trade_no} answered {answer!r}")
+    logger.info("sandbox notify for %s acknowledged", out_trade_no)
