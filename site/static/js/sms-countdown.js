@@ -62,7 +62,7 @@
     var mobileName = box.getAttribute("data-mobile-input");
     var mobileInput = mobileName ? form.querySelector("[name=" + mobileName + "]") : null;
     var fixedMobile = box.getAttribute("data-mobile");
-    var socket = null, socketMobile = "", remaining = 0, closing = false;
+    var socket = null, socketMobile = "", remaining = 0;
 
     function mobile() { return fixedMobile || (mobileInput ? mobileInput.value.trim() : ""); }
 
@@ -78,22 +78,25 @@
       }
     }
 
-    function connect(number) {
+    // `fresh`: reconnect even to the same mobile, e.g. after a send that may have just created the session
+    // cookie (a socket opened before it has no session, so it cannot see this browser's window).
+    function connect(number, fresh) {
       if (!MOBILE_RE.test(number) || !window.WebSocket) return;
-      if (socket && socketMobile === number && socket.readyState <= 1) return;
-      if (socket) { closing = true; socket.close(); }
-      closing = false;
+      if (!fresh && socket && socketMobile === number && socket.readyState <= 1) return;
+      if (socket) { socket.intentional = true; socket.close(); }
       socketMobile = number;
       var scheme = location.protocol === "https:" ? "wss://" : "ws://";
-      socket = new WebSocket(scheme + location.host + "/ws/sms/?mobile=" + encodeURIComponent(number));
-      socket.onmessage = function (event) {
+      var ws = new WebSocket(scheme + location.host + "/ws/sms/?mobile=" + encodeURIComponent(number));
+      socket = ws;
+      ws.onmessage = function (event) {
         var data = JSON.parse(event.data);
-        if (data.type === "countdown" && data.mobile === mobile()) render(data.remaining);
+        if (ws === socket && data.type === "countdown" && data.mobile === mobile()) render(data.remaining);
       };
-      socket.onclose = function () {
-        var wasClosing = closing;
-        socket = null;
-        if (!wasClosing && remaining > 0) setTimeout(function () { connect(mobile()); }, 1000);
+      ws.onclose = function () {
+        if (ws === socket) socket = null;
+        if (!ws.intentional && remaining > 0) {
+          setTimeout(function () { if (!socket) connect(mobile()); }, 1000);
+        }
       };
     }
 
@@ -123,13 +126,13 @@
           if (status) status.textContent = "短信验证码已发送至 " + (data.mobile || number);
           try { sessionStorage.setItem(PENDING_KEY, JSON.stringify({ mobile: number, purpose: purpose })); } catch (e) { /* private mode */ }
           render(data.remaining);
-          connect(number);
+          connect(number, true);
           return;
         }
         var code = data.code || "";
         var field = code.indexOf("captcha") === 0 ? "image_code" : (code.indexOf("mobile") === 0 && mobileName ? mobileName : "sms_code");
         showError(field, data.message || "发送失败，请稍后重试");
-        if (data.remaining) { render(data.remaining); connect(number); } else { render(0); }
+        if (data.remaining) { render(data.remaining); connect(number, true); } else { render(0); }
       }).catch(function () {
         if (captcha) captcha.refresh();
         showError("sms_code", "网络异常，请稍后重试");
