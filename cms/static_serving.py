@@ -15,10 +15,10 @@ from pathlib import Path
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 from django.utils.http import http_date
-from django.utils.translation import get_language_from_request
 from django.views.static import was_modified_since
 
 from cms.static_pages import home_file, sku_file
+from config.locale import language_for
 
 SKU_PATH = re.compile(r"^/goods/(?P<sku_id>[1-9]\d{0,17})/$")
 HEADER_SOURCE = "X-Static-Page"
@@ -30,7 +30,7 @@ def static_file_for(request: HttpRequest) -> Path | None:
         return None
     if request.GET and not all(key.startswith("utm_") for key in request.GET):
         return None
-    language = get_language_from_request(request)
+    language = language_for(request)
     if request.path_info == "/":
         return home_file(language)
     match = SKU_PATH.match(request.path_info)
@@ -64,7 +64,7 @@ class StaticPageMiddleware:
         language = path.relative_to(Path(settings.STATIC_PAGES_ROOT)).parts[0]
         response["Last-Modified"] = http_date(stat.st_mtime)
         response["Content-Language"] = language
-        response["Vary"] = "Accept-Language, Cookie"
+        response["Vary"] = "Cookie"
         response["Cache-Control"] = "no-cache"
         response["X-Frame-Options"] = getattr(settings, "X_FRAME_OPTIONS", "DENY")
         response[HEADER_SOURCE] = "1"

@@ -65,10 +65,18 @@ def test_me_endpoint_gives_the_header_bits_of_the_visitor(client, db):
     assert data["csrf_token"]
 
 
-def test_english_visitor_gets_the_english_file(client, db):
+def test_a_browser_asking_for_english_still_gets_chinese_until_the_shopper_switches(client, db):
     sku = SKUFactory()
     static_pages.build_sku_page(sku.id)
     response = client.get(sku.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en")
+    assert response["Content-Language"] == "zh-hans"
+
+
+def test_english_visitor_gets_the_english_file(client, db):
+    sku = SKUFactory()
+    static_pages.build_sku_page(sku.id)
+    client.cookies["django_language"] = "en"
+    response = client.get(sku.get_absolute_url())
     assert response["X-Static-Page"] == "1"
     assert response["Content-Language"] == "en"
     assert '<html lang="en">' in response.content.decode()
