@@ -95,6 +95,7 @@ def setup_django(env: dict) -> None:
 def prepare_data(buyers: int, *, stock: int, price: Decimal):
     """A fresh hot SKU and `buyers` shoppers with an address each; returns (sku_id, [(user_id, address_id)])."""
     from commerce.accounts.models import Address, Area, User
+    from commerce.cart.storage import RedisCart
     from tests.factories import SKUFactory
 
     district = Area.objects.filter(parent__parent__isnull=False).select_related("parent__parent").first()
@@ -118,6 +119,8 @@ def prepare_data(buyers: int, *, stock: int, price: Decimal):
             mobile="13800000000",
         )
         people.append((user.pk, address.pk))
+        cart = RedisCart(user.pk)  # start each phase with an empty cart (a drained SKU may be left in it)
+        cart.redis.delete(cart.key, cart.selected_key)
     return sku.pk, people
 
 
