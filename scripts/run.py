@@ -8,6 +8,7 @@ web, worker and scheduler from the Procfile under honcho. Ctrl-C stops them all,
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -45,10 +46,13 @@ def main() -> int:
         honcho = subprocess.Popen(
             [sys.executable, "-m", "honcho", "start", "-f", "Procfile", "web", "worker", "scheduler"], cwd=BASE_DIR, env=env
         )
-        try:
-            return honcho.wait()
-        except KeyboardInterrupt:
-            return honcho.wait()
+        # Ctrl-C reaches honcho directly (same process group); a SIGTERM to this script is passed on.
+        signal.signal(signal.SIGTERM, lambda *_: honcho.terminate())
+        while True:
+            try:
+                return honcho.wait()
+            except KeyboardInterrupt:
+                continue
     finally:
         if redis:
             redis.stop()
