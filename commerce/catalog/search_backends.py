@@ -1,7 +1,8 @@
 """Haystack engines with Chinese word segmentation (SPEC C1).
 
-- ``ChineseWhooshEngine`` (embedded default): Whoosh, every text field analysed by jieba's ChineseAnalyzer,
-  so "华为手机" is indexed and searched as 华为 / 手机.
+- ``ChineseWhooshEngine`` (embedded default): Whoosh, every text field analysed by jieba's Chinese analyzer
+  (search mode segmentation, lower-casing, stop words, English stemming), so "华为手机" is indexed and
+  searched as 华为 / 手机.
 - ``IkElasticsearch7Engine`` (production): Elasticsearch 7 with the ik plugin; text fields are indexed with
   ``ik_max_word`` (finest segmentation, best recall) and searched with ``ik_smart`` (coarsest, best precision).
   The ik plugin must be installed on every ES node (see docs/operations.md).
@@ -9,17 +10,63 @@
 
 from __future__ import annotations
 
+import re
+
+import jieba
 from haystack.backends.elasticsearch7_backend import (
     Elasticsearch7SearchBackend,
     Elasticsearch7SearchEngine,
     Elasticsearch7SearchQuery,
 )
 from haystack.backends.whoosh_backend import WhooshEngine, WhooshSearchBackend, WhooshSearchQuery
-from jieba.analyse import ChineseAnalyzer
+from whoosh.analysis import LowercaseFilter, StemFilter, StopFilter, Token, Tokenizer
 from whoosh.fields import TEXT
 
 IK_INDEX_ANALYZER = "ik_max_word"
 IK_SEARCH_ANALYZER = "ik_smart"
+
+# jieba.analyse.ChineseAnalyzer, rebuilt here: importing jieba.analyse also loads the TF-IDF and POS-tagging
+# models (about 3 s and 100 MB per process) that search never uses.
+STOP_WORDS = frozenset(
+    "a an and are as at be by can for from have if in is it may not of on or tbd that the this to us we when "
+    "will with yet you your 的 了 和".split()
+)
+HAN = re.compile(r"[\u4E00-\u9FD5]+")
+
+
+class ChineseTokenizer(Tokenizer):
+    """jieba "search" mode: long words are also cut into their shorter words (华为手机 -> 华为, 手机)."""
+
+    def __call__(
+        self,
+        value,
+        positions=False,
+        chars=False,
+        keeporiginal=False,
+        removestops=True,
+        start_pos=0,
+        start_char=0,
+        tokenize=True,
+        mode="",
+        **kwargs,
+    ):
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        for position, (word, start, end) in enumerate(jieba.tokenize(value, mode="search")):
+            if len(word) <= 1 and not HAN.match(word):  # spaces and punctuation
+                continue
+            token.original = token.text = word
+            token.boost = 1.0
+            token.stopped = False
+            if positions:
+                token.pos = start_pos + position
+            if chars:
+                token.startchar = start_char + start
+                token.endchar = start_char + end
+            yield token
+
+
+def ChineseAnalyzer():  # noqa: N802 - the name jieba and Whoosh use for analyzer factories
+    return ChineseTokenizer() | LowercaseFilter() | StopFilter(stoplist=STOP_WORDS, minsize=1) | StemFilter()
 
 
 class ChineseWhooshSearchBackend(WhooshSearchBackend):

@@ -19,6 +19,7 @@ from haystack.query import SearchQuerySet
 from haystack.utils import get_identifier
 
 from commerce.catalog.models import SKU, SPU, Brand
+from commerce.catalog.selectors import list_skus_by_ids
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +43,8 @@ class SearchQueryError(Exception):
 class SearchPage:
     query: str
     sort: str
-    page: Page  # items are haystack SearchResult objects with ``.object`` (a launched SKU)
+    page: Page  # items are haystack SearchResult objects
+    skus: list[SKU]  # this page's launched SKUs in result order, card images prefetched
 
     @property
     def total(self) -> int:
@@ -70,11 +72,14 @@ def search_skus(*, query: str | None, sort: str | None = None, page: str | int |
     """
     text = clean_query(query)
     sort_key = sort if sort in SORTS else DEFAULT_SORT
-    results = SearchQuerySet().models(SKU).filter(content=AutoQuery(text)).load_all()
+    results = SearchQuerySet().models(SKU).filter(content=AutoQuery(text))
     if SORTS[sort_key]:
         results = results.order_by(SORTS[sort_key])
-    paginator = Paginator(results, PAGE_SIZE)
-    return SearchPage(query=text, sort=sort_key, page=paginator.get_page(page))
+    current = Paginator(results, PAGE_SIZE).get_page(page)
+    ids = [int(result.pk) for result in current.object_list]
+    # A document indexed before its SKU left the shelf is dropped here until the index job removes it.
+    loaded = list_skus_by_ids(ids)
+    return SearchPage(query=text, sort=sort_key, page=current, skus=[loaded[i] for i in ids if i in loaded])
 
 
 def _sku_index():

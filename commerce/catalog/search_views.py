@@ -42,6 +42,7 @@ def search(request: HttpRequest) -> HttpResponse:
             sort=results.sort,
             results=results,
             page_obj=results.page,
-            skus=[result.object for result in results.page.object_list if result.object is not None],
+            page_range=results.page.paginator.get_elided_page_range(results.page.number),
+            skus=results.skus,
         )
     return render(request, "search/search.html", context)

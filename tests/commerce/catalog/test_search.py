@@ -49,7 +49,7 @@ def catalog(db):
 
 
 def found(query: str, **kwargs) -> list[int]:
-    return [result.object.id for result in search_skus(query=query, **kwargs).page.object_list]
+    return [sku.id for sku in search_skus(query=query, **kwargs).skus]
 
 
 def test_phone_query_finds_every_launched_phone_and_nothing_else(catalog):
@@ -182,3 +182,20 @@ def test_query_syntax_characters_never_break_the_page(client, catalog, query):
     rebuild_search_index()
     response = client.get(reverse("search:search"), {"q": query})
     assert response.status_code == 200
+
+
+def test_results_are_paged_and_a_garbage_page_falls_back(client, db):
+    spu = SPUFactory(name="分页 商品")
+    for n in range(25):
+        SKUFactory(spu=spu, name=f"分页 测试 手机 {n:02d}", sales=n)
+    rebuild_search_index()
+
+    assert search_skus(query="分页", page=1).total == 25
+    assert len(search_skus(query="分页", page=2).skus) == 5
+    assert search_skus(query="分页", page="abc").page.number == 1
+    assert search_skus(query="分页", page="999").page.number == 2
+
+    html = client.get(reverse("search:search"), {"q": "分页", "sort": "sales", "page": "2"}).content.decode()
+    assert "data-search-total>25<" in html
+    assert "page=1" in html and "q=%E5%88%86%E9%A1%B5" in html  # links keep the query and the sort
+    assert html.count('class="sku-card"') == 5
