@@ -203,14 +203,14 @@ else:
     HAYSTACK_CONNECTIONS = {
         "default": {
             "ENGINE": "commerce.catalog.search_backends.ChineseWhooshEngine",
-            "PATH": env("WHOOSH_INDEX_PATH", default=str(BASE_DIR / "var" / "whoosh_index")),
+            "PATH": env("WHOOSH_INDEX_PATH", default="") or str(BASE_DIR / "var" / "whoosh_index"),
         }
     }
 HAYSTACK_SIGNAL_PROCESSOR = "commerce.catalog.search_signals.QueuedSignalProcessor"
 HAYSTACK_SEARCH_RESULTS_PER_PAGE = 20
 
 # --- Static pages (SPEC B6): home and SKU detail pages rendered to files by the worker ------------------
-STATIC_PAGES_ROOT = Path(env("STATIC_PAGES_ROOT", default=str(BASE_DIR / "var" / "static_pages")))
+STATIC_PAGES_ROOT = Path(env("STATIC_PAGES_ROOT", default="") or BASE_DIR / "var" / "static_pages")
 
 # --- Accounts (SPEC A1-A5, A7): django-allauth plus captcha, SMS codes and QQ login ------------------
 LOGIN_REDIRECT_URL = "/"
