@@ -37,7 +37,9 @@ def _beijing_areas(db):
     Area.objects.get_or_create(id=110101, defaults={"name": "东城区", "parent_id": 1101})
 
 
-def place_alipay_order(user=None, *, price: str = "99.50", count: int = 2, stock: int = 10, pay_method=PayMethod.ALIPAY):
+def place_alipay_order(
+    user=None, *, price: str = "99.50", count: int = 2, stock: int = 10, pay_method=PayMethod.ALIPAY
+):
     """An order placed through the real orders service (stock taken, timeout armed): pay = price*count + 10."""
     user = user or UserFactory()
     sku = SKUFactory(price=Decimal(price), stock=stock)

@@ -71,7 +71,8 @@ def test_production_refuses_to_start_without_keys(missing):
 
 def test_production_never_mounts_the_sandbox():
     code = (
-        "import django; django.setup(); from django.conf import settings; from django.urls import resolve, Resolver404\n"
+        "import django; django.setup()\n"
+        "from django.conf import settings; from django.urls import resolve, Resolver404\n"
         "assert settings.ALIPAY_SANDBOX_ENABLED is False\n"
         "assert not hasattr(settings, 'ALIPAY_SANDBOX_PRIVATE_KEY_FILE')\n"
         "try:\n    resolve('/alipay-sandbox/gateway.do')\nexcept Resolver404:\n    print('not mounted')\n"
