@@ -18,6 +18,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     (BASE_DIR / "var").mkdir(exist_ok=True)
     # A file, not :memory:, so worker threads, Daphne and Playwright journeys share the test database.
     DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "var" / f"test-{os.getpid()}.sqlite3")}
+else:
+    # The suite creates and drops its database; pooled connections held by worker threads would block the drop.
+    DATABASES["default"].get("OPTIONS", {}).pop("pool", None)
 
 # Search index and static pages in a folder of this run, removed when the run ends.
 import atexit  # noqa: E402
