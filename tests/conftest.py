@@ -13,6 +13,22 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """Connections opened by Dramatiq worker threads, asgiref's thread pool (database_sync_to_async) and the
+    Daphne child close after each job or request (CONN_MAX_AGE=0): an idle one left open would keep
+    PostgreSQL from dropping the test database at the end of the run."""
+    for database in settings.DATABASES.values():
+        database["CONN_MAX_AGE"] = 0
+
+
+def pytest_collection_modifyitems(config, items):
+    """Browser tests run last. Playwright's sync API keeps an event loop running in the main thread for as
+    long as the session-scoped browser lives, and every pytest-asyncio test (or async_to_sync call in the
+    main thread) started after it would fail with "cannot be called from a running event loop"."""
+    items.sort(key=lambda item: "browser" in item.fixturenames)
+
+
 @pytest.fixture(autouse=True)
 def clean_redis():
     """Every test starts on an empty Redis database (cache, channel layer and broker share it)."""
@@ -42,23 +58,54 @@ def dramatiq_worker(dramatiq_broker, transactional_db):
     worker.stop()
 
 
+def _reset_state_inherited_by_fork() -> None:
+    """Run in the Daphne child before it serves. The pytest process may already have used asgiref's single
+    sync thread (its thread object is copied by fork but the thread is not, so every database_sync_to_async
+    in a consumer would wait forever) and the channel layer (whose client prefix, shared with the parent,
+    would let both processes pop each other's websocket messages): start both afresh."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from asgiref.sync import SyncToAsync
+    from channels.layers import channel_layers
+
+    SyncToAsync.single_thread_executor = ThreadPoolExecutor(max_workers=1)
+    channel_layers.backends = {}
+
+
 @pytest.fixture(scope="session")
 def daphne_server(django_db_setup, django_db_blocker):
-    """Daphne serving config.asgi in a forked process on the test database; yields its base URL."""
-    from channels.testing.live import make_application, set_database_connection
+    """Daphne serving config.asgi in a forked process on the test database; yields its base URL.
+
+    The child inherits the parent's settings, already pointing at the test database (so no renaming, which
+    on PostgreSQL would give "test_test_<name>"). It is forked with database access unblocked (pytest-django
+    blocks it outside tests, and a fork keeps that state) and with no open connection to share. As a daemon
+    process it is also terminated by multiprocessing when pytest exits without running this teardown.
+    """
+    from channels.testing.live import make_application
     from daphne.testing import DaphneProcess
     from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
+    from django.db import connections
 
     process = DaphneProcess(
-        "127.0.0.1", partial(make_application, static_wrapper=ASGIStaticFilesHandler), setup=set_database_connection
+        "127.0.0.1",
+        partial(make_application, static_wrapper=ASGIStaticFilesHandler),
+        setup=_reset_state_inherited_by_fork,
     )
-    process.start()
+    process.daemon = True
+    with django_db_blocker.unblock():
+        connections.close_all()
+        process.start()
     if not process.ready.wait(timeout=30):
         process.terminate()
-        raise RuntimeError("Daphne did not start")
+        process.join(5)
+        error = "" if process.errors.empty() else process.errors.get_nowait()[1]
+        raise RuntimeError(f"Daphne did not start\n{error}")
     yield f"http://127.0.0.1:{process.port.value}"
     process.terminate()
-    process.join()
+    process.join(10)
+    if process.is_alive():
+        process.kill()
+        process.join()
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,148 @@
+/*
+ * Meihao Mall realtime helper: one reconnecting websocket, no framework.
+ *
+ *   var handle = MeihaoRealtime.connect("/ws/stock/12/", {
+ *     onMessage: function (data) {},      // each JSON message (non-JSON frames are ignored)
+ *     onState: function (state, code) {}, // "connecting" | "live" | "retrying" | "refused" | "stopped"
+ *   });
+ *   handle.close();                       // stop for good
+ *
+ * Reconnects with exponential backoff (1s, 2s, 4s ... 30s, each +/-20% jitter so a restarted server is not
+ * hit by every page at once); the backoff restarts once a message has arrived. Close codes 4000-4999 are the
+ * server's considered "no" (e.g. 4404 unknown SKU, 4403 not your order): no reconnect then. The socket is
+ * closed on pagehide and reopened if the page comes back from the back/forward cache; going back online
+ * retries at once.
+ */
+(function (window) {
+  "use strict";
+
+  var BASE_DELAY = 1000;
+  var MAX_DELAY = 30000;
+
+  function socketUrl(path) {
+    var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
+    return scheme + window.location.host + path;
+  }
+
+  function backoff(attempt) {
+    var delay = Math.min(MAX_DELAY, BASE_DELAY * Math.pow(2, attempt));
+    return Math.round(Math.min(MAX_DELAY, delay * (0.8 + Math.random() * 0.4)));
+  }
+
+  function connect(path, options) {
+    options = options || {};
+    var socket = null;
+    var timer = null;
+    var attempt = 0;
+    var stopped = false;   // closed by the page (handle.close or refused): never reopen
+    var suspended = false; // page hidden into the back/forward cache: reopen on pageshow
+
+    function setState(state, code) {
+      if (options.onState) {
+        options.onState(state, code);
+      }
+    }
+
+    function open() {
+      timer = null;
+      if (stopped || suspended) {
+        return;
+      }
+      setState("connecting");
+      var current = new window.WebSocket(socketUrl(path));
+      socket = current;
+      current.onopen = function () {
+        setState("live");
+      };
+      current.onmessage = function (event) {
+        var data;
+        try {
+          data = JSON.parse(event.data);
+        } catch (error) {
+          return;
+        }
+        attempt = 0;
+        if (options.onMessage) {
+          options.onMessage(data);
+        }
+      };
+      current.onclose = function (event) {
+        if (socket !== current) {
+          return; // an older socket we already replaced
+        }
+        socket = null;
+        if (stopped || suspended) {
+          return;
+        }
+        if (event.code >= 4000 && event.code <= 4999) {
+          stopped = true;
+          setState("refused", event.code);
+          return;
+        }
+        schedule();
+      };
+    }
+
+    function schedule() {
+      if (timer !== null || stopped || suspended) {
+        return;
+      }
+      var delay = backoff(attempt);
+      attempt += 1;
+      setState("retrying", delay);
+      timer = window.setTimeout(open, delay);
+    }
+
+    function shut() {
+      if (timer !== null) {
+        window.clearTimeout(timer);
+        timer = null;
+      }
+      if (socket) {
+        var current = socket;
+        socket = null;
+        current.close(1000);
+      }
+    }
+
+    function onPageHide() {
+      suspended = true;
+      shut();
+    }
+
+    function onPageShow(event) {
+      if (event.persisted && suspended && !stopped) {
+        suspended = false;
+        attempt = 0;
+        open();
+      }
+    }
+
+    function onOnline() {
+      if (timer !== null) {
+        window.clearTimeout(timer);
+        open();
+      }
+    }
+
+    function close() {
+      stopped = true;
+      shut();
+      window.removeEventListener("pagehide", onPageHide);
+      window.removeEventListener("pageshow", onPageShow);
+      window.removeEventListener("online", onOnline);
+      setState("stopped");
+    }
+
+    if (!window.WebSocket) {
+      return { close: function () {} };
+    }
+    window.addEventListener("pagehide", onPageHide);
+    window.addEventListener("pageshow", onPageShow);
+    window.addEventListener("online", onOnline);
+    open();
+    return { close: close };
+  }
+
+  window.MeihaoRealtime = { connect: connect, socketUrl: socketUrl, backoff: backoff };
+})(window);
