@@ -8,6 +8,8 @@ import random
 import uuid as uuid_module
 
 from django.conf import settings
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 from commerce.accounts.redis_store import redis_client
@@ -21,7 +23,7 @@ WIDTH, HEIGHT = 120, 40
 
 class CaptchaError(CommerceError):
     code = "captcha_invalid"
-    default_message = "图形验证码错误"
+    default_message = gettext_lazy("图形验证码错误")
 
 
 def captcha_key(captcha_id: str) -> str:
@@ -33,14 +35,14 @@ def normalise_captcha_id(captcha_id: str) -> str:
     try:
         return str(uuid_module.UUID(str(captcha_id)))
     except (ValueError, TypeError, AttributeError):
-        raise CaptchaError("图形验证码标识无效，请刷新验证码", code="captcha_id_invalid") from None
+        raise CaptchaError(_("图形验证码标识无效，请刷新验证码"), code="captcha_id_invalid") from None
 
 
 def create_captcha(*, captcha_id: str) -> bytes:
     """Store a fresh text for `captcha_id` (replacing any earlier one) and return its PNG image."""
     captcha_id = normalise_captcha_id(captcha_id)
     rng = random.SystemRandom()
-    text = "".join(rng.choice(ALPHABET) for _ in range(LENGTH))
+    text = "".join(rng.choice(ALPHABET) for _position in range(LENGTH))
     redis_client().set(captcha_key(captcha_id), text, ex=settings.CAPTCHA_TIMEOUT)
     return render_png(text, rng)
 
@@ -50,9 +52,9 @@ def check_captcha(*, captcha_id: str, text: str) -> None:
     captcha_id = normalise_captcha_id(captcha_id)
     stored = redis_client().getdel(captcha_key(captcha_id))
     if stored is None:
-        raise CaptchaError("图形验证码已过期或已使用，请点击图片刷新", code="captcha_expired")
+        raise CaptchaError(_("图形验证码已过期或已使用，请点击图片刷新"), code="captcha_expired")
     if not text or stored.decode().upper() != str(text).strip().upper():
-        raise CaptchaError("图形验证码错误，请点击图片刷新后重新输入", code="captcha_wrong")
+        raise CaptchaError(_("图形验证码错误，请点击图片刷新后重新输入"), code="captcha_wrong")
 
 
 def render_png(text: str, rng: random.Random | None = None) -> bytes:
@@ -68,11 +70,11 @@ def render_png(text: str, rng: random.Random | None = None) -> bytes:
         glyph = glyph.rotate(rng.uniform(-30, 30), resample=Image.Resampling.BICUBIC, expand=False)
         image.paste(glyph, (8 + index * step + rng.randint(-3, 3), rng.randint(-4, 2)), glyph)
     draw = ImageDraw.Draw(image)
-    for _ in range(4):
+    for _line in range(4):
         start = (rng.randint(0, WIDTH), rng.randint(0, HEIGHT))
         end = (rng.randint(0, WIDTH), rng.randint(0, HEIGHT))
         draw.line([start, end], fill=(rng.randint(80, 200), rng.randint(80, 200), rng.randint(80, 200)), width=1)
-    for _ in range(120):
+    for _dot in range(120):
         draw.point((rng.randint(0, WIDTH - 1), rng.randint(0, HEIGHT - 1)), fill=(rng.randint(0, 255),) * 3)
     image = image.filter(ImageFilter.SMOOTH)
     buffer = io.BytesIO()

@@ -17,6 +17,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from commerce.accounts.sms import MOBILE_RE, SmsPurpose, verify_sms_code
 from commerce.errors import CommerceError
@@ -30,26 +32,26 @@ QQ_PROVIDER = "qq"
 
 class AccountsError(CommerceError):
     code = "accounts_error"
-    default_message = "操作失败，请稍后重试"
+    default_message = gettext_lazy("操作失败，请稍后重试")
 
 
 class TokenInvalid(AccountsError):
     code = "token_invalid"
-    default_message = "链接无效或已被篡改，请重新操作"
+    default_message = gettext_lazy("链接无效或已被篡改，请重新操作")
 
 
 class TokenExpired(AccountsError):
     code = "token_expired"
-    default_message = "操作已超时，请重新开始"
+    default_message = gettext_lazy("操作已超时，请重新开始")
 
 
 # --- Field rules (A1) -------------------------------------------------------------------------------
 def username_problem(username: str) -> str | None:
     """The Chinese reason `username` breaks A1's rule, or None when it is well-formed."""
     if not USERNAME_RE.match(username or ""):
-        return "请输入5-20个字符的用户名，只能包含字母、数字、下划线和减号"
+        return _("请输入5-20个字符的用户名，只能包含字母、数字、下划线和减号")
     if username.isdigit():
-        return "用户名不能是纯数字"
+        return _("用户名不能是纯数字")
     return None
 
 
@@ -64,7 +66,7 @@ def is_mobile_taken(mobile: str) -> bool:
 def password_problems(password: str, user: AbstractBaseUser | None = None) -> list[str]:
     """A1's 8-20 length plus AUTH_PASSWORD_VALIDATORS, as Chinese messages (empty when acceptable)."""
     if not PASSWORD_MIN <= len(password or "") <= PASSWORD_MAX:
-        return ["请输入8-20位的密码"]
+        return [_("请输入8-20位的密码")]
     try:
         validate_password(password, user)
     except ValidationError as exc:
@@ -134,16 +136,16 @@ def bind_qq_account(*, openid: str, nickname: str, mobile: str, password: str, s
     from allauth.socialaccount.models import SocialAccount
 
     if not MOBILE_RE.match(mobile or ""):
-        raise AccountsError("请输入正确的手机号码", code="mobile_invalid", field="mobile")
+        raise AccountsError(_("请输入正确的手机号码"), code="mobile_invalid", field="mobile")
     if SocialAccount.objects.filter(provider=QQ_PROVIDER, uid=openid).exists():
-        raise AccountsError("该QQ已绑定其他账号，请直接使用QQ登录", code="qq_already_bound")
+        raise AccountsError(_("该QQ已绑定其他账号，请直接使用QQ登录"), code="qq_already_bound")
     User = get_user_model()
     user = User.objects.select_for_update().filter(mobile=mobile).first()
     if user is not None:
         if not user.check_password(password):
-            raise AccountsError("密码错误", code="password_wrong", field="password")
+            raise AccountsError(_("密码错误"), code="password_wrong", field="password")
         if SocialAccount.objects.filter(provider=QQ_PROVIDER, user=user).exists():
-            raise AccountsError("该手机号的账号已绑定其他QQ", code="account_already_bound", field="mobile")
+            raise AccountsError(_("该手机号的账号已绑定其他QQ"), code="account_already_bound", field="mobile")
     else:
         problems = password_problems(password)
         if problems:
@@ -160,7 +162,7 @@ def bind_qq_account(*, openid: str, nickname: str, mobile: str, password: str, s
         with transaction.atomic():
             SocialAccount.objects.create(user=user, provider=QQ_PROVIDER, uid=openid, extra_data={"nickname": nickname})
     except IntegrityError:
-        raise AccountsError("该QQ已绑定其他账号，请直接使用QQ登录", code="qq_already_bound") from None
+        raise AccountsError(_("该QQ已绑定其他账号，请直接使用QQ登录"), code="qq_already_bound") from None
     return user
 
 
@@ -181,9 +183,9 @@ def start_sms_reset(*, login: str) -> tuple[AbstractBaseUser, str]:
     field = "mobile" if MOBILE_RE.match(login) else "username__iexact"
     user = User.objects.filter(**{field: login}, is_active=True).first() if login else None
     if user is None:
-        raise AccountsError("用户名或手机号不存在", code="user_unknown", field="username")
+        raise AccountsError(_("用户名或手机号不存在"), code="user_unknown", field="username")
     if not user.mobile:
-        raise AccountsError("该账号未绑定手机号，请通过邮箱找回密码", code="no_mobile", field="username")
+        raise AccountsError(_("该账号未绑定手机号，请通过邮箱找回密码"), code="no_mobile", field="username")
     return user, sign_token({"uid": user.pk, "mobile": user.mobile}, salt=RESET_SEND_SALT)
 
 
@@ -206,7 +208,7 @@ def read_reset_password_token(token: str) -> AbstractBaseUser:
     payload = unsign_token(token, salt=RESET_PASSWORD_SALT, max_age=settings.PASSWORD_RESET_TOKEN_MAX_AGE)
     user = get_user_model().objects.filter(pk=payload.get("uid"), is_active=True).first()
     if user is None or not constant_time_compare(str(payload.get("fp", "")), _password_fingerprint(user)):
-        raise TokenInvalid("链接已失效，请重新找回密码")
+        raise TokenInvalid(_("链接已失效，请重新找回密码"))
     return user
 
 
@@ -215,7 +217,7 @@ def finish_sms_reset(*, token: str, password: str, password2: str) -> AbstractBa
     """Step 3: set the new password (the token then stops working). Raises AccountsError/TokenInvalid."""
     user = read_reset_password_token(token)
     if password != password2:
-        raise AccountsError("两次输入的密码不一致", code="password_mismatch", field="password2")
+        raise AccountsError(_("两次输入的密码不一致"), code="password_mismatch", field="password2")
     problems = password_problems(password, user)
     if problems:
         raise AccountsError(problems[0], code="password_invalid", field="password")

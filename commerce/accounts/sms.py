@@ -22,6 +22,8 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from commerce.accounts import captcha
 from commerce.accounts.redis_store import redis_client
@@ -34,37 +36,37 @@ MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
 
 
 class SmsPurpose(models.TextChoices):
-    REGISTER = "register", "注册"
-    LOGIN = "login", "登录"
-    BIND = "bind", "绑定QQ"
-    RESET = "reset", "找回密码"
+    REGISTER = "register", gettext_lazy("注册")
+    LOGIN = "login", gettext_lazy("登录")
+    BIND = "bind", gettext_lazy("绑定QQ")
+    RESET = "reset", gettext_lazy("找回密码")
 
 
 class SmsError(CommerceError):
     code = "sms_error"
-    default_message = "短信验证码发送失败，请稍后重试"
+    default_message = gettext_lazy("短信验证码发送失败，请稍后重试")
 
 
 class MobileInvalid(SmsError):
     code = "mobile_invalid"
-    default_message = "请输入正确的手机号码"
+    default_message = gettext_lazy("请输入正确的手机号码")
 
 
 class SendTooFrequent(SmsError):
     code = "sms_too_frequent"
-    default_message = "发送短信过于频繁，请稍后再试"
+    default_message = gettext_lazy("发送短信过于频繁，请稍后再试")
     http_status = 429
 
 
 class DailyLimitReached(SmsError):
     code = "sms_daily_limit"
-    default_message = "今日发送短信次数已达上限，请明天再试"
+    default_message = gettext_lazy("今日发送短信次数已达上限，请明天再试")
     http_status = 429
 
 
 class SmsCodeError(CommerceError):
     code = "sms_code_invalid"
-    default_message = "短信验证码错误"
+    default_message = gettext_lazy("短信验证码错误")
 
 
 def validate_mobile(mobile: str) -> str:
@@ -93,9 +95,9 @@ def _day() -> str:
 def _check_purpose(mobile: str, purpose: str) -> None:
     exists = get_user_model().objects.filter(mobile=mobile).exists()
     if purpose == SmsPurpose.REGISTER and exists:
-        raise SmsError("该手机号已注册", code="mobile_taken")
+        raise SmsError(_("该手机号已注册"), code="mobile_taken")
     if purpose in (SmsPurpose.LOGIN, SmsPurpose.RESET) and not exists:
-        raise SmsError("该手机号未注册", code="mobile_unknown")
+        raise SmsError(_("该手机号未注册"), code="mobile_unknown")
 
 
 def request_sms_code(
@@ -115,7 +117,7 @@ def request_sms_code(
     Raises MobileInvalid, CaptchaError, SmsError, SendTooFrequent or DailyLimitReached; nothing is sent then.
     """
     if purpose not in SmsPurpose.values:
-        raise SmsError("不支持的短信类型", code="purpose_invalid")
+        raise SmsError(_("不支持的短信类型"), code="purpose_invalid")
     mobile = validate_mobile(mobile)
     if not captcha_verified:
         captcha.check_captcha(captcha_id=captcha_id or "", text=captcha_text or "")
@@ -125,13 +127,15 @@ def request_sms_code(
     interval = settings.SMS_RESEND_INTERVAL
     if not client.set(_flag_key(mobile), purpose, ex=interval, nx=True):
         remaining = max(client.ttl(_flag_key(mobile)), 1)
-        raise SendTooFrequent(f"发送短信过于频繁，请{remaining}秒后再试", remaining=remaining)
+        raise SendTooFrequent(
+            _("发送短信过于频繁，请%(seconds)s秒后再试") % {"seconds": remaining}, remaining=remaining
+        )
 
     day = _day()
     mobile_day, ip_day = f"mh:sms:day:m:{day}:{mobile}", f"mh:sms:day:ip:{day}:{ip}"
     with client.pipeline() as pipe:
         pipe.incr(mobile_day).expire(mobile_day, 86400 + 3600).incr(ip_day).expire(ip_day, 86400 + 3600)
-        mobile_count, _, ip_count, _ = pipe.execute()
+        mobile_count, _ttl1, ip_count, _ttl2 = pipe.execute()
     if mobile_count > settings.SMS_DAILY_LIMIT_PER_MOBILE or ip_count > settings.SMS_DAILY_LIMIT_PER_IP:
         with client.pipeline() as pipe:
             pipe.decr(mobile_day).decr(ip_day).delete(_flag_key(mobile))
@@ -179,18 +183,18 @@ def verify_sms_code(*, mobile: str, purpose: str, code: str, consume: bool = Tru
     it for good. Raises SmsCodeError with a message saying which of these happened."""
     code = (code or "").strip()
     if not re.fullmatch(r"\d{6}", code):
-        raise SmsCodeError("请输入6位数字短信验证码", code="sms_code_format")
+        raise SmsCodeError(_("请输入6位数字短信验证码"), code="sms_code_format")
     result = redis_client().eval(
         _VERIFY_LUA, 1, _code_key(purpose, mobile), code, "1" if consume else "0", settings.SMS_MAX_ATTEMPTS
     )
     if result == 0:
         return
     if result == -1:
-        raise SmsCodeError("短信验证码已过期或未发送，请重新获取", code="sms_code_expired")
+        raise SmsCodeError(_("短信验证码已过期或未发送，请重新获取"), code="sms_code_expired")
     if result == -2:
-        raise SmsCodeError("短信验证码错误次数过多，已失效，请重新获取", code="sms_code_void")
+        raise SmsCodeError(_("短信验证码错误次数过多，已失效，请重新获取"), code="sms_code_void")
     left = settings.SMS_MAX_ATTEMPTS - int(result)
-    raise SmsCodeError(f"短信验证码错误，还可尝试{left}次", code="sms_code_wrong", left=left)
+    raise SmsCodeError(_("短信验证码错误，还可尝试%(left)s次") % {"left": left}, code="sms_code_wrong", left=left)
 
 
 def deliver_sms_code(*, mobile: str, purpose: str, ref: str) -> bool:

@@ -14,6 +14,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from django.views.generic import FormView
@@ -30,7 +32,7 @@ from commerce.errors import CommerceError
 
 logger = logging.getLogger(__name__)
 
-UNSAFE_NEXT_MESSAGE = "跳转地址不安全，已忽略；登录后将回到首页"
+UNSAFE_NEXT_MESSAGE = gettext_lazy("跳转地址不安全，已忽略；登录后将回到首页")
 
 
 def _json_error(exc: CommerceError) -> JsonResponse:
@@ -79,7 +81,7 @@ def username_check(request: HttpRequest, username: str) -> JsonResponse:
             "ok": not taken,
             "count": int(taken),
             "code": "username_taken" if taken else "ok",
-            "message": "用户名已存在" if taken else "",
+            "message": _("用户名已存在") if taken else "",
         }
     )
 
@@ -87,14 +89,14 @@ def username_check(request: HttpRequest, username: str) -> JsonResponse:
 @require_GET
 def mobile_check(request: HttpRequest, mobile: str) -> JsonResponse:
     if not sms.MOBILE_RE.match(mobile):
-        return JsonResponse({"ok": False, "code": "mobile_invalid", "message": "请输入正确的手机号码", "count": 0})
+        return JsonResponse({"ok": False, "code": "mobile_invalid", "message": _("请输入正确的手机号码"), "count": 0})
     taken = services.is_mobile_taken(mobile)
     return JsonResponse(
         {
             "ok": not taken,
             "count": int(taken),
             "code": "mobile_taken" if taken else "ok",
-            "message": "该手机号已注册" if taken else "",
+            "message": _("该手机号已注册") if taken else "",
         }
     )
 
@@ -127,7 +129,7 @@ def sms_code_send(request: HttpRequest) -> JsonResponse:
         {
             "ok": True,
             "code": "ok",
-            "message": "短信验证码已发送",
+            "message": _("短信验证码已发送"),
             "remaining": remaining,
             "mobile": services.mask_mobile(mobile),
         },
@@ -281,7 +283,7 @@ def password_reset_sms_new(request: HttpRequest) -> HttpResponse:
             field = exc.data.get("field")
             form.add_error(field if field in form.fields else None, exc.message)
         else:
-            messages.success(request, "密码已重置，请使用新密码登录")
+            messages.success(request, _("密码已重置，请使用新密码登录"))
             return redirect("account_login")
     status = 400 if request.method == "POST" else 200
     return render(request, "accounts/password_reset_sms_new.html", {"form": form, "token": token}, status=status)
