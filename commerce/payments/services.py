@@ -156,8 +156,10 @@ def start_payment(*, request: HttpRequest, order_id: str) -> str:
     subject = f"美好商城订单 {order.order_id}"
     if lines:
         subject = lines[0].sku_name + (f" 等{order.total_count}件商品" if len(lines) > 1 else "")
-    elapsed = (timezone.now() - order.created_at).total_seconds()
-    remaining_minutes = int((int(settings.ORDER_UNPAID_TIMEOUT_SECONDS) - elapsed) // 60)
+    remaining = int(settings.ORDER_UNPAID_TIMEOUT_SECONDS) - (timezone.now() - order.created_at).total_seconds()
+    if remaining < 60:  # the timeout is about to cancel it: paying now would only end in a refund
+        raise PaymentNotAllowed("订单已超过支付时限，即将自动取消，请重新下单")
+    remaining_minutes = int(remaining // 60)
     url = gateway.page_pay_url(
         request=request,
         order_id=order.order_id,
@@ -257,6 +259,7 @@ def handle_notify(params: dict[str, str]) -> Outcome:
 class ReturnResult:
     order_id: str
     paid: bool  # already settled (the notify came first); otherwise a query is on its way
+    canceled: bool = False  # the order was cancelled before the money came: it will be refunded
 
 
 def handle_return(*, user, params: dict[str, str]) -> ReturnResult:
@@ -271,14 +274,15 @@ def handle_return(*, user, params: dict[str, str]) -> ReturnResult:
     order = order_selectors.get_order_for_user(user=user, order_id=trade.order_id)
     if trade.amount != order.pay_amount:
         raise PaymentVerificationError("支付金额与订单应付金额不符", code="amount_mismatch")
+    canceled = order.status == OrderStatus.CANCELED
     if Payment.objects.filter(order_id=order.order_id).exists():
-        return ReturnResult(order_id=order.order_id, paid=True)
+        return ReturnResult(order_id=order.order_id, paid=not canceled, canceled=canceled)
     from tasks.actors.payments import query_alipay_payment_task
 
     query_alipay_payment_task.send_with_options(
         args=(order.order_id,), delay=int(settings.ALIPAY_QUERY_DELAY_SECONDS) * 1000
     )
-    return ReturnResult(order_id=order.order_id, paid=False)
+    return ReturnResult(order_id=order.order_id, paid=False, canceled=canceled)
 
 
 def query_payment(*, order_id: str) -> Outcome:

@@ -43,7 +43,9 @@ def payment_return(request: HttpRequest) -> HttpResponse:
     except PaymentVerificationError as error:
         logger.warning("return refused for user %s: %s", request.user.pk, error.code)
         return render(request, "payments/pay_result.html", {"error": error}, status=400)
-    if result.paid:
+    if result.canceled:
+        messages.warning(request, "该订单已取消，您支付的款项将原路退回支付宝账户")
+    elif result.paid:
         messages.success(request, "支付成功，我们会尽快为您发货")
     else:
         messages.info(request, "支付完成，正在确认支付结果…")

@@ -130,3 +130,14 @@ def test_the_order_page_links_to_pay_and_loads_the_live_status_script():
     assert f'href="/payment/{order.order_id}/"' in page
     assert "js/order-status.js" in page
     assert 'data-order-status="unpaid"' in page and '<span data-value="unsend">待发货</span>' in page
+
+
+def test_an_order_past_its_payment_time_is_not_sent_to_the_cashier(settings):
+    from tests.commerce.orders.conftest import age_order
+
+    order = place_alipay_order()
+    age_order(order, settings.ORDER_UNPAID_TIMEOUT_SECONDS - 30)
+
+    response = logged_in(order.user).get(f"/payment/{order.order_id}/", follow=True)
+
+    assert "订单已超过支付时限" in response.content.decode()

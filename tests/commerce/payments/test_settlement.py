@@ -141,6 +141,8 @@ def test_a_payment_landing_after_the_timeout_cancel_is_refunded_and_recorded(
     client.post("/alipay-sandbox/pay/", {"ticket": ticket})  # the buyer pays anyway
     notify = protocol.notify_params(store.get_trade(APP_ID, order.order_id))
 
+    back = client.get("/payment/status/", protocol.return_params(store.get_trade(APP_ID, order.order_id)), follow=True)
+    assert "该订单已取消，您支付的款项将原路退回" in back.content.decode()
     assert post_notify(notify) == "success"  # acknowledged: Alipay must stop resending
     assert post_notify(notify) == "success"  # and a repeat changes nothing
 
