@@ -141,3 +141,21 @@ def test_an_order_past_its_payment_time_is_not_sent_to_the_cashier(settings):
     response = logged_in(order.user).get(f"/payment/{order.order_id}/", follow=True)
 
     assert "订单已超过支付时限" in response.content.decode()
+
+
+@pytest.mark.parametrize("form", ["bare_base64", "escaped_newlines"])
+def test_keys_given_as_alipay_console_text_sign_the_same_requests(settings, form):
+    from pathlib import Path
+
+    pem = Path(settings.ALIPAY_APP_PRIVATE_KEY_FILE).read_text()
+    if form == "bare_base64":
+        text = "".join(line for line in pem.splitlines() if not line.startswith("-----"))
+    else:
+        text = pem.replace("\n", "\\n")
+    settings.ALIPAY_APP_PRIVATE_KEY_FILE = ""
+    settings.ALIPAY_APP_PRIVATE_KEY = text
+    order = place_alipay_order()
+
+    cashier = Client().get(logged_in(order.user).get(f"/payment/{order.order_id}/")["Location"])
+
+    assert cashier.status_code == 200 and "付款" in cashier.content.decode()

@@ -93,3 +93,13 @@ def test_production_never_mounts_the_sandbox():
     )
     assert result.returncode == 0, result.stderr
     assert "resolved payments" not in result.stdout
+
+
+def test_production_check_fails_when_a_key_file_cannot_be_read_or_is_no_key(tmp_path):
+    missing = run_check(ALIPAY_APP_PRIVATE_KEY_FILE=str(tmp_path / "nowhere.pem"))
+    assert missing.returncode != 0 and "payments.E001" in missing.stderr
+
+    garbage = tmp_path / "garbage.pem"
+    garbage.write_text("-----BEGIN PUBLIC KEY-----\nnot a key\n-----END PUBLIC KEY-----\n")
+    broken = run_check(ALIPAY_PUBLIC_KEY_FILE=str(garbage))
+    assert broken.returncode != 0 and "payments.E002" in broken.stderr
