@@ -29,6 +29,15 @@ def pytest_collection_modifyitems(config, items):
     items.sort(key=lambda item: "browser" in item.fixturenames)
 
 
+def pytest_sessionfinish(session, exitstatus):
+    """Dropping the SQLite test database removes its file but not the WAL mode's -wal and -shm companions."""
+    name = settings.DATABASES["default"].get("TEST", {}).get("NAME")
+    if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3") and name and not os.path.exists(name):
+        for suffix in ("-wal", "-shm"):
+            if os.path.exists(name + suffix):
+                os.remove(name + suffix)
+
+
 @pytest.fixture(autouse=True)
 def clean_redis():
     """Every test starts on an empty Redis database (cache, channel layer and broker share it)."""
