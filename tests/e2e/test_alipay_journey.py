@@ -30,14 +30,17 @@ def log_in(page: Page, base_url: str, user) -> None:
     client = Client()
     client.force_login(user)
     page.context.add_cookies(
-        [{"name": settings.SESSION_COOKIE_NAME, "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-          "url": base_url}]
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                "url": base_url,
+            }
+        ]
     )
 
 
-def test_paying_on_the_sandbox_turns_the_order_page_to_be_shipped_live(
-    daphne_server, page, dramatiq_worker, settings
-):
+def test_paying_on_the_sandbox_turns_the_order_page_to_be_shipped_live(daphne_server, page, dramatiq_worker, settings):
     # The worker runs in this process: its trade queries must reach the sandbox on the Daphne server.
     settings.ALIPAY_SANDBOX_SITE_URL = daphne_server
     order = place_alipay_order(price="99.50", count=2)

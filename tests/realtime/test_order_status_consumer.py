@@ -119,6 +119,8 @@ async def test_unknown_or_malformed_orders_are_refused_like_foreign_ones(order_i
 
 async def test_a_foreign_origin_is_rejected():
     order = await sync_to_async(place_alipay_order)()
-    ws = WebsocketCommunicator(application, f"/ws/orders/{order.order_id}/", headers=[(b"origin", b"http://evil.example")])
+    ws = WebsocketCommunicator(
+        application, f"/ws/orders/{order.order_id}/", headers=[(b"origin", b"http://evil.example")]
+    )
     connected, _ = await ws.connect()
     assert not connected
