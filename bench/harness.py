@@ -13,6 +13,7 @@ import http.client
 import json
 import os
 import secrets
+import shutil
 import socket
 import statistics
 import subprocess
@@ -84,9 +85,31 @@ def _wait_for_port(port: int, timeout: float = 30) -> None:
     raise RuntimeError(f"nothing listens on 127.0.0.1:{port}")
 
 
+def offline_alipay_env(folder: Path) -> dict[str, str]:
+    """Production settings refuse to start without Alipay credentials; benchmarks never pay, so they get a
+    throwaway RSA key pair and the real gateway address (nothing is ever sent there)."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    private, public = folder / "bench-app-private.pem", folder / "bench-alipay-public.pem"
+    private.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    public.write_bytes(
+        key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    )
+    return {
+        "ALIPAY_APP_ID": "2021000000000000",
+        "ALIPAY_GATEWAY": "https://openapi.alipay.com/gateway.do",
+        "ALIPAY_APP_PRIVATE_KEY_FILE": str(private),
+        "ALIPAY_PUBLIC_KEY_FILE": str(public),
+    }
+
+
 @contextlib.contextmanager
 def production_shop(extra_env: dict | None = None) -> Iterator[Shop]:
-    """A Daphne process on production settings over a fresh demo database; stopped on exit."""
+    """A Daphne process on production settings over a fresh demo database; stopped and removed on exit."""
     workdir = Path(tempfile.mkdtemp(prefix="meihao-bench-"))
     redis = EmbeddedRedis().start()
     port = _free_port()
@@ -103,6 +126,7 @@ def production_shop(extra_env: dict | None = None) -> Iterator[Shop]:
         "STATIC_PAGES_ROOT": str(workdir / "static_pages"),
         "WHOOSH_INDEX_PATH": str(workdir / "whoosh"),
         "LOG_LEVEL": "WARNING",
+        **offline_alipay_env(workdir),
         **(extra_env or {}),
     }
     shop = Shop(f"http://127.0.0.1:{port}", "127.0.0.1", port, env, workdir)
@@ -122,6 +146,7 @@ def production_shop(extra_env: dict | None = None) -> Iterator[Shop]:
             server.terminate()
             server.wait(timeout=10)
         redis.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 def measure(shop: Shop, path: str, *, label: str, seconds: float = 5.0, concurrency: int = 8, warmup: int = 20) -> Result:

@@ -20,6 +20,11 @@ from django.db import transaction
 logger = logging.getLogger(__name__)
 
 SENT_MARKER_SECONDS = 7 * 24 * 3600
+SENDING_LOCK_SECONDS = 120  # longer than the actor's time limit
+
+
+class MailBeingSentError(Exception):
+    """Another worker holds the delivery lock of this message; Dramatiq retries the job."""
 
 
 def serialize_message(message: EmailMessage) -> dict[str, Any]:
@@ -50,10 +55,13 @@ def enqueue_message(message: EmailMessage) -> None:
 @dramatiq.actor(max_retries=8, min_backoff=2_000, max_backoff=10 * 60_000, time_limit=60_000, max_age=24 * 3600_000)
 def send_mail_task(payload: dict[str, Any]) -> None:
     """Deliver one serialized message; a message already delivered (same id) is skipped."""
-    marker = f"mail:sent:{payload['id']}"
+    marker, lock = f"mail:sent:{payload['id']}", f"mail:sending:{payload['id']}"
     if cache.get(marker):
         logger.info("Mail %s was already sent; skipping the duplicate job", payload["id"])
         return
+    if not cache.add(lock, 1, SENDING_LOCK_SECONDS):
+        # A duplicate is being delivered by another worker right now: retry later, when its marker tells.
+        raise MailBeingSentError(payload["id"])
     message = EmailMultiAlternatives(
         subject=payload["subject"],
         body=payload["body"],
@@ -66,6 +74,9 @@ def send_mail_task(payload: dict[str, Any]) -> None:
         alternatives=[tuple(alternative) for alternative in payload["alternatives"]],
     )
     message.content_subtype = payload.get("content_subtype", "plain")
-    message.send(fail_silently=False)
-    cache.set(marker, 1, SENT_MARKER_SECONDS)
+    try:
+        message.send(fail_silently=False)
+        cache.set(marker, 1, SENT_MARKER_SECONDS)  # before the lock goes, so no duplicate slips in between
+    finally:
+        cache.delete(lock)
     logger.info("Mail %s sent to %d recipient(s)", payload["id"], len(payload["to"]))
