@@ -11,8 +11,11 @@
 from __future__ import annotations
 
 import re
+import threading
+from contextlib import contextmanager
 
 import jieba
+from django.core.cache import cache
 from haystack.backends.elasticsearch7_backend import (
     Elasticsearch7SearchBackend,
     Elasticsearch7SearchEngine,
@@ -69,8 +72,51 @@ def ChineseAnalyzer():  # noqa: N802 - the name jieba and Whoosh use for analyze
     return ChineseTokenizer() | LowercaseFilter() | StopFilter(stoplist=STOP_WORDS, minsize=1) | StemFilter()
 
 
+WHOOSH_WRITER_LOCK = "search:whoosh-writer"
+
+
+_held = threading.local()
+
+
+@contextmanager
+def _one_writer():
+    """Whoosh allows one writer per index folder and creating the folder is not thread-safe either; worker
+    threads and processes take turns through a Redis lock (Elasticsearch needs none). Re-entrant within a
+    thread, since haystack's update() calls setup()."""
+    if getattr(_held, "depth", 0):
+        _held.depth += 1
+        try:
+            yield
+        finally:
+            _held.depth -= 1
+        return
+    with cache.lock(WHOOSH_WRITER_LOCK, timeout=300, blocking_timeout=120):
+        _held.depth = 1
+        try:
+            yield
+        finally:
+            _held.depth = 0
+
+
 class ChineseWhooshSearchBackend(WhooshSearchBackend):
-    """Whoosh backend whose text fields use jieba's ChineseAnalyzer instead of the English stemmer."""
+    """Whoosh backend whose text fields use jieba's ChineseAnalyzer instead of the English stemmer, with
+    writes serialised across threads and processes."""
+
+    def setup(self):
+        with _one_writer():
+            super().setup()
+
+    def update(self, index, iterable, commit=True):
+        with _one_writer():
+            super().update(index, iterable, commit=commit)
+
+    def remove(self, obj_or_string, commit=True):
+        with _one_writer():
+            super().remove(obj_or_string, commit=commit)
+
+    def clear(self, models=None, commit=True):
+        with _one_writer():
+            super().clear(models=models, commit=commit)
 
     def build_schema(self, fields):
         content_field_name, schema = super().build_schema(fields)

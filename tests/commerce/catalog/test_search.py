@@ -199,3 +199,36 @@ def test_results_are_paged_and_a_garbage_page_falls_back(client, db):
     assert "data-search-total>25<" in html
     assert "page=1" in html and "q=%E5%88%86%E9%A1%B5" in html  # links keep the query and the sort
     assert html.count('class="sku-card"') == 5
+
+
+@pytest.mark.django_db(transaction=True)
+def test_worker_threads_creating_and_writing_a_fresh_index_at_once_lose_no_document(settings):
+    """Each thread has its own haystack backend (as Dramatiq's worker threads do); with no index folder yet,
+    they all create it and write to it at the same moment."""
+    import shutil
+    import threading
+
+    from django.db import connection
+
+    skus = [SKUFactory(name=f"并发写入手机{i}") for i in range(8)]
+    shutil.rmtree(settings.HAYSTACK_CONNECTIONS["default"]["PATH"], ignore_errors=True)
+    start, errors = threading.Barrier(len(skus)), []
+
+    def write(sku):
+        try:
+            backend = connections["default"].get_backend()
+            index = connections["default"].get_unified_index().get_index(SKU)
+            start.wait()
+            backend.update(index, [sku], commit=True)
+        except Exception as exc:  # noqa: BLE001 - the test reports any writer failure
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=write, args=(sku,)) for sku in skus]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert connections["default"].get_backend().search("并发写入手机")["hits"] == len(skus)
