@@ -1,8 +1,8 @@
 """The two staff groups of the Wagtail admin (SPEC I): content editors and order staff.
 
 ``ensure_staff_groups()`` is idempotent and additive: it creates missing groups and grants the permissions listed
-here, and never takes away a permission an administrator granted by hand. Later issues extend the tables below
-(order staff get the orders permissions when the orders admin exists).
+here, and never takes away a permission an administrator granted by hand. Content editors get no orders or
+payments permission: the 订单管理 menu, 运营概况 and 支付记录 stay hidden from them.
 """
 
 from __future__ import annotations
@@ -34,8 +34,13 @@ MODEL_PERMISSIONS: dict[str, list[str]] = {
         "wagtailadmin.access_admin",
         *(f"catalog.view_{model}" for model in CATALOG_MODELS),
         "catalog.view_goodsvisitcount",
+        # Orders admin (commerce/orders/wagtail_hooks.py): list and detail, ship, cancel, dashboard, coupons,
+        # points ledger; cancelling a paid order refunds it, hence the payments permissions.
+        "orders.view_order", "orders.ship_order", "orders.cancel_order", "orders.view_dashboard",
+        "orders.add_coupon", "orders.change_coupon", "orders.view_coupon", "orders.view_pointsledger",
+        "payments.view_payment", "payments.refund_payment",
     ],
-}
+}  # fmt: skip
 # Page permissions on the root page (so on the whole tree) and image/document permissions on the root collection.
 PAGE_PERMISSIONS: dict[str, list[str]] = {
     CONTENT_EDITORS: ["wagtailcore.add_page", "wagtailcore.change_page", "wagtailcore.publish_page"],

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
@@ -16,7 +17,14 @@ from django.db.models import Prefetch, QuerySet
 from django.urls import reverse
 from wagtail.images import get_image_model
 
-from commerce.catalog.models import SKU, GoodsCategory, GoodsChannel, SKUSpecification, SPUSpecification
+from commerce.catalog.models import (
+    SKU,
+    GoodsCategory,
+    GoodsChannel,
+    GoodsVisitCount,
+    SKUSpecification,
+    SPUSpecification,
+)
 
 CATEGORY_MENU_KEY = "catalog:category-menu"
 CATEGORY_MENU_SECONDS = 300
@@ -151,6 +159,23 @@ def list_hot_skus(category_id: int) -> list[dict]:
     return hot
 
 
+def forget_category_menu() -> None:
+    """Drop the cached category menu (after a category, channel or channel group edit): the next page
+    that shows the menu rebuilds it from the database."""
+    cache.delete(CATEGORY_MENU_KEY)
+
+
+def forget_hot_skus(category_id: int | None) -> None:
+    """Drop the cached best sellers of a category and of its parents, whose lists cover its SKUs too
+    (after an SKU edit in that category). A deleted category only has its own key dropped."""
+    if not category_id:
+        return
+    ids = {category_id}
+    parents = GoodsCategory.objects.filter(pk=category_id).values_list("parent_id", "parent__parent_id").first()
+    ids.update(pk for pk in parents or () if pk)
+    cache.delete_many([HOT_SKUS_KEY.format(category_id=pk) for pk in sorted(ids)])
+
+
 def get_launched_sku(sku_id: int) -> SKU | None:
     """A launched SKU with its SPU, brand and category path loaded, or None."""
     return (
@@ -243,3 +268,20 @@ def get_spec_switcher(sku: SKU) -> list[SpecChoice]:
             choice.options.append(SpecOption(id=option.id, value=option.value, sku_id=target, active=active))
         switcher.append(choice)
     return switcher
+
+
+@dataclass(frozen=True)
+class CategoryVisits:
+    category_id: int
+    name: str
+    count: int
+
+
+def list_category_visits(*, day: date, limit: int = 20) -> list[CategoryVisits]:
+    """Detail-page visits per category on `day` (a Beijing date), busiest first (the operators' dashboard)."""
+    rows = (
+        GoodsVisitCount.objects.filter(date=day, count__gt=0)
+        .order_by("-count", "category__name", "category_id")
+        .values_list("category_id", "category__name", "count")[:limit]
+    )
+    return [CategoryVisits(category_id=pk, name=name, count=count) for pk, name, count in rows]

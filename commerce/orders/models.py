@@ -85,6 +85,12 @@ class Order(models.Model):
             models.UniqueConstraint(fields=["user", "token"], condition=~Q(token=""), name="orders_one_per_token"),
             models.CheckConstraint(condition=Q(pay_amount__gte=0), name="orders_pay_amount_not_negative"),
         ]
+        # Operators' actions in the Wagtail admin (SPEC I); orders are never added, edited or deleted there.
+        permissions = [
+            ("ship_order", _("可以发货")),
+            ("cancel_order", _("可以取消订单（已支付的同时原路退款）")),
+            ("view_dashboard", _("可以查看运营概况")),
+        ]
 
     def __str__(self) -> str:
         return self.order_id

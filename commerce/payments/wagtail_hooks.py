@@ -1,4 +1,5 @@
-"""Wagtail admin wiring for payments: the "支付记录" menu item and its pages (commerce.payments.admin_views)."""
+"""Wagtail admin wiring for payments: the "支付记录" menu item and its pages (commerce.payments.admin_views), and
+the payment panel and paid-order cancel on the orders admin's order page (commerce.payments.order_admin)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from django.urls import include, path, reverse
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
-from commerce.payments import admin_views
+from commerce.payments import admin_views, order_admin
 
 
 class PaymentsMenuItem(MenuItem):
@@ -26,3 +27,8 @@ def register_payment_admin_urls():
 @hooks.register("register_admin_menu_item")
 def register_payments_menu_item():
     return PaymentsMenuItem("支付记录", reverse("payments_admin:index"), icon_name="table", order=420)
+
+
+# Hook names declared by commerce.orders.admin_views (ORDER_PANELS_HOOK, ORDER_CANCEL_HOOK).
+hooks.register("orders_admin_order_panels", order_admin.order_payments_panel)
+hooks.register("orders_admin_cancel_order", order_admin.cancel_paid_order)

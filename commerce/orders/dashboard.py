@@ -1,0 +1,120 @@
+"""Figures for the operators' dashboard "运营概况" (SPEC I): orders, sales, users and visits of a Beijing day.
+
+Read-only. Every day is a calendar day in Asia/Shanghai, whatever the server's or the admin user's time zone:
+an order placed at 23:30 Beijing time on the 10th counts for the 10th.
+
+Definitions (also in docs/operators.md):
+- 订单数: orders placed that day, in any status (cancelled ones included: they were placed).
+- 有效订单 / 销售额: orders placed that day that are paid online or cash on delivery and not cancelled
+  (status 待发货, 待收货, 待评价 or 已完成), and the sum of their `pay_amount`. A cancelled or refunded order
+  leaves the sales of its day.
+- 新用户: accounts created that day; 活跃用户: accounts whose last login was that day.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django.contrib.auth import get_user_model
+from django.db.models import Count, DecimalField, Q, Sum, Value
+from django.db.models.functions import Coalesce, TruncDate
+from django.utils import timezone
+
+from commerce.catalog.selectors import CategoryVisits, list_category_visits
+from commerce.orders.models import Order, OrderStatus
+
+BEIJING = ZoneInfo("Asia/Shanghai")
+#: Statuses of an order whose money is (or, cash on delivery, will be) the shop's.
+SOLD_STATUSES = (OrderStatus.UNSEND, OrderStatus.UNRECEIVED, OrderStatus.UNCOMMENT, OrderStatus.FINISHED)
+ZERO = Decimal("0.00")
+
+
+def beijing_today(now: datetime | None = None) -> date:
+    """Today's date in Beijing."""
+    return timezone.localtime(now or timezone.now(), BEIJING).date()
+
+
+def day_bounds(day: date) -> tuple[datetime, datetime]:
+    """[start, end) of a Beijing calendar day as aware datetimes."""
+    start = datetime.combine(day, time.min, tzinfo=BEIJING)
+    return start, start + timedelta(days=1)
+
+
+def _sold_sum() -> Coalesce:
+    return Coalesce(
+        Sum("pay_amount", filter=Q(status__in=SOLD_STATUSES)),
+        Value(ZERO),
+        output_field=DecimalField(max_digits=14, decimal_places=2),
+    )
+
+
+@dataclass(frozen=True)
+class DayFigures:
+    day: date
+    orders: int
+    sold_orders: int
+    sales: Decimal
+    new_users: int
+    active_users: int
+
+
+def get_day_figures(*, day: date) -> DayFigures:
+    """The headline figures of one Beijing day (three queries)."""
+    start, end = day_bounds(day)
+    orders = Order.objects.filter(created_at__gte=start, created_at__lt=end).aggregate(
+        orders=Count("order_id"),
+        sold_orders=Count("order_id", filter=Q(status__in=SOLD_STATUSES)),
+        sales=_sold_sum(),
+    )
+    users = get_user_model().objects
+    return DayFigures(
+        day=day,
+        orders=orders["orders"],
+        sold_orders=orders["sold_orders"],
+        sales=Decimal(orders["sales"]).quantize(ZERO),
+        new_users=users.filter(date_joined__gte=start, date_joined__lt=end).count(),
+        active_users=users.filter(last_login__gte=start, last_login__lt=end).count(),
+    )
+
+
+@dataclass(frozen=True)
+class DailyOrders:
+    day: date
+    orders: int
+    sales: Decimal
+
+
+def list_daily_orders(*, end: date, days: int = 7) -> list[DailyOrders]:
+    """Orders placed and sales per Beijing day for the `days` days ending with `end`, oldest first; days
+    without orders are present with zeros (one query)."""
+    first = end - timedelta(days=days - 1)
+    start, _ = day_bounds(first)
+    _, stop = day_bounds(end)
+    rows = (
+        Order.objects.filter(created_at__gte=start, created_at__lt=stop)
+        .annotate(day=TruncDate("created_at", tzinfo=BEIJING))
+        .values("day")
+        .annotate(orders=Count("order_id"), sales=_sold_sum())
+        .order_by("day")
+    )
+    by_day = {row["day"]: row for row in rows}
+    series = []
+    for offset in range(days):
+        day = first + timedelta(days=offset)
+        row = by_day.get(day)
+        series.append(
+            DailyOrders(
+                day=day,
+                orders=row["orders"] if row else 0,
+                sales=Decimal(row["sales"]).quantize(ZERO) if row else ZERO,
+            )
+        )
+    return series
+
+
+def list_visits(*, day: date, limit: int = 20) -> list[CategoryVisits]:
+    """Detail-page visits per category on `day`, busiest first (recorded by the catalog)."""
+    return list_category_visits(day=day, limit=limit)

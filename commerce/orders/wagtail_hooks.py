@@ -1,0 +1,203 @@
+"""Orders in the Wagtail admin (SPEC I): the "订单管理" menu (orders, coupons, points ledger) and "运营概况".
+
+- 订单: read-only listing (search, filters) and detail page; 发货 and 取消订单 are POST views calling the orders
+  services (`admin_views`). No add, edit, copy or delete view is registered, so amounts and lines cannot be
+  changed here by anyone.
+- 优惠券: create and edit full-reduction coupons (never delete them: switch them off).
+- 积分记录: the points ledger, read-only.
+- 运营概况: the dashboard, plus a summary panel on the admin home.
+Permissions (given to the 订单管理员 group by cms/management/staff_groups.py): orders.view_order,
+orders.ship_order, orders.cancel_order, orders.view_dashboard, orders.add/change/view_coupon,
+orders.view_pointsledger.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import Permission
+from django.contrib.contenttypes.models import ContentType
+from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.admin.menu import MenuItem
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, ObjectList
+from wagtail.admin.ui.tables import Column, DateColumn
+from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
+
+from commerce.orders import admin_views
+from commerce.orders.models import Coupon, Order, PointsLedger
+
+
+def _money(field: str):
+    def accessor(instance) -> str:
+        return f"¥{getattr(instance, field):.2f}"
+
+    return accessor
+
+
+class ReadOnlyViewSet(ModelViewSet):
+    """A listing (and optionally a detail page) without any add, edit, copy or delete view."""
+
+    add_to_reference_index = False
+    copy_view_enabled = False
+    search_backend_name = None  # database icontains: works for Chinese text and digits
+    list_per_page = 30
+
+    @property
+    def permission_policy(self):
+        return admin_views.ReadOnlyPermissionPolicy(self.model)
+
+    def get_common_view_kwargs(self, **kwargs):
+        view_kwargs = super().get_common_view_kwargs(**kwargs)
+        for name in ("add_url_name", "edit_url_name", "delete_url_name", "history_url_name", "usage_url_name"):
+            view_kwargs[name] = None
+        return view_kwargs
+
+    def get_urlpatterns(self):
+        patterns = [
+            path("", self.index_view, name="index"),
+            path("results/", self.index_results_view, name="index_results"),
+        ]
+        if self.inspect_view_enabled:
+            patterns.append(path("inspect/<str:pk>/", self.inspect_view, name="inspect"))
+        return patterns
+
+    def register_admin_url_finder(self):
+        """No edit view to point at."""
+
+    def get_permissions_to_register(self):
+        content_type = ContentType.objects.get_for_model(self.model)
+        return Permission.objects.filter(content_type=content_type).exclude(
+            codename__in=[f"{action}_{self.model_name}" for action in ("add", "change", "delete")]
+        )
+
+
+class OrderViewSet(ReadOnlyViewSet):
+    model = Order
+    icon = "list-ul"
+    menu_label = _("订单")
+    name = "orders"
+    url_prefix = "orders"
+    url_namespace = "orders_admin"
+    inspect_view_enabled = True
+    inspect_view_class = admin_views.OrderInspectView
+    list_display = [
+        "order_id",
+        Column("user", label=_("下单用户"), accessor="user.username", sort_key="user__username"),
+        Column("pay_amount", label=_("实付金额"), accessor=_money("pay_amount"), sort_key="pay_amount"),
+        Column("status", label=_("订单状态"), accessor="get_status_display", sort_key="status"),
+        Column("pay_method", label=_("支付方式"), accessor="get_pay_method_display", sort_key="pay_method"),
+        DateColumn("created_at", label=_("下单时间"), sort_key="created_at"),
+    ]
+    filterset_class = admin_views.OrderFilterSet
+    search_fields = ["order_id", "receiver", "mobile", "user__username"]
+    ordering = ["-created_at", "-order_id"]
+    list_export = ["order_id", "user", "receiver", "mobile", "pay_amount", "status", "pay_method", "created_at"]
+
+    def get_queryset(self, request):
+        return Order.objects.select_related("user")
+
+    def get_urlpatterns(self):
+        return [
+            *super().get_urlpatterns(),
+            path("ship/<str:pk>/", admin_views.ship_order, name="ship"),
+            path("cancel/<str:pk>/", admin_views.cancel_order, name="cancel"),
+        ]
+
+
+class CouponViewSet(ModelViewSet):
+    model = Coupon
+    icon = "tag"
+    menu_label = _("优惠券")
+    name = "coupons"
+    url_prefix = "coupons"
+    url_namespace = "coupons_admin"
+    add_to_reference_index = False
+    copy_view_enabled = False
+    search_backend_name = None
+    list_per_page = 30
+    list_display = [
+        "name",
+        Column("threshold", label=_("满（元）"), accessor=_money("threshold"), sort_key="threshold"),
+        Column("discount", label=_("减（元）"), accessor=_money("discount"), sort_key="discount"),
+        DateColumn("valid_from", label=_("生效时间"), sort_key="valid_from"),
+        DateColumn("valid_until", label=_("失效时间"), sort_key="valid_until"),
+        "total",
+        "issued",
+        Column("remaining", label=_("剩余"), accessor="remaining"),
+        "is_active",
+    ]
+    filterset_class = admin_views.CouponFilterSet
+    search_fields = ["name"]
+    ordering = ["-created_at", "-id"]
+    edit_handler = ObjectList(
+        [
+            FieldPanel("name"),
+            FieldRowPanel([FieldPanel("threshold"), FieldPanel("discount")]),
+            FieldRowPanel([FieldPanel("valid_from"), FieldPanel("valid_until")]),
+            FieldPanel("total"),
+            FieldPanel("is_active"),
+        ],
+        base_form_class=admin_views.CouponAdminForm,
+    )
+
+    @property
+    def permission_policy(self):
+        return admin_views.NoDeletePermissionPolicy(self.model)
+
+
+class PointsLedgerViewSet(ReadOnlyViewSet):
+    model = PointsLedger
+    icon = "list-ol"
+    menu_label = _("积分记录")
+    name = "points"
+    url_prefix = "points-ledger"
+    url_namespace = "points_ledger_admin"
+    list_display = [
+        Column("user", label=_("用户"), accessor="user.username", sort_key="user__username"),
+        Column("delta", label=_("积分变动"), accessor=lambda entry: f"{entry.delta:+d}", sort_key="delta"),
+        Column("reason", label=_("原因"), accessor="get_reason_display", sort_key="reason"),
+        "balance_after",
+        Column("order", label=_("订单"), accessor=lambda entry: entry.order_id or "-"),
+        "note",
+        DateColumn("created_at", label=_("时间"), sort_key="created_at"),
+    ]
+    filterset_class = admin_views.PointsLedgerFilterSet
+    search_fields = ["user__username", "order__order_id", "note"]
+    ordering = ["-created_at", "-id"]
+
+    def get_queryset(self, request):
+        return PointsLedger.objects.select_related("user")
+
+
+class OrdersViewSetGroup(ModelViewSetGroup):
+    menu_label = _("订单管理")
+    menu_icon = "list-ul"
+    menu_name = "orders"
+    menu_order = 160
+    items = (OrderViewSet, CouponViewSet, PointsLedgerViewSet)
+
+
+@hooks.register("register_admin_viewset")
+def register_orders_viewsets():
+    return OrdersViewSetGroup()
+
+
+class DashboardMenuItem(MenuItem):
+    def is_shown(self, request):
+        return admin_views.can_view_dashboard(request.user)
+
+
+@hooks.register("register_admin_urls")
+def register_dashboard_url():
+    return [path("dashboard/", admin_views.dashboard_view, name="orders_dashboard")]
+
+
+@hooks.register("register_admin_menu_item")
+def register_dashboard_menu_item():
+    return DashboardMenuItem(_("运营概况"), reverse("orders_dashboard"), icon_name="table", order=140)
+
+
+@hooks.register("construct_homepage_panels")
+def add_dashboard_summary(request, panels):
+    if admin_views.can_view_dashboard(request.user):
+        panels.append(admin_views.DashboardSummaryPanel())

@@ -1,0 +1,56 @@
+"""What payments adds to the orders admin's order page (SPEC F6, I), through the hooks orders declares in
+`commerce.orders.admin_views` (orders never imports payments):
+
+- `order_payments_panel(order)`: the order's Alipay payment and refund records;
+- `cancel_paid_order(request=, order=, reason=)`: an operator cancelling an order paid through Alipay gets it
+  cancelled and refunded by `services.refund_order` (the same call as 支付记录 → 取消订单并退款).
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+from wagtail.admin.ui.components import Component
+
+from commerce.payments import services
+from commerce.payments.errors import RefundNotAllowed
+from commerce.payments.models import Payment, PaymentStatus
+
+REFUND_PERMISSION = "payments.refund_payment"
+
+
+class OrderPaymentsPanel(Component):
+    template_name = "payments/admin/order_panel.html"
+
+    def __init__(self, payment: Payment | None) -> None:
+        self.payment = payment
+
+    def get_context_data(self, parent_context=None):
+        refund = getattr(self.payment, "refund", None) if self.payment else None
+        return {"payment": self.payment, "refund": refund}
+
+
+def get_order_payment(order_id: str) -> Payment | None:
+    """The order's payment with its refund (None when it was never paid online)."""
+    return Payment.objects.select_related("refund", "refund__operator").filter(order_id=order_id).first()
+
+
+def order_payments_panel(order) -> Component:
+    return OrderPaymentsPanel(get_order_payment(order.order_id))
+
+
+def cancel_paid_order(*, request, order, reason: str) -> str | None:
+    """Take over the cancel of an order with a paid Alipay payment: cancel it and refund it in full.
+
+    Returns None for an order without a paid payment (orders cancels it itself). Raises RefundNotAllowed
+    without the refund permission, or what `refund_order` raises (e.g. OrderStateError once shipped).
+    """
+    payment = Payment.objects.filter(order_id=order.order_id, status=PaymentStatus.PAID).first()
+    if payment is None:
+        return None
+    if not request.user.has_perm(REFUND_PERMISSION):
+        raise RefundNotAllowed(_("您没有退款权限，不能取消已支付的订单"))
+    services.refund_order(order_id=order.order_id, reason=reason, operator=request.user)
+    return _("订单 %(order_id)s 已取消，¥%(amount)s 正在原路退回支付宝") % {
+        "order_id": order.order_id,
+        "amount": payment.amount,
+    }
