@@ -398,7 +398,7 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
             "week": week,
             "visits": visits,
             "orders_chart": column_chart(_("近 7 天订单数"), [(f"{p.day:%m-%d}", p.orders) for p in week]),
-            "sales_chart": column_chart(_("近 7 天销售额（元）"), [(f"{p.day:%m-%d}", p.sales) for p in week]),
+            "sales_chart": column_chart(_("近 7 天销售额"), [(f"{p.day:%m-%d}", p.sales) for p in week]),
             "visits_chart": row_chart(_("分类访问量"), [(v.name, v.count) for v in visits]),
             "prev_day": day - timedelta(days=1),
             "next_day": day + timedelta(days=1) if day < today else None,

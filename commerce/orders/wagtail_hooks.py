@@ -16,20 +16,32 @@ from __future__ import annotations
 from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, ObjectList
-from wagtail.admin.ui.tables import Column, DateColumn
+from wagtail.admin.ui.tables import Column
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 
 from commerce.orders import admin_views
+from commerce.orders.dashboard import BEIJING
 from commerce.orders.models import Coupon, Order, PointsLedger
 
 
 def _money(field: str):
     def accessor(instance) -> str:
         return f"¥{getattr(instance, field):.2f}"
+
+    return accessor
+
+
+def _time(field: str):
+    """Exact Beijing time (operators compare times; Wagtail's DateColumn shows "3 hours ago")."""
+
+    def accessor(instance) -> str:
+        value = getattr(instance, field)
+        return timezone.localtime(value, BEIJING).strftime("%Y-%m-%d %H:%M") if value else "-"
 
     return accessor
 
@@ -86,7 +98,7 @@ class OrderViewSet(ReadOnlyViewSet):
         Column("pay_amount", label=_("实付金额"), accessor=_money("pay_amount"), sort_key="pay_amount"),
         Column("status", label=_("订单状态"), accessor="get_status_display", sort_key="status"),
         Column("pay_method", label=_("支付方式"), accessor="get_pay_method_display", sort_key="pay_method"),
-        DateColumn("created_at", label=_("下单时间"), sort_key="created_at"),
+        Column("created_at", label=_("下单时间"), accessor=_time("created_at"), sort_key="created_at"),
     ]
     filterset_class = admin_views.OrderFilterSet
     search_fields = ["order_id", "receiver", "mobile", "user__username"]
@@ -119,12 +131,17 @@ class CouponViewSet(ModelViewSet):
         "name",
         Column("threshold", label=_("满（元）"), accessor=_money("threshold"), sort_key="threshold"),
         Column("discount", label=_("减（元）"), accessor=_money("discount"), sort_key="discount"),
-        DateColumn("valid_from", label=_("生效时间"), sort_key="valid_from"),
-        DateColumn("valid_until", label=_("失效时间"), sort_key="valid_until"),
+        Column("valid_from", label=_("生效时间"), accessor=_time("valid_from"), sort_key="valid_from"),
+        Column("valid_until", label=_("失效时间"), accessor=_time("valid_until"), sort_key="valid_until"),
         "total",
         "issued",
         Column("remaining", label=_("剩余"), accessor="remaining"),
-        "is_active",
+        Column(
+            "is_active",
+            label=_("状态"),
+            accessor=lambda c: _("启用") if c.is_active else _("停用"),
+            sort_key="is_active",
+        ),
     ]
     filterset_class = admin_views.CouponFilterSet
     search_fields = ["name"]
@@ -159,7 +176,7 @@ class PointsLedgerViewSet(ReadOnlyViewSet):
         "balance_after",
         Column("order", label=_("订单"), accessor=lambda entry: entry.order_id or "-"),
         "note",
-        DateColumn("created_at", label=_("时间"), sort_key="created_at"),
+        Column("created_at", label=_("时间"), accessor=_time("created_at"), sort_key="created_at"),
     ]
     filterset_class = admin_views.PointsLedgerFilterSet
     search_fields = ["user__username", "order__order_id", "note"]

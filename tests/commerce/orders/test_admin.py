@@ -108,7 +108,8 @@ def test_listing_shows_user_amount_status_pay_method_and_no_add_button(clerk):
 
     page = clerk.get(ORDERS).content.decode()
 
-    for text in (order.order_id, "zhaoliu", "¥60.00", "待发货", "货到付款"):
+    created = timezone.localtime(order.created_at).strftime("%Y-%m-%d %H:%M")  # Beijing time in test settings
+    for text in (order.order_id, "zhaoliu", "¥60.00", "待发货", "货到付款", created):
         assert text in page
     assert "/admin/orders/new/" not in page
 
@@ -418,3 +419,26 @@ def test_order_staff_read_the_points_ledger_but_cannot_change_it(clerk):
     entry = PointsLedger.objects.get()
     for path in ("new/", f"edit/{entry.pk}/", f"delete/{entry.pk}/"):
         assert clerk.get(f"/admin/points-ledger/{path}").status_code == 404
+
+
+@pytest.mark.django_db
+def test_order_staff_export_the_filtered_orders_as_csv(clerk):
+    cod = place_cod_order()
+    place_alipay_order()
+
+    response = clerk.get(ORDERS, {"pay_method": PayMethod.CASH, "export": "csv"})
+
+    assert response.status_code == 200
+    body = b"".join(response.streaming_content).decode("utf-8-sig")
+    assert cod.order_id in body and body.count("\n") == 2  # heading + one order
+
+
+@pytest.mark.django_db
+def test_the_order_permissions_can_be_granted_in_wagtails_group_editor(client):
+    group = ensure_staff_groups()[ORDER_STAFF]
+    client.force_login(UserFactory(username="boss", is_superuser=True, is_staff=True))
+
+    page = client.get(f"/admin/groups/edit/{group.pk}/")
+
+    assert page.status_code == 200
+    assert "可以发货" in page.content.decode() and "可以查看运营概况" in page.content.decode()
