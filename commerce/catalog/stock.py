@@ -5,14 +5,34 @@ it through the post_save signal (commerce.catalog.signals), while conditional `U
 statements in the orders code bypass signals and must call it themselves. The publish happens only after
 the surrounding transaction commits (nothing at all on rollback), in a Dramatiq worker that re-reads the
 stock, so every open detail page converges on the committed value.
+
+Pushes are coalesced per SKU (a hot SKU sells hundreds of units a second; one message per sale would
+flood the broker and the pages): within a window of STOCK_PUSH_WINDOW_MS, the first change sends a message
+at once and the later ones arrange a single trailing message that runs when the window closes. One Lua
+script decides, per change, after commit:
+
+    lead key absent          -> set it (TTL = window), send now
+    lead present, no trailer -> set the trailer (TTL = what is left of the lead), send with that delay
+    lead and trailer present -> nothing: the trailing message will run after this commit
+
+The actor reads the stock when it runs, so every committed change is seen by some message that runs after
+it: the immediate one, or the trailer, whose delay reaches at least to the end of the window while its key
+(the only thing that suppresses later sends) expires with the window. At most two messages per SKU per
+window, and the last committed stock is always published.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from collections.abc import Iterable
 from functools import partial
 
+from django.conf import settings
 from django.db import transaction
+from django_redis import get_redis_connection
+from dramatiq.errors import DramatiqError
+from redis.exceptions import RedisError
 
 from commerce.catalog.models import SKU
 
@@ -36,12 +56,75 @@ def get_launched_stock(sku_id: int) -> int | None:
     return SKU.objects.filter(pk=sku_id, is_launched=True).values_list("stock", flat=True).first()
 
 
+#: Default coalescing window (settings.STOCK_PUSH_WINDOW_MS overrides it).
+STOCK_PUSH_WINDOW_MS = 1000
+#: Added to a trailing message's delay, for clock differences between the app and Redis hosts.
+TRAILING_MARGIN_MS = 20
+
+_COALESCE_LUA = """
+if redis.call('SET', KEYS[1], '1', 'NX', 'PX', ARGV[1]) then
+  return 0
+end
+local left = redis.call('PTTL', KEYS[1])
+if left <= 0 then
+  redis.call('SET', KEYS[1], '1', 'PX', ARGV[1])
+  return 0
+end
+if redis.call('SET', KEYS[2], '1', 'NX', 'PX', left) then
+  return left
+end
+return -1
+"""
+
+
+def _window_ms() -> int:
+    return int(getattr(settings, "STOCK_PUSH_WINDOW_MS", STOCK_PUSH_WINDOW_MS))
+
+
+def _keys(sku_id: int) -> tuple[str, str]:
+    return f"mh:stock-push:{sku_id}:lead", f"mh:stock-push:{sku_id}:trail"
+
+
 def stock_changed(*, sku_id: int, using: str | None = None) -> None:
     """Schedule a live-stock publish for `sku_id` once the current transaction commits.
 
     Outside a transaction it is scheduled immediately; on rollback nothing is sent. A broker failure after
     commit is logged, never raised into the request that committed (robust on_commit).
     """
+    transaction.on_commit(partial(announce_stock, [int(sku_id)]), using=using, robust=True)
+
+
+def announce_stock(sku_ids: Iterable[int]) -> None:
+    """After commit: publish the stock of `sku_ids`, coalesced per SKU (see the module docstring)."""
+    sku_ids = list(sku_ids)
+    pipe = get_redis_connection("default").pipeline(transaction=False)
+    queue_stock_announcements(pipe, sku_ids)
+    send_stock_announcements(sku_ids, pipe.execute(raise_on_error=False))
+
+
+def queue_stock_announcements(pipe, sku_ids: list[int]) -> None:
+    """One coalescing decision per SKU, as commands of the caller's Redis pipeline (call after commit);
+    hand their results to `send_stock_announcements`."""
+    window = _window_ms()
+    for sku_id in sku_ids:
+        pipe.eval(_COALESCE_LUA, 2, *_keys(int(sku_id)), window)
+
+
+def send_stock_announcements(sku_ids: list[int], decisions: list) -> None:
+    """Send what `queue_stock_announcements` decided: now (0), after a delay (> 0), or nothing (< 0)."""
     from tasks.actors.catalog import publish_stock_task  # tasks depends on catalog, not the reverse at import
 
-    transaction.on_commit(partial(publish_stock_task.send, int(sku_id)), using=using, robust=True)
+    for sku_id, decision in zip(sku_ids, decisions, strict=True):
+        delay = decision if isinstance(decision, int) else 0  # the script failed: publish now, to be safe
+        if delay < 0:
+            continue
+        try:
+            if delay == 0:
+                publish_stock_task.send(int(sku_id))
+            else:
+                publish_stock_task.send_with_options(args=(int(sku_id),), delay=delay + TRAILING_MARGIN_MS)
+        except (DramatiqError, RedisError, OSError):
+            # Free the window so the next change sends again instead of trusting a message that was lost.
+            logger.exception("could not enqueue the stock push of SKU %s", sku_id)
+            with contextlib.suppress(RedisError, OSError):
+                get_redis_connection("default").delete(*_keys(int(sku_id)))

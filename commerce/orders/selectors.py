@@ -3,11 +3,13 @@ points. Nothing here writes."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
+from commerce.accounts.addresses import list_addresses
 from commerce.catalog.models import SKU
 from commerce.orders import cart_lines
 from commerce.orders.errors import (
@@ -35,10 +37,23 @@ def load_priced_lines(*, user_id: int) -> list[PricedLine]:
 
     Raises EmptySelection, SKUUnavailable (unknown or withdrawn SKU, named) or InvalidCount.
     """
-    wanted = cart_lines.selected_lines(user_id=user_id)
+    return price_lines(cart_lines.selected_lines(user_id=user_id), load_skus=_skus_for_the_page)
+
+
+def _skus_for_the_page(sku_ids: list[int]) -> dict[int, SKU]:
+    # Model instances: the checkout page links each line (get_absolute_url) and shows its image.
+    return SKU.objects.only("id", "name", "price", "stock", "is_launched", "default_image").in_bulk(sku_ids)
+
+
+def price_lines(wanted: dict[int, int], *, load_skus: Callable[[list[int]], dict]) -> list[PricedLine]:
+    """{sku_id: count} -> PricedLines in SKU id order, with SKUs from `load_skus(ids)` ({id: sku}; anything
+    with pk, name, price and is_launched). The checks checkout and placement share.
+
+    Raises EmptySelection, SKUUnavailable (unknown or withdrawn SKU, named) or InvalidCount.
+    """
     if not wanted:
         raise EmptySelection()
-    skus = SKU.objects.only("id", "name", "price", "stock", "is_launched", "default_image").in_bulk(list(wanted))
+    skus = load_skus(list(wanted))
     lines: list[PricedLine] = []
     for sku_id in sorted(wanted):
         count = wanted[sku_id]
@@ -55,18 +70,6 @@ def load_priced_lines(*, user_id: int) -> list[PricedLine]:
 
 def get_points_balance(*, user_id: int) -> int:
     return PointsAccount.objects.filter(user_id=user_id).values_list("balance", flat=True).first() or 0
-
-
-def list_addresses(*, user) -> list:
-    """The user's live addresses, the default one first."""
-    from commerce.accounts.models import Address
-
-    addresses = list(
-        Address.objects.select_related("province", "city", "district").filter(user_id=user.pk, is_deleted=False)
-    )
-    default_id = getattr(user, "default_address_id", None)
-    addresses.sort(key=lambda a: (a.pk != default_id,))
-    return addresses
 
 
 def list_usable_coupons(*, user_id: int, goods_amount, now=None) -> list[UserCoupon]:

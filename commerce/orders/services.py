@@ -25,8 +25,8 @@ from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from commerce.catalog.models import SKU
-from commerce.catalog.stock import stock_changed
-from commerce.orders import cart_lines, tokens
+from commerce.catalog.stock import queue_stock_announcements, send_stock_announcements, stock_changed
+from commerce.orders import cart_lines, placement, tokens
 from commerce.orders.errors import (
     AddressNotFound,
     CouponAlreadyClaimed,
@@ -56,7 +56,7 @@ from commerce.orders.models import (
     UserCoupon,
 )
 from commerce.orders.pricing import points_earned, quote
-from commerce.orders.selectors import get_points_balance, load_priced_lines
+from commerce.orders.selectors import get_points_balance, price_lines
 from commerce.orders.states import initial_status, shopper_cancellable_from, transition
 
 logger = logging.getLogger(__name__)
@@ -100,14 +100,16 @@ def place_order(
     """
     if pay_method not in PayMethod.values:
         raise InvalidPayMethod()
+    if not tokens.is_well_formed(token):
+        raise OrderTokenInvalid()
     deadline = time.monotonic() + TOKEN_WAIT_SECONDS
     while True:
-        claim = tokens.claim_token(user_id=user.pk, token=token)
+        claim, wanted = _claim_and_read_cart(user_id=user.pk, token=token)
         if claim.order_id:
             return _owned_order(user_id=user.pk, order_id=claim.order_id)
         if claim.claimed:
             break
-        existing = Order.objects.filter(user_id=user.pk, token=token).first() if tokens.is_well_formed(token) else None
+        existing = Order.objects.filter(user_id=user.pk, token=token).first()
         if existing is not None:  # placed, but the process died before answering in Redis
             return existing
         if not claim.busy:
@@ -118,6 +120,7 @@ def place_order(
     try:
         order = _place_with_retry(
             user=user,
+            wanted=wanted,
             address_id=address_id,
             pay_method=pay_method,
             token=token,
@@ -129,6 +132,19 @@ def place_order(
         tokens.release(user_id=user.pk, token=token)
         raise
     return order
+
+
+def _claim_and_read_cart(*, user_id: int, token: str) -> tuple[tokens.Claim, dict[int, int]]:
+    """Claim the token and read the selected cart lines in one Redis round trip.
+
+    The cart is read right after the claim (a pipeline runs its commands in order); it is only used when
+    the claim succeeded, i.e. by the one submit that places the order.
+    """
+    pipe = tokens.redis_client().pipeline(transaction=False)
+    tokens.queue_claim(pipe, user_id=user_id, token=token)
+    cart_lines.queue_selected_lines(pipe, user_id=user_id)
+    claimed, counts, selected = pipe.execute()
+    return tokens.parse_claim(claimed), cart_lines.parse_selected(counts, selected)
 
 
 def _owned_order(*, user_id: int, order_id: str) -> Order:
@@ -163,6 +179,7 @@ def new_order_id(user_id: int, now=None) -> str:
 def _place(
     *,
     user,
+    wanted: dict[int, int],
     address_id: int,
     pay_method: str,
     token: str,
@@ -170,82 +187,97 @@ def _place(
     points: int,
     expected_total: Decimal | None,
 ) -> Order:
+    """The transaction. SQL on a plain order: address, SKUs, INSERT order, INSERT lines, UPDATE stock per
+    line (the statements in `placement`), then COMMIT; coupon and points add their own statements."""
     now = timezone.now()
-    # 1. Reads and checks: nothing is written until they all pass.
-    from commerce.accounts.models import Address
+    with placement.cursor() as cursor:
+        # 1. Reads and checks: nothing is written until they all pass.
+        address = placement.address_snapshot(cursor, user_id=user.pk, address_id=address_id)
+        if address is None:
+            raise AddressNotFound()
+        lines = price_lines(wanted, load_skus=partial(placement.load_skus, cursor))
+        user_coupon = _load_user_coupon(user_id=user.pk, coupon_id=coupon_id)
+        balance = get_points_balance(user_id=user.pk) if points else 0
+        amounts = quote(lines=lines, user_coupon=user_coupon, points=points, points_balance=balance, now=now)
+        if expected_total is not None and amounts.pay_amount != expected_total:
+            raise StaleTotal(expected=expected_total, actual=amounts.pay_amount)
 
-    address = (
-        Address.objects.select_related("province", "city", "district")
-        .filter(pk=address_id, user_id=user.pk, is_deleted=False)
-        .first()
-        if isinstance(address_id, int) and 0 < address_id < 2**63
-        else None
-    )
-    if address is None:
-        raise AddressNotFound()
-    lines = load_priced_lines(user_id=user.pk)
-    user_coupon = _load_user_coupon(user_id=user.pk, coupon_id=coupon_id)
-    balance = get_points_balance(user_id=user.pk) if points else 0
-    amounts = quote(lines=lines, user_coupon=user_coupon, points=points, points_balance=balance, now=now)
-    if expected_total is not None and amounts.pay_amount != expected_total:
-        raise StaleTotal(expected=expected_total, actual=amounts.pay_amount)
-
-    # 2. The order and its lines, with snapshots of what the shopper saw.
-    order = Order.objects.create(
-        order_id=new_order_id(user.pk, now),
-        user=user,
-        address=address,
-        receiver=address.receiver,
-        full_address=f"{address.full_region} {address.place}"[:200],
-        mobile=address.mobile,
-        total_count=amounts.total_count,
-        total_amount=amounts.goods_amount,
-        freight=amounts.freight,
-        discount=amounts.discount,
-        points_used=amounts.points,
-        points_amount=amounts.points_amount,
-        pay_amount=amounts.pay_amount,
-        pay_method=pay_method,
-        status=initial_status(pay_method),
-        token=token,
-        created_at=now,
-    )
-    OrderLine.objects.bulk_create(
-        [
-            OrderLine(order=order, sku=line.sku, sku_name=line.sku.name[:50], price=line.price, count=line.count)
+        # 2. The order and its lines, with snapshots of what the shopper saw.
+        order = Order(
+            order_id=new_order_id(user.pk, now),
+            user=user,
+            address_id=address.pk,
+            receiver=address.receiver,
+            full_address=address.full_address,
+            mobile=address.mobile,
+            total_count=amounts.total_count,
+            total_amount=amounts.goods_amount,
+            freight=amounts.freight,
+            discount=amounts.discount,
+            points_used=amounts.points,
+            points_amount=amounts.points_amount,
+            pay_amount=amounts.pay_amount,
+            pay_method=pay_method,
+            status=initial_status(pay_method),
+            token=token,
+            created_at=now,
+        )
+        order_lines = [
+            OrderLine(
+                order_id=order.order_id,
+                sku_id=line.sku.pk,
+                sku_name=line.sku.name[:50],
+                price=line.price,
+                count=line.count,
+            )
             for line in lines
         ]
-    )
+        placement.insert_order(cursor, order, order_lines)
 
-    # 3. Per-shopper rows: the coupon and the points (no other shopper contends for them).
-    if user_coupon is not None:
-        used = UserCoupon.objects.filter(pk=user_coupon.pk, user_id=user.pk, used_order__isnull=True).update(
-            used_order=order, used_at=now
-        )
-        if used != 1:
-            raise CouponNotApplicable("该优惠券已被使用，请重新选择")
-    if amounts.points:
-        _change_points(user_id=user.pk, delta=-amounts.points, reason=PointsReason.SPEND_ORDER, order=order)
+        # 3. Per-shopper rows: the coupon and the points (no other shopper contends for them).
+        if user_coupon is not None:
+            used = UserCoupon.objects.filter(pk=user_coupon.pk, user_id=user.pk, used_order__isnull=True).update(
+                used_order=order, used_at=now
+            )
+            if used != 1:
+                raise CouponNotApplicable("该优惠券已被使用，请重新选择")
+        if amounts.points:
+            _change_points(user_id=user.pk, delta=-amounts.points, reason=PointsReason.SPEND_ORDER, order=order)
 
-    # 4. Stock last, in SKU id order: the hot rows stay locked only until the commit right after.
-    for line in lines:  # sorted by sku id in load_priced_lines
-        taken = SKU.objects.filter(pk=line.sku.pk, stock__gte=line.count, is_launched=True).update(
-            stock=F("stock") - line.count, sales=F("sales") + line.count
-        )
-        if taken != 1:
-            current = SKU.objects.filter(pk=line.sku.pk).values("stock", "is_launched").first()
-            if current is None or not current["is_launched"]:
-                raise SKUUnavailable(sku_id=line.sku.pk, name=line.sku.name)
-            raise InsufficientStock(line.sku, line.count, current["stock"])
-        stock_changed(sku_id=line.sku.pk)
+        # 4. Stock last, in SKU id order: the hot rows stay locked only until the commit right after. One
+        #    conditional UPDATE per line on purpose: a single multi-row UPDATE locks rows in whatever order
+        #    the plan visits them, and two multi-item orders could then deadlock.
+        for line in lines:  # sorted by sku id in price_lines
+            if not placement.take_stock(cursor, sku_id=line.sku.pk, count=line.count):
+                current = placement.stock_left(cursor, line.sku.pk)
+                if current is None or not current[1]:
+                    raise SKUUnavailable(sku_id=line.sku.pk, name=line.sku.name)
+                raise InsufficientStock(line.sku, line.count, current[0])
 
-    # 5. After commit: answer the token, empty the bought cart lines, arm the timeout.
+    # 5. After commit: answer the token, empty the bought cart lines, announce the stock, arm the timeout.
     bought = [line.sku.pk for line in lines]
-    transaction.on_commit(partial(tokens.mark_done, user_id=user.pk, token=token, order_id=order.pk), robust=True)
-    transaction.on_commit(partial(cart_lines.remove, user_id=user.pk, sku_ids=bought), robust=True)
+    transaction.on_commit(
+        partial(_after_commit, user_id=user.pk, token=token, order_id=order.pk, sku_ids=bought), robust=True
+    )
     if order.status == OrderStatus.UNPAID:
         transaction.on_commit(partial(_schedule_timeout, order.pk), robust=True)
     return order
+
+
+def _after_commit(*, user_id: int, token: str, order_id: str, sku_ids: list[int]) -> None:
+    """The token answer, the cart cleanup and the live-stock decisions: one Redis round trip (plus a
+    Dramatiq message for an SKU whose coalescing window asks for one)."""
+    pipe = tokens.redis_client().pipeline(transaction=False)
+    tokens.queue_mark_done(pipe, user_id=user_id, token=token, order_id=order_id)
+    cart_lines.queue_remove(pipe, user_id=user_id, sku_ids=sku_ids)
+    queue_stock_announcements(pipe, sku_ids)
+    # Every command runs even if one fails (e.g. a cart key of the wrong type); failures are logged and the
+    # stock decisions that did come back are still acted on.
+    results = pipe.execute(raise_on_error=False)
+    for result in results:
+        if isinstance(result, Exception):
+            logger.error("after-commit Redis command failed for order %s: %r", order_id, result)
+    send_stock_announcements(sku_ids, results[len(results) - len(sku_ids) :])
 
 
 def _schedule_timeout(order_id: str) -> None:

@@ -34,7 +34,8 @@ def _key(user_id: int, token: str) -> str:
     return f"mh:orders:token:{int(user_id)}:{token}"
 
 
-def _redis():
+def redis_client():
+    """The Redis connection the tokens live in (shared with the cart, so one pipeline can serve both)."""
     return get_redis_connection("default")
 
 
@@ -53,8 +54,13 @@ def is_well_formed(token: object) -> bool:
 
 def issue_token(*, user_id: int) -> str:
     """A fresh one-time token for one checkout page of `user_id`."""
+    return queue_issue_token(redis_client(), user_id=user_id)
+
+
+def queue_issue_token(pipe, *, user_id: int) -> str:
+    """`issue_token` on a Redis client or as one command of a pipeline (the token is valid once it runs)."""
     token = secrets.token_urlsafe(24)
-    _redis().set(_key(user_id, token), NEW, ex=_ttl())
+    pipe.set(_key(user_id, token), NEW, ex=_ttl())
     return token
 
 
@@ -71,7 +77,16 @@ def claim_token(*, user_id: int, token: str) -> Claim:
     """Atomically take the token for placing an order. Unknown/expired tokens give Claim() (all false)."""
     if not is_well_formed(token):
         return Claim()
-    value = _redis().eval(_CLAIM_LUA, 1, _key(user_id, token))
+    return parse_claim(redis_client().eval(_CLAIM_LUA, 1, _key(user_id, token)))
+
+
+def queue_claim(pipe, *, user_id: int, token: str) -> None:
+    """`claim_token` as one command of the caller's Redis pipeline (the caller checked `is_well_formed`);
+    read its result with `parse_claim`. Placement sends it together with the cart read: one round trip."""
+    pipe.eval(_CLAIM_LUA, 1, _key(user_id, token))
+
+
+def parse_claim(value: object) -> Claim:
     if isinstance(value, bytes):
         value = value.decode()
     if value == "claimed":
@@ -85,13 +100,18 @@ def claim_token(*, user_id: int, token: str) -> Claim:
 
 def mark_done(*, user_id: int, token: str, order_id: str) -> None:
     """Remember which order the token made, so a repeated submit answers with it."""
-    _redis().set(_key(user_id, token), f"{DONE_PREFIX}{order_id}", ex=_ttl())
+    queue_mark_done(redis_client(), user_id=user_id, token=token, order_id=order_id)
+
+
+def queue_mark_done(pipe, *, user_id: int, token: str, order_id: str) -> None:
+    """`mark_done` on a Redis client or as one command of a pipeline."""
+    pipe.set(_key(user_id, token), f"{DONE_PREFIX}{order_id}", ex=_ttl())
 
 
 def release(*, user_id: int, token: str) -> None:
     """Placement failed and wrote nothing: the token may be used again (only if still ours, i.e. busy)."""
     key = _key(user_id, token)
-    _redis().eval(
+    redis_client().eval(
         "if redis.call('GET', KEYS[1]) == 'busy' then redis.call('SET', KEYS[1], 'new', 'KEEPTTL') end return 1",
         1,
         key,
