@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
+
 
 class CommerceError(Exception):
     """Base of all business errors. Subclasses set `code`, `default_message` and `http_status`."""
 
     code: str = "commerce_error"
-    default_message: str = "操作失败，请稍后重试"
+    default_message: str = _("操作失败，请稍后重试")
     http_status: int = 400
 
     def __init__(self, message: str | None = None, *, code: str | None = None, **data: Any) -> None:
@@ -38,7 +40,7 @@ class NotFoundError(CommerceError):
     """Something the client named does not exist or does not belong to them (the two look the same)."""
 
     code = "not_found"
-    default_message = "请求的内容不存在"
+    default_message = _("请求的内容不存在")
     http_status = 404
 
 
@@ -46,5 +48,5 @@ class ConflictError(CommerceError):
     """The request was valid but the world changed under it (state, stock, a stale page)."""
 
     code = "conflict"
-    default_message = "数据已变化，请刷新页面后重试"
+    default_message = _("数据已变化，请刷新页面后重试")
     http_status = 409

@@ -7,6 +7,7 @@ from django import forms
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from commerce.accounts.addresses import AddressInput
@@ -14,6 +15,15 @@ from commerce.accounts.areas import AreaNotFound, RegionMismatch, get_area_with_
 
 MOBILE_MESSAGE = _("请输入正确的手机号（11 位，以 13-19 开头）")
 TEL_MESSAGE = _("请输入正确的固定电话，例如 010-12345678")
+
+
+def _interpolate(message: str, values: dict) -> str:
+    return str(message) % values
+
+
+# `_("...%(x)s") % values` at import time would freeze the message in the default language: these field
+# messages are built when the module loads, so the interpolation waits until a message is shown.
+interpolate_lazy = lazy(_interpolate, str)
 
 
 class AreaChoiceField(forms.TypedChoiceField):
@@ -30,8 +40,8 @@ def _area_field(label: str, what: str) -> AreaChoiceField:
         coerce=int,
         choices=[],
         error_messages={
-            "required": _("请选择%(what)s") % {"what": what},
-            "invalid_choice": _("请选择有效的%(what)s") % {"what": what},
+            "required": interpolate_lazy(_("请选择%(what)s"), {"what": what}),
+            "invalid_choice": interpolate_lazy(_("请选择有效的%(what)s"), {"what": what}),
         },
     )
 
@@ -42,8 +52,8 @@ def _text_field(label: str, max_length: int, *, required: bool = True) -> forms.
         max_length=max_length,
         required=required,
         error_messages={
-            "required": _("请填写%(label)s") % {"label": label},
-            "max_length": _("%(label)s最多 %(max)d 个字") % {"label": label, "max": max_length},
+            "required": interpolate_lazy(_("请填写%(label)s"), {"label": label}),
+            "max_length": interpolate_lazy(_("%(label)s最多 %(max)d 个字"), {"label": label, "max": max_length}),
         },
     )
 

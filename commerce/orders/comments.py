@@ -19,6 +19,7 @@ from django.core.paginator import Page, Paginator
 from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from commerce.catalog.models import SKU
 from commerce.errors import CommerceError, ConflictError
@@ -37,19 +38,19 @@ class CommentError(CommerceError):
     """The comment itself is not acceptable (score, length); nothing was written."""
 
     code = "invalid_comment"
-    default_message = "评价内容不正确"
+    default_message = gettext_lazy("评价内容不正确")
 
 
 class CommentNotAllowed(ConflictError):
     """The order is not waiting for comments, or the line was already commented."""
 
     code = "comment_not_allowed"
-    default_message = "该订单当前不能评价"
+    default_message = gettext_lazy("该订单当前不能评价")
 
 
 class OrderLineNotFound(OrderNotFound):
     code = "order_line_not_found"
-    default_message = "订单中没有这件商品"
+    default_message = gettext_lazy("订单中没有这件商品")
 
 
 # --- Input ---------------------------------------------------------------------------------------------------

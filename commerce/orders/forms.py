@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from commerce.orders.models import OrderStatus, PayMethod
 
@@ -12,25 +14,25 @@ MAX_POINTS = 10**9
 
 
 class PlaceOrderForm(forms.Form):
-    address_id = forms.IntegerField(min_value=1, max_value=MAX_ID, error_messages={"required": "请选择收货地址"})
-    pay_method = forms.ChoiceField(choices=PayMethod.choices, error_messages={"required": "请选择支付方式"})
-    token = forms.CharField(min_length=16, max_length=64, error_messages={"required": "订单页面已过期，请刷新"})
+    address_id = forms.IntegerField(min_value=1, max_value=MAX_ID, error_messages={"required": _("请选择收货地址")})
+    pay_method = forms.ChoiceField(choices=PayMethod.choices, error_messages={"required": _("请选择支付方式")})
+    token = forms.CharField(min_length=16, max_length=64, error_messages={"required": _("订单页面已过期，请刷新")})
     coupon_id = forms.IntegerField(min_value=1, max_value=MAX_ID, required=False)
     points = forms.IntegerField(min_value=0, max_value=MAX_POINTS, required=False)
     expected_total = forms.DecimalField(min_value=0, max_digits=12, decimal_places=2, required=False)
 
     def first_error(self) -> str:
         labels = {
-            "address_id": "收货地址",
-            "pay_method": "支付方式",
-            "token": "订单令牌",
-            "coupon_id": "优惠券",
-            "points": "积分",
-            "expected_total": "应付金额",
+            "address_id": _("收货地址"),
+            "pay_method": _("支付方式"),
+            "token": _("订单令牌"),
+            "coupon_id": _("优惠券"),
+            "points": _("积分"),
+            "expected_total": _("应付金额"),
         }
         for name, errors in self.errors.items():
-            return f"{labels.get(name, name)}：{errors[0]}"
-        return "提交的信息不正确"
+            return gettext("%(field)s：%(error)s") % {"field": labels.get(name, name), "error": errors[0]}
+        return gettext("提交的信息不正确")
 
 
 class QuoteForm(forms.Form):
@@ -50,4 +52,4 @@ class QuoteForm(forms.Form):
 
 
 class OrderFilterForm(forms.Form):
-    status = forms.ChoiceField(choices=[("", "全部订单"), *OrderStatus.choices], required=False)
+    status = forms.ChoiceField(choices=[("", _("全部订单")), *OrderStatus.choices], required=False)

@@ -19,6 +19,7 @@ from functools import partial
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from commerce.orders.errors import OrderStateError
 from commerce.orders.models import Order, OrderStatus, PayMethod
@@ -70,7 +71,7 @@ def transition(
     sources = set(allowed_from) if allowed_from is not None else None
     if not can_transition(current, to) or (sources is not None and current not in sources):
         raise OrderStateError(
-            f"订单当前状态为“{S(current).label}”，不能变为“{S(to).label}”",
+            _("订单当前状态为“%(current)s”，不能变为“%(to)s”") % {"current": S(current).label, "to": S(to).label},
             code="illegal_transition",
             order_id=order.pk,
             status=current,
@@ -83,9 +84,12 @@ def transition(
     updated = Order.objects.filter(pk=order.pk, status=current).update(**changes)
     if updated != 1:
         fresh = Order.objects.filter(pk=order.pk).values_list("status", flat=True).first()
-        label = S(fresh).label if fresh else "不存在"
+        label = S(fresh).label if fresh else _("不存在")
         raise OrderStateError(
-            f"订单状态已变为“{label}”，无法执行该操作", code="state_changed", order_id=order.pk, status=fresh or ""
+            _("订单状态已变为“%(status)s”，无法执行该操作") % {"status": label},
+            code="state_changed",
+            order_id=order.pk,
+            status=fresh or "",
         )
     for field, value in changes.items():
         setattr(order, field, value)

@@ -13,6 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from commerce.errors import CommerceError
@@ -79,7 +80,7 @@ def settlement_quote(request: HttpRequest) -> JsonResponse:
     """The amounts for another coupon / points choice, computed on the server (the page only displays them)."""
     form = QuoteForm(request.GET)
     if not form.is_valid():
-        return JsonResponse({"ok": False, "code": "invalid_input", "message": "积分数量不正确"}, status=400)
+        return JsonResponse({"ok": False, "code": "invalid_input", "message": _("积分数量不正确")}, status=400)
     auto_coupon, coupon_id = form.coupon_choice()
     try:
         checkout = selectors.build_checkout(
@@ -130,7 +131,7 @@ def place(request: HttpRequest) -> HttpResponse:
                 "url": url,
             }
         )
-    messages.success(request, f"订单提交成功，订单号 {order.order_id}")
+    messages.success(request, _("订单提交成功，订单号 %(id)s") % {"id": order.order_id})
     return redirect(url)
 
 
@@ -185,13 +186,13 @@ def cancel(request: HttpRequest, order_id: str) -> HttpResponse:
     def action(*, order_id: str, user):
         return services.cancel_order(order_id=order_id, user=user, reason="用户取消")
 
-    return _order_action(request, order_id, action, "订单已取消，库存、优惠券和积分已退回")
+    return _order_action(request, order_id, action, _("订单已取消，库存、优惠券和积分已退回"))
 
 
 @login_required
 @require_POST
 def receive(request: HttpRequest, order_id: str) -> HttpResponse:
-    return _order_action(request, order_id, services.confirm_receipt, "已确认收货，欢迎评价商品")
+    return _order_action(request, order_id, services.confirm_receipt, _("已确认收货，欢迎评价商品"))
 
 
 # --- Coupons and points (E8) ---------------------------------------------------------------------------------------
@@ -218,7 +219,7 @@ def coupon_claim(request: HttpRequest, coupon_id: int) -> HttpResponse:
         return redirect("orders:coupons")
     if _wants_json(request):
         return JsonResponse({"ok": True, "user_coupon_id": user_coupon.pk})
-    messages.success(request, f"已领取优惠券“{user_coupon.coupon.name}”")
+    messages.success(request, _("已领取优惠券“%(name)s”") % {"name": user_coupon.coupon.name})
     return redirect("orders:coupons")
 
 
