@@ -95,7 +95,10 @@ def make_spu_with_specs(specs: dict[str, list[str]], *, missing: set[tuple[str, 
     for sequence, (name, values) in enumerate(specs.items()):
         spec = catalog.SPUSpecification.objects.create(spu=spu, name=name, sequence=sequence)
         spec_options.append(
-            [(spec, catalog.SpecificationOption.objects.create(spec=spec, value=v, sort_order=i)) for i, v in enumerate(values)]
+            [
+                (spec, catalog.SpecificationOption.objects.create(spec=spec, value=v, sort_order=i))
+                for i, v in enumerate(values)
+            ]
         )
     skus = {}
     for combination in itertools.product(*spec_options):
@@ -159,3 +162,14 @@ def give_points(user, points: int):
     from commerce.orders.services import adjust_points
 
     return adjust_points(user_id=user.pk, delta=points, note="test")
+
+
+def ensure_wagtail_tree():
+    """A transactional test's flush also empties the rows Wagtail's migrations made (locale, root page);
+    put them back. Returns the root page."""
+    from django.conf import settings
+    from wagtail.coreutils import get_supported_content_language_variant
+    from wagtail.models import Locale, Page
+
+    Locale.objects.get_or_create(language_code=get_supported_content_language_variant(settings.LANGUAGE_CODE))
+    return Page.get_first_root_node() or Page.add_root(instance=Page(title="Root", slug="root"))

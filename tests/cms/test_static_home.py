@@ -8,24 +8,13 @@ import pytest
 from cms import static_pages
 from cms.demo import ensure_demo_home_page
 from cms.models import HomeFloor
-from tests.factories import ChannelFactory, SKUFactory
+from tests.factories import ChannelFactory, SKUFactory, ensure_wagtail_tree
 
 
 @pytest.fixture(autouse=True)
 def static_root(settings, tmp_path):
     settings.STATIC_PAGES_ROOT = tmp_path / "static_pages"
     return settings.STATIC_PAGES_ROOT
-
-
-def ensure_wagtail_tree() -> None:
-    """A transactional test's flush also empties the rows Wagtail's migrations made (locale, root page)."""
-    from django.conf import settings
-    from wagtail.coreutils import get_supported_content_language_variant
-    from wagtail.models import Locale, Page
-
-    Locale.objects.get_or_create(language_code=get_supported_content_language_variant(settings.LANGUAGE_CODE))
-    if Page.get_first_root_node() is None:
-        Page.add_root(instance=Page(title="Root", slug="root"))
 
 
 def make_home():
