@@ -137,7 +137,10 @@ def production_shop(extra_env: dict | None = None) -> Iterator[Shop]:
         shop.manage("collectstatic", "--noinput")
         server = subprocess.Popen(
             [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],
-            cwd=BASE_DIR, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            cwd=BASE_DIR,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         _wait_for_port(port)
         yield shop
@@ -149,7 +152,9 @@ def production_shop(extra_env: dict | None = None) -> Iterator[Shop]:
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-def measure(shop: Shop, path: str, *, label: str, seconds: float = 5.0, concurrency: int = 8, warmup: int = 20) -> Result:
+def measure(
+    shop: Shop, path: str, *, label: str, seconds: float = 5.0, concurrency: int = 8, warmup: int = 20
+) -> Result:
     """Hammer one path from `concurrency` threads for `seconds`; non-200 answers count as errors."""
     for _ in range(warmup):
         _get(http.client.HTTPConnection(shop.host, shop.port, timeout=10), path)
@@ -195,4 +200,7 @@ def _get(conn: http.client.HTTPConnection, path: str) -> bool:
 
 
 def summary(results: list[Result]) -> str:
-    return "\n".join(r.line() for r in results) + f"\n(median p99 {statistics.median(r.percentile(99) for r in results):.1f} ms)"
+    return (
+        "\n".join(r.line() for r in results)
+        + f"\n(median p99 {statistics.median(r.percentile(99) for r in results):.1f} ms)"
+    )

@@ -44,7 +44,9 @@ def main() -> int:
             print(f"==> admin: http://127.0.0.1:{env['PORT']}/admin/  {credentials.read_text().strip()}", flush=True)
         print(f"==> shop:  http://127.0.0.1:{env['PORT']}/", flush=True)
         honcho = subprocess.Popen(
-            [sys.executable, "-m", "honcho", "start", "-f", "Procfile", "web", "worker", "scheduler"], cwd=BASE_DIR, env=env
+            [sys.executable, "-m", "honcho", "start", "-f", "Procfile", "web", "worker", "scheduler"],
+            cwd=BASE_DIR,
+            env=env,
         )
         # Ctrl-C reaches honcho directly (same process group); a SIGTERM to this script is passed on.
         signal.signal(signal.SIGTERM, lambda *_: honcho.terminate())

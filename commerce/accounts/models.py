@@ -6,7 +6,9 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-mobile_validator = RegexValidator(r"^1[3-9]\d{9}$", _("请输入正确的中国大陆手机号 / Enter a valid mainland mobile number"))
+mobile_validator = RegexValidator(
+    r"^1[3-9]\d{9}$", _("请输入正确的中国大陆手机号 / Enter a valid mainland mobile number")
+)
 
 
 class User(AbstractUser):

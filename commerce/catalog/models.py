@@ -71,9 +71,14 @@ class GoodsChannelGroup(TimeStamped):
 class GoodsChannel(TimeStamped):
     """A first-level category placed in a channel group of the navigation menu, in order."""
 
-    group = models.ForeignKey(GoodsChannelGroup, on_delete=models.CASCADE, related_name="channels", verbose_name=_("频道组"))
+    group = models.ForeignKey(
+        GoodsChannelGroup, on_delete=models.CASCADE, related_name="channels", verbose_name=_("频道组")
+    )
     category = models.ForeignKey(
-        GoodsCategory, on_delete=models.CASCADE, related_name="channels", verbose_name=_("一级分类"),
+        GoodsCategory,
+        on_delete=models.CASCADE,
+        related_name="channels",
+        verbose_name=_("一级分类"),
         limit_choices_to={"parent__isnull": True},
     )
     url = models.CharField(_("频道页面链接"), max_length=200, blank=True)
@@ -91,7 +96,12 @@ class GoodsChannel(TimeStamped):
 class Brand(index.Indexed, TimeStamped):
     name = models.CharField(_("名称"), max_length=20)
     logo = models.ForeignKey(
-        "wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("Logo")
+        "wagtailimages.Image",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("Logo"),
     )
     first_letter = models.CharField(_("品牌首字母"), max_length=1)
 
@@ -111,9 +121,15 @@ class SPU(index.Indexed, TimeStamped):
 
     name = models.CharField(_("名称"), max_length=50)
     brand = models.ForeignKey(Brand, on_delete=models.PROTECT, related_name="spus", verbose_name=_("品牌"))
-    category1 = models.ForeignKey(GoodsCategory, on_delete=models.PROTECT, related_name="cat1_spus", verbose_name=_("一级分类"))
-    category2 = models.ForeignKey(GoodsCategory, on_delete=models.PROTECT, related_name="cat2_spus", verbose_name=_("二级分类"))
-    category3 = models.ForeignKey(GoodsCategory, on_delete=models.PROTECT, related_name="cat3_spus", verbose_name=_("三级分类"))
+    category1 = models.ForeignKey(
+        GoodsCategory, on_delete=models.PROTECT, related_name="cat1_spus", verbose_name=_("一级分类")
+    )
+    category2 = models.ForeignKey(
+        GoodsCategory, on_delete=models.PROTECT, related_name="cat2_spus", verbose_name=_("二级分类")
+    )
+    category3 = models.ForeignKey(
+        GoodsCategory, on_delete=models.PROTECT, related_name="cat3_spus", verbose_name=_("三级分类")
+    )
     desc_detail = RichTextField(_("商品详情"), blank=True)
     desc_pack = RichTextField(_("包装信息"), blank=True)
     desc_service = RichTextField(_("售后服务"), blank=True)
@@ -163,7 +179,9 @@ class SKU(index.Indexed, ClusterableModel, TimeStamped):
     name = models.CharField(_("名称"), max_length=50)
     caption = models.CharField(_("副标题"), max_length=100, blank=True)
     spu = models.ForeignKey(SPU, on_delete=models.CASCADE, related_name="skus", verbose_name=_("商品SPU"))
-    category = models.ForeignKey(GoodsCategory, on_delete=models.PROTECT, related_name="skus", verbose_name=_("三级分类"))
+    category = models.ForeignKey(
+        GoodsCategory, on_delete=models.PROTECT, related_name="skus", verbose_name=_("三级分类")
+    )
     price = models.DecimalField(_("单价"), **money)
     cost_price = models.DecimalField(_("进价"), **money)
     market_price = models.DecimalField(_("市场价"), **money)
@@ -172,7 +190,12 @@ class SKU(index.Indexed, ClusterableModel, TimeStamped):
     comments = models.PositiveIntegerField(_("评价数"), default=0)
     is_launched = models.BooleanField(_("是否上架销售"), default=True)
     default_image = models.ForeignKey(
-        "wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("默认图片")
+        "wagtailimages.Image",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("默认图片"),
     )
 
     search_fields = [
@@ -233,3 +256,6 @@ class GoodsVisitCount(models.Model):
         ordering = ["-date", "category_id"]
         verbose_name = _("分类访问量")
         verbose_name_plural = _("分类访问量")
+
+    def __str__(self) -> str:
+        return f"{self.category_id} {self.date}: {self.count}"

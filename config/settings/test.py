@@ -7,8 +7,8 @@ from config.embedded_redis import ensure_redis_url
 
 os.environ["REDIS_URL"] = ensure_redis_url(os.environ.get("REDIS_URL"))
 
-from .local import *  # noqa: E402, F403
 from .base import BASE_DIR, DATABASES  # noqa: E402
+from .local import *  # noqa: E402, F403
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
