@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from commerce.orders.errors import CouponNotApplicable, InsufficientPoints, PointsError, PointsOverCap
 
@@ -106,11 +107,13 @@ def quote(*, lines: list[PricedLine], user_coupon=None, points: int = 0, points_
     discount = ZERO
     if user_coupon is not None:
         if not coupon_applies(user_coupon, goods_amount=goods, now=now):
-            raise CouponNotApplicable(f"优惠券“{user_coupon.coupon.name}”不满足使用条件或已失效，请重新选择")
+            raise CouponNotApplicable(
+                _("优惠券“%(name)s”不满足使用条件或已失效，请重新选择") % {"name": user_coupon.coupon.name}
+            )
         discount = min(money(user_coupon.coupon.discount), goods)
     after_coupon = goods - discount
     if isinstance(points, bool) or not isinstance(points, int) or points < 0:
-        raise PointsError("积分数量不正确")
+        raise PointsError(_("积分数量不正确"))
     cap_by_amount = points_cap(after_coupon, 10**12)
     if points > int(points_balance):
         raise InsufficientPoints(wanted=points, balance=int(points_balance))
