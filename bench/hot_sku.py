@@ -23,6 +23,7 @@ import http.client
 import multiprocessing
 import os
 import secrets
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -454,9 +455,12 @@ def main() -> None:
                 print(f"{'':<10} service / raw = {service_rates[-1] / raw_rates[-1]:.2f}  (target >= 0.5)")
         if args.rounds > 1 and raw_rates and service_rates:
             raw_mean, service_mean = sum(raw_rates) / len(raw_rates), sum(service_rates) / len(service_rates)
+            ratios = sorted(s / r for s, r in zip(service_rates, raw_rates, strict=True) if r)
             print(
                 f"{'all':<10} raw {raw_mean:.1f} orders/s, service {service_mean:.1f} orders/s"
-                f" (mean of {args.rounds} rounds): service / raw = {service_mean / raw_mean:.2f}  (target >= 0.5)"
+                f" (mean of {args.rounds} rounds): service / raw = {service_mean / raw_mean:.2f};"
+                f" per-round ratios {', '.join(f'{x:.2f}' for x in ratios)}, median {statistics.median(ratios):.2f}"
+                "  (target >= 0.5)"
             )
         if "drain" in phases:
             oversell += phase_drain(args)
