@@ -29,7 +29,7 @@ from tests.commerce.payments.conftest import (
     signed_notify,
     wait_for,
 )
-from tests.factories import UserFactory
+from tests.factories import UserFactory, ensure_wagtail_tree
 
 APP_ID = "2021000000000001"
 
@@ -39,6 +39,7 @@ def place_cod_order(user=None, **kwargs) -> Order:
 
 
 def staff_client(group: str, username: str) -> Client:
+    ensure_wagtail_tree()  # group page permissions hang on the root page, gone after a transactional flush
     groups = ensure_staff_groups()
     user = UserFactory(username=username)
     user.groups.add(groups[group])
