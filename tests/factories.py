@@ -165,11 +165,13 @@ def give_points(user, points: int):
 
 
 def ensure_wagtail_tree():
-    """A transactional test's flush also empties the rows Wagtail's migrations made (locale, root page);
-    put them back. Returns the root page."""
+    """A transactional test's flush also empties the rows Wagtail's migrations made (locale, root page,
+    root collection); put them back. Returns the root page."""
     from django.conf import settings
     from wagtail.coreutils import get_supported_content_language_variant
-    from wagtail.models import Locale, Page
+    from wagtail.models import Collection, Locale, Page
 
     Locale.objects.get_or_create(language_code=get_supported_content_language_variant(settings.LANGUAGE_CODE))
+    if Collection.get_first_root_node() is None:
+        Collection.add_root(name="Root")
     return Page.get_first_root_node() or Page.add_root(instance=Page(title="Root", slug="root"))

@@ -90,7 +90,7 @@ def _one_writer():
         finally:
             _held.depth -= 1
         return
-    with cache.lock(WHOOSH_WRITER_LOCK, timeout=300, blocking_timeout=120):
+    with cache.lock(WHOOSH_WRITER_LOCK, timeout=60, blocking_timeout=30):
         _held.depth = 1
         try:
             yield
