@@ -2,8 +2,7 @@
  * Live stock (SPEC G1): keeps every [data-live-stock][data-sku-id] element showing the SKU's current stock.
  *
  * One socket per SKU id on the page (/ws/stock/<id>/, see realtime/consumers.py), through MeihaoRealtime
- * (realtime.js: reconnect with backoff, stop on pagehide). Include realtime.js before this file; if a page
- * forgot it, it is loaded from the same folder.
+ * (realtime.js, loaded by base.html on every page: reconnect with backoff, stop on pagehide).
  *
  * On each {"type": "stock", "sku_id": .., "stock": ..} message, for each watching element:
  *   - its text becomes the number (or its data-sold-out-text, e.g. "缺货", when the stock is 0);
@@ -18,7 +17,6 @@
   "use strict";
 
   var ID_RE = /^[1-9][0-9]{0,18}$/;
-  var script = document.currentScript;
 
   function toggleAttr(el, name, on) {
     if (on) {
@@ -103,25 +101,11 @@
     });
   }
 
-  function whenRealtimeLoaded(callback) {
-    if (window.MeihaoRealtime) {
-      callback();
-      return;
-    }
-    if (!script) {
-      return; // cannot tell where the static files live; the page shows the stock it was rendered with
-    }
-    var loader = document.createElement("script");
-    loader.src = new window.URL("realtime.js", script.src).href;
-    loader.onload = callback;
-    document.head.appendChild(loader);
-  }
-
   function boot() {
-    if (!window.WebSocket || !document.querySelector("[data-live-stock][data-sku-id]")) {
+    if (!window.WebSocket || !window.MeihaoRealtime || !document.querySelector("[data-live-stock][data-sku-id]")) {
       return;
     }
-    whenRealtimeLoaded(start);
+    start();
   }
 
   if (document.readyState === "loading") {

@@ -11,14 +11,13 @@
  * ([data-pay-link]) and cancel form ([data-cancel-form]) are hidden: they were only valid before.
  * A "meihao:order-status" event ({orderId, status, label}) is dispatched on document for other page code.
  *
- * Uses MeihaoRealtime (realtime.js: reconnect with backoff, no retry after a 4xxx refusal), loading it from
- * the same folder when the page did not include it.
+ * Uses MeihaoRealtime (realtime.js, loaded by base.html on every page: reconnect with backoff, no retry after
+ * a 4xxx refusal).
  */
 (function (window, document) {
   "use strict";
 
   var ID_RE = /^[0-9]{1,40}$/;
-  var script = document.currentScript;
 
   function labels() {
     var map = {};
@@ -99,25 +98,11 @@
     });
   }
 
-  function whenRealtimeLoaded(callback) {
-    if (window.MeihaoRealtime) {
-      callback();
-      return;
-    }
-    if (!script) {
-      return; // cannot tell where the static files live; the page keeps the status it was rendered with
-    }
-    var loader = document.createElement("script");
-    loader.src = new window.URL("realtime.js", script.src).href;
-    loader.onload = callback;
-    document.head.appendChild(loader);
-  }
-
   function boot() {
-    if (!window.WebSocket || !document.querySelector("[data-order-status]")) {
+    if (!window.WebSocket || !window.MeihaoRealtime || !document.querySelector("[data-order-status]")) {
       return;
     }
-    whenRealtimeLoaded(start);
+    start();
   }
 
   if (document.readyState === "loading") {
