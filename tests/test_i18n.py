@@ -8,6 +8,7 @@ from __future__ import annotations
 import gettext
 import re
 from decimal import Decimal
+from html import unescape
 from pathlib import Path
 
 import pytest
@@ -212,6 +213,94 @@ def test_without_the_cookie_the_same_pages_stay_chinese(client):
     html = client.get("/login/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
 
     assert "用户登录" in html and "Password login" not in html
+
+
+# --- Messages written in JavaScript ---------------------------------------------------------------------
+
+STATIC_JS = Path(settings.BASE_DIR) / "site" / "static" / "js"
+JS_COMMENT = re.compile(r"/\*.*?\*/|(?:^|(?<=\s))//[^\n]*", re.S)
+JS_STRING = re.compile(r'"((?:[^"\\\n]|\\.)*)"')
+# The house pattern (docs/i18n.md): the template renders the translated text, the Chinese is only the fallback.
+JS_FALLBACK = re.compile(r'getAttribute\("data-text-(?P<key>[\w-]+)"\)\s*\|\|\s*"(?P<msgid>[^"]+)"')
+
+
+def test_every_chinese_string_in_the_scripts_is_a_fallback_the_templates_translate():
+    """A Chinese literal in site/static/js must be `el.getAttribute("data-text-KEY") || "中文"`, and some template
+    must render data-text-KEY="{% translate "中文" %}": otherwise English pages show it in Chinese."""
+    templates = "\n".join(path.read_text(encoding="utf-8") for path in TEMPLATES.rglob("*.html"))
+    problems = []
+    for path in sorted(STATIC_JS.glob("*.js")):
+        code = JS_COMMENT.sub("", path.read_text(encoding="utf-8"))
+        fallbacks = {(m["key"], m["msgid"]) for m in JS_FALLBACK.finditer(code)}
+        fallback_msgids = {msgid for _key, msgid in fallbacks}
+        for literal in JS_STRING.findall(code):
+            if HAN.search(literal) and literal not in fallback_msgids:
+                problems.append(f"{path.name}: {literal!r} is not a data-text-* fallback")
+        for key, msgid in sorted(fallbacks):
+            rendered = re.compile(
+                "data-text-" + re.escape(key) + r'="\{%\s*translate\s+(["\'])' + re.escape(msgid) + r'\1\s*%\}"'
+            )
+            if not rendered.search(templates):
+                problems.append(f"{path.name}: no template renders data-text-{key}=\"{{% translate '{msgid}' %}}\"")
+    assert problems == []
+
+
+def data_texts(html: str) -> dict[str, str]:
+    return {m[1]: unescape(m[2]) for m in re.finditer(r'data-text-([\w-]+)="([^"]*)"', html)}
+
+
+@pytest.mark.django_db
+def test_register_page_gives_its_scripts_english_messages(english):
+    texts = data_texts(get_english(english, "/register/"))
+
+    # register.js: the in-browser field checks
+    assert texts["username-digits"] == "The username cannot be only digits"
+    assert texts["mismatch"] == "The two passwords do not match"
+    assert texts["allow"] == "Please agree to the user agreement"
+    # sms-countdown.js (templates/account/_sms_fields.html, shared by every SMS form)
+    assert texts["sent"] == "SMS code sent to"
+    assert texts["captcha"] == "Enter the image code"
+    assert texts["network"] == "Network error. Please try again later"
+    assert texts["send-failed"] == "Could not send. Please try again later"
+
+
+@pytest.mark.django_db
+def test_cart_and_product_pages_give_cart_js_english_messages(english, shopper):
+    sku = SKUFactory(name="Meihao Phone 12", caption="Limited offer")
+    english.post("/cart/add/", {"sku_id": sku.pk, "count": 1})
+
+    cart = data_texts(get_english(english, "/cart/"))
+    assert cart["pick-first"] == "Please tick the products to delete first"
+    assert cart["offline"] == "Connection failed. Please check your network and try again"
+    assert cart["expired"] == "This page has expired. Please refresh it and try again"
+
+    detail = english.get(f"/goods/{sku.pk}/").content.decode()
+    assert data_texts(detail)["add-failed"] == "Could not add to cart"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_register_scripts_speak_english_in_the_browser(page, daphne_server):
+    """register.js and sms-countdown.js show the template's English, not their Chinese fallbacks."""
+    host = daphne_server.split("//", 1)[1].split(":")[0]
+    page.context.add_cookies([{"name": settings.LANGUAGE_COOKIE_NAME, "value": "en", "domain": host, "path": "/"}])
+    page.goto(f"{daphne_server}/register/")
+
+    page.fill("input[name=username]", "123456789")
+    page.fill("input[name=password1]", "meihao-pass-1")
+    page.fill("input[name=password2]", "meihao-pass-2")
+    page.fill("input[name=phone]", "12345")
+    page.click("[data-sms-send]")
+
+    assert page.locator("#error-username").inner_text() == "The username cannot be only digits"
+    assert page.locator("#error-password2").inner_text() == "The two passwords do not match"
+    assert page.locator("#error-phone").inner_text() == "Please enter a valid mobile number"
+
+
+@pytest.mark.django_db
+def test_the_same_script_messages_stay_chinese_without_the_cookie(client):
+    texts = data_texts(client.get("/register/").content.decode())
+
+    assert texts["mismatch"] == "两次输入的密码不一致" and texts["sent"] == "短信验证码已发送至"
 
 
 # --- Messages built in Python -----------------------------------------------------------------------------

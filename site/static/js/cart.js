@@ -1,6 +1,8 @@
 /* Meihao Mall cart (SPEC D3): add to cart from the product page, and the cart page's count changes,
    ticks, "select all" and deletes. Every total shown comes from the server's answer; the page never
-   computes money. Talks JSON to the cart endpoints with the CSRF token from the cookie. */
+   computes money. Talks JSON to the cart endpoints with the CSRF token from the cookie.
+   The page's own messages come translated from the template's data-text-* attributes (on the add-to-cart
+   form and on [data-cart]); the Chinese after each || is only the fallback (docs/i18n.md). */
 (function () {
   "use strict";
 
@@ -11,7 +13,8 @@
     return input ? input.value : "";
   }
 
-  function post(url, data) {
+  // `texts`: the element carrying the data-text-* attributes for this request's messages.
+  function post(url, data, texts) {
     return fetch(url, {
       method: "POST",
       credentials: "same-origin",
@@ -19,10 +22,15 @@
       body: JSON.stringify(data)
     }).then(function (response) {
       return response.json().catch(function () {
-        return { ok: false, message: response.status === 403 ? "页面已过期，请刷新后重试" : "网络繁忙，请稍后重试" };
+        return {
+          ok: false,
+          message: response.status === 403
+            ? texts.getAttribute("data-text-expired") || "页面已过期，请刷新后重试"
+            : texts.getAttribute("data-text-busy") || "网络繁忙，请稍后重试"
+        };
       });
     }, function () {
-      return { ok: false, message: "网络连接失败，请检查网络后重试" };
+      return { ok: false, message: texts.getAttribute("data-text-offline") || "网络连接失败，请检查网络后重试" };
     });
   }
 
@@ -55,13 +63,13 @@
       var skuId = form.getAttribute("data-sku-id") || (button && button.getAttribute("data-sku-id"));
       var url = form.getAttribute("data-url") || form.getAttribute("action") || "/cart/add/";
       if (button) { button.disabled = true; }
-      post(url, { sku_id: skuId, count: input ? input.value : 1 }).then(function (answer) {
+      post(url, { sku_id: skuId, count: input ? input.value : 1 }, form).then(function (answer) {
         if (button) { button.disabled = false; }
         if (answer.ok) {
           setMiniCount(answer.count);
-          toast(form, answer.message || "已加入购物车", true);
+          toast(form, answer.message || form.getAttribute("data-text-added") || "已加入购物车", true);
         } else {
-          toast(form, answer.message || "加入购物车失败", false);
+          toast(form, answer.message || form.getAttribute("data-text-add-failed") || "加入购物车失败", false);
         }
       });
     });
@@ -134,19 +142,19 @@
     return fetch(root.getAttribute("data-url-lines"), { credentials: "same-origin", headers: { "Accept": "application/json" } })
       .then(function (response) { return response.json(); })
       .then(function (answer) { if (answer.ok) { render(answer.cart); setMiniCount(answer.count); } })
-      .catch(function () { say("网络连接失败，请刷新页面"); });
+      .catch(function () { say(root.getAttribute("data-text-reload") || "网络连接失败，请刷新页面"); });
   }
 
   function send(urlAttr, data) {
     root.setAttribute("aria-busy", "true");
-    return post(root.getAttribute(urlAttr), data).then(function (answer) {
+    return post(root.getAttribute(urlAttr), data, root).then(function (answer) {
       root.removeAttribute("aria-busy");
       if (answer.ok) {
         say(answer.message, true);
         render(answer.cart);
         setMiniCount(answer.count);
       } else {
-        say(answer.message || "操作失败，请稍后重试");
+        say(answer.message || root.getAttribute("data-text-failed") || "操作失败，请稍后重试");
         refresh();  // put the page back to what the server holds
       }
       return answer;
@@ -172,7 +180,7 @@
       tbody.querySelectorAll("[data-cart-line]").forEach(function (row) {
         if (row.querySelector("[data-select]").checked) { ids.push(row.getAttribute("data-sku-id")); }
       });
-      if (!ids.length) { say("请先勾选要删除的商品"); return; }
+      if (!ids.length) { say(root.getAttribute("data-text-pick-first") || "请先勾选要删除的商品"); return; }
       send("data-url-delete", { sku_ids: ids });
     }
   });

@@ -1,5 +1,6 @@
 /* Checkout page (SPEC E1, E2): amounts always come from the server; the order is submitted with the
-   page's one-time token, so a double click or a retry after a network error makes one order. */
+   page's one-time token, so a double click or a retry after a network error makes one order.
+   The network-error texts come translated from [data-checkout]'s data-text-* attributes (docs/i18n.md). */
 (function () {
   "use strict";
   var root = document.querySelector("[data-checkout]");
@@ -40,7 +41,7 @@
     }).then(function (r) { return r.json(); }).then(function (q) {
       if (q.ok) { applyQuote(q); showError(""); } else { showError(q.message); }
     }).catch(function () {
-      showError("网络异常，金额未能更新，请刷新页面");
+      showError(root.getAttribute("data-text-quote-failed") || "网络异常，金额未能更新，请刷新页面");
     }).finally(function () { submit.disabled = false; pending = null; });
     return pending;
   }
@@ -74,7 +75,7 @@
       showError(data.message);
       submit.disabled = false;
     }).catch(function () {
-      showError("网络异常，请到“我的订单”确认订单是否已提交");
+      showError(root.getAttribute("data-text-place-failed") || "网络异常，请到“我的订单”确认订单是否已提交");
       submit.disabled = false;
     });
   });

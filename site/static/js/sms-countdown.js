@@ -3,7 +3,10 @@
  * Every [data-sms] box: the captcha image gets a fresh client-made uuid (click to change; refreshed after
  * every send attempt because the server deletes it on first check). "获取短信验证码" POSTs to /sms_codes/;
  * the remaining seconds of this browser's resend window then come from /ws/sms/?mobile=..., which reads
- * the Redis TTL, so a reload mid-countdown shows the true remainder. */
+ * the Redis TTL, so a reload mid-countdown shows the true remainder.
+ *
+ * The messages come translated from the box's data-text-* attributes (templates/account/_sms_fields.html);
+ * the Chinese after each || is only the fallback (docs/i18n.md). */
 (function () {
   "use strict";
 
@@ -102,8 +105,8 @@
 
     button.addEventListener("click", function () {
       var number = mobile();
-      if (!MOBILE_RE.test(number)) { showError(mobileName || "sms_code", "请输入正确的手机号码"); return; }
-      if (captcha && !captcha.textInput.value.trim()) { showError("image_code", "请输入图形验证码"); return; }
+      if (!MOBILE_RE.test(number)) { showError(mobileName || "sms_code", box.getAttribute("data-text-mobile") || "请输入正确的手机号码"); return; }
+      if (captcha && !captcha.textInput.value.trim()) { showError("image_code", box.getAttribute("data-text-captcha") || "请输入图形验证码"); return; }
       showError("image_code", ""); showError("sms_code", ""); if (mobileName) showError(mobileName, "");
       button.disabled = true;
       var body = new URLSearchParams({
@@ -119,11 +122,13 @@
         headers: { "X-CSRFToken": csrfToken(form), "Content-Type": "application/x-www-form-urlencoded" },
         body: body
       }).then(function (response) {
-        return response.json().catch(function () { return { ok: false, message: "网络异常，请稍后重试" }; });
+        return response.json().catch(function () {
+          return { ok: false, message: box.getAttribute("data-text-network") || "网络异常，请稍后重试" };
+        });
       }).then(function (data) {
         if (captcha) captcha.refresh();
         if (data.ok) {
-          if (status) status.textContent = "短信验证码已发送至 " + (data.mobile || number);
+          if (status) status.textContent = (box.getAttribute("data-text-sent") || "短信验证码已发送至") + " " + (data.mobile || number);
           try { sessionStorage.setItem(PENDING_KEY, JSON.stringify({ mobile: number, purpose: purpose })); } catch (e) { /* private mode */ }
           render(data.remaining);
           connect(number, true);
@@ -131,11 +136,11 @@
         }
         var code = data.code || "";
         var field = code.indexOf("captcha") === 0 ? "image_code" : (code.indexOf("mobile") === 0 && mobileName ? mobileName : "sms_code");
-        showError(field, data.message || "发送失败，请稍后重试");
+        showError(field, data.message || box.getAttribute("data-text-send-failed") || "发送失败，请稍后重试");
         if (data.remaining) { render(data.remaining); connect(number, true); } else { render(0); }
       }).catch(function () {
         if (captcha) captcha.refresh();
-        showError("sms_code", "网络异常，请稍后重试");
+        showError("sms_code", box.getAttribute("data-text-network") || "网络异常，请稍后重试");
         render(0);
       });
     });
