@@ -65,6 +65,9 @@ def dramatiq_worker(dramatiq_broker, transactional_db):
     worker.start()
     yield worker
     worker.stop()
+    # Each Worker registers a middleware of its own on the shared broker; drop it so stopped workers of
+    # earlier tests are not told about queues declared later.
+    dramatiq_broker.middleware[:] = [m for m in dramatiq_broker.middleware if getattr(m, "worker", None) is not worker]
 
 
 def _reset_state_inherited_by_fork() -> None:

@@ -56,27 +56,28 @@ def enqueue_message(message: EmailMessage) -> None:
 def send_mail_task(payload: dict[str, Any]) -> None:
     """Deliver one serialized message; a message already delivered (same id) is skipped."""
     marker, lock = f"mail:sent:{payload['id']}", f"mail:sending:{payload['id']}"
-    if cache.get(marker):
-        logger.info("Mail %s was already sent; skipping the duplicate job", payload["id"])
-        return
     if not cache.add(lock, 1, SENDING_LOCK_SECONDS):
         # A duplicate is being delivered by another worker right now: retry later, when its marker tells.
         raise MailBeingSentError(payload["id"])
-    message = EmailMultiAlternatives(
-        subject=payload["subject"],
-        body=payload["body"],
-        from_email=payload["from_email"],
-        to=payload["to"],
-        cc=payload["cc"],
-        bcc=payload["bcc"],
-        reply_to=payload["reply_to"],
-        headers=payload["headers"],
-        alternatives=[tuple(alternative) for alternative in payload["alternatives"]],
-    )
-    message.content_subtype = payload.get("content_subtype", "plain")
     try:
+        # Checked under the lock: a duplicate that looked before the first delivery finished must not send.
+        if cache.get(marker):
+            logger.info("Mail %s was already sent; skipping the duplicate job", payload["id"])
+            return
+        message = EmailMultiAlternatives(
+            subject=payload["subject"],
+            body=payload["body"],
+            from_email=payload["from_email"],
+            to=payload["to"],
+            cc=payload["cc"],
+            bcc=payload["bcc"],
+            reply_to=payload["reply_to"],
+            headers=payload["headers"],
+            alternatives=[tuple(alternative) for alternative in payload["alternatives"]],
+        )
+        message.content_subtype = payload.get("content_subtype", "plain")
         message.send(fail_silently=False)
-        cache.set(marker, 1, SENT_MARKER_SECONDS)  # before the lock goes, so no duplicate slips in between
+        cache.set(marker, 1, SENT_MARKER_SECONDS)
     finally:
         cache.delete(lock)
     logger.info("Mail %s sent to %d recipient(s)", payload["id"], len(payload["to"]))
