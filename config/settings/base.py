@@ -166,7 +166,8 @@ DRAMATIQ_BROKER = {
         "django_dramatiq.middleware.DbConnectionsMiddleware",
     ],
 }
-DRAMATIQ_AUTODISCOVER_MODULES = ["actors"]
+# "tasks" finds dramatiq_crontab.tasks (its heartbeat cron job); our own actors are imported by tasks.apps.
+DRAMATIQ_AUTODISCOVER_MODULES = ["actors", "tasks"]
 DRAMATIQ_CRONTAB = {"REDIS_URL": REDIS_URL}
 
 # --- i18n: Chinese first, English available; Beijing time --------------------------------------
