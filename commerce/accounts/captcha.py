@@ -38,9 +38,29 @@ def normalise_captcha_id(captcha_id: str) -> str:
         raise CaptchaError(_("图形验证码标识无效，请刷新验证码"), code="captcha_id_invalid") from None
 
 
-def create_captcha(*, captcha_id: str) -> bytes:
-    """Store a fresh text for `captcha_id` (replacing any earlier one) and return its PNG image."""
+class CaptchaRateLimited(CaptchaError):
+    code = "captcha_rate_limited"
+    http_status = 429
+    default_message = gettext_lazy("获取验证码过于频繁，请稍后再试")
+
+
+def _count_request(client_ip: str) -> None:
+    """At most settings.CAPTCHA_PER_IP_PER_MINUTE images per client address per minute (a fixed window)."""
+    key = f"mh:captcha-rate:{client_ip}"
+    pipe = redis_client().pipeline()
+    pipe.set(key, 0, ex=60, nx=True)  # opens the window (EXPIRE ... NX needs Redis 7; the embedded one is 6.2)
+    pipe.incr(key)
+    _opened, count = pipe.execute()
+    if count > settings.CAPTCHA_PER_IP_PER_MINUTE:
+        raise CaptchaRateLimited()
+
+
+def create_captcha(*, captcha_id: str, client_ip: str) -> bytes:
+    """Store a fresh text for `captcha_id` (replacing any earlier one) and return its PNG image.
+
+    Raises CaptchaError for a malformed id and CaptchaRateLimited when this address asks too often."""
     captcha_id = normalise_captcha_id(captcha_id)
+    _count_request(client_ip)
     rng = random.SystemRandom()
     text = "".join(rng.choice(ALPHABET) for _position in range(LENGTH))
     redis_client().set(captcha_key(captcha_id), text, ex=settings.CAPTCHA_TIMEOUT)

@@ -63,7 +63,7 @@ def _warn_unsafe_next(request: HttpRequest) -> None:
 @never_cache
 def image_code(request: HttpRequest, captcha_id: str) -> HttpResponse:
     try:
-        png = captcha.create_captcha(captcha_id=captcha_id)
+        png = captcha.create_captcha(captcha_id=captcha_id, client_ip=_client_ip(request))
     except CommerceError as exc:
         return _json_error(exc)
     return HttpResponse(png, content_type="image/png")

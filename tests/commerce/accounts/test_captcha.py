@@ -73,3 +73,16 @@ def test_expired_captcha_is_refused(client, settings):
     assert response.json()["code"] == "captcha_expired"
     assert "过期" in response.json()["message"]
     assert redis_client().keys("mh:sms:code:*") == []
+
+
+def test_one_address_asking_for_too_many_images_is_refused_with_a_429(client, settings):
+    settings.CAPTCHA_PER_IP_PER_MINUTE = 3
+    for _ in range(3):
+        assert client.get(f"/image_codes/{uuid.uuid4()}/").status_code == 200
+    refused_id = str(uuid.uuid4())
+    response = client.get(f"/image_codes/{refused_id}/")
+    assert response.status_code == 429
+    assert response.json()["message"] == "获取验证码过于频繁，请稍后再试"
+    assert redis_client().get(captcha.captcha_key(refused_id)) is None
+    other = client.get(f"/image_codes/{uuid.uuid4()}/", REMOTE_ADDR="10.0.0.9")
+    assert other.status_code == 200
