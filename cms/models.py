@@ -10,6 +10,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
+from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
 from wagtail.fields import StreamField
 from wagtail.models import Orderable, Page
 
@@ -81,3 +82,52 @@ class HomeFloor(Orderable):
 
     def __str__(self) -> str:
         return self.title
+
+
+DEFAULT_HOT_WORDS = "手机 笔记本 耳机 电视"
+# Product names are Chinese; in English, brand and model names are what a search can find.
+DEFAULT_HOT_WORDS_EN = "iPhone MacBook Xiaomi Huawei"
+MAX_HOT_WORDS = 8
+
+
+@register_setting(icon="search")
+class SearchSettings(BaseGenericSetting):
+    """Editor-managed suggested searches under the header's search box (SPEC C1), e.g. 手机 笔记本 耳机 电视."""
+
+    hot_words = models.CharField(
+        _("热门搜索词"),
+        max_length=200,
+        blank=True,
+        default=DEFAULT_HOT_WORDS,
+        help_text=_("显示在搜索框下方，用空格分隔，最多 8 个；请确认每个词都能搜到商品"),
+    )
+
+    hot_words_en = models.CharField(
+        _("热门搜索词（英文页面）"),
+        max_length=200,
+        blank=True,
+        default=DEFAULT_HOT_WORDS_EN,
+        help_text=_("英文页面显示的搜索词，用空格分隔；商品名是中文，宜用品牌、型号等能搜到商品的词"),
+    )
+
+    panels = [FieldPanel("hot_words"), FieldPanel("hot_words_en")]
+
+    class Meta:
+        verbose_name = _("搜索设置")
+        verbose_name_plural = _("搜索设置")
+
+    def __str__(self) -> str:
+        return str(_("搜索设置"))
+
+    @property
+    def words(self) -> list[str]:
+        return self.words_for("zh-hans")
+
+    def words_for(self, language: str) -> list[str]:
+        """The words of a language in order, without duplicates, at most MAX_HOT_WORDS of at most 20 characters."""
+        seen: list[str] = []
+        for word in (self.hot_words_en if language.startswith("en") else self.hot_words).split():
+            word = word[:20]
+            if word not in seen:
+                seen.append(word)
+        return seen[:MAX_HOT_WORDS]

@@ -103,11 +103,25 @@ def navigation_changed(sender, instance, raw=False, **kwargs) -> None:
         queue_all()
 
 
+def shop_setting_saved(sender, instance, raw=False, using=None, **kwargs) -> None:
+    """The freight rule (every product page's claim) or the suggested searches (every page's header)."""
+    if raw:
+        return
+    from django.db import transaction
+
+    from cms.templatetags.shop_cms import forget_hot_search_words
+
+    transaction.on_commit(forget_hot_search_words, using=using, robust=True)
+    queue_all()
+
+
 def connect() -> None:
     """Wire the receivers (called once from CmsConfig.ready)."""
     from wagtail.signals import page_published, page_unpublished
 
+    from cms.models import SearchSettings
     from commerce.catalog import models as catalog
+    from commerce.orders.models import FreightRule
 
     page_published.connect(page_changed, dispatch_uid="static-pages:page-published")
     page_unpublished.connect(page_changed, dispatch_uid="static-pages:page-unpublished")
@@ -125,3 +139,5 @@ def connect() -> None:
     for model in (catalog.GoodsCategory, catalog.GoodsChannel, catalog.GoodsChannelGroup):
         post_save.connect(navigation_changed, sender=model, dispatch_uid=f"static-pages:{model.__name__}-saved")
         post_delete.connect(navigation_changed, sender=model, dispatch_uid=f"static-pages:{model.__name__}-deleted")
+    for model in (FreightRule, SearchSettings):
+        post_save.connect(shop_setting_saved, sender=model, dispatch_uid=f"static-pages:{model.__name__}-saved")

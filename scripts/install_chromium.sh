@@ -2,7 +2,9 @@
 # Chromium for the Playwright journeys comes from Debian (Playwright's own browser download does not work
 # here). Installs it, with CJK fonts so Chinese pages render, when it is missing and we may use apt-get.
 set -euo pipefail
-if [ -x /usr/bin/chromium ]; then exit 0; fi
+# The fonts matter as much as the browser: without them every Chinese character is a box in the journeys'
+# screenshots, and the demo pictures' captions fall back to ASCII.
+if [ -x /usr/bin/chromium ] && [ -e /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ]; then exit 0; fi
 if [ "$(id -u)" -ne 0 ] && ! command -v sudo >/dev/null; then
   echo "Chromium is missing: install Debian's 'chromium' package to run the browser tests." >&2
   exit 1

@@ -13,7 +13,6 @@ import hashlib
 import io
 import itertools
 import logging
-import math
 import zlib
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -23,12 +22,12 @@ from django.core.cache import cache
 from django.core.files.images import ImageFile
 from django.db import transaction
 from django.urls import reverse
-from PIL import Image as PILImage
-from PIL import ImageDraw, ImageFont
+from PIL import ImageFont
 from wagtail.images import get_image_model
 from wagtail.models import Collection, ReferenceIndex
 from wagtail.signal_handlers import disable_reference_index_auto_update
 
+from commerce.catalog import demo_images
 from commerce.catalog.models import (
     SKU,
     SPU,
@@ -65,7 +64,7 @@ CATEGORY_TREE: dict[str, dict[str, dict[str, list[str]]]] = {
         "办公": {"办公设备": ["打印机", "投影机"], "文具": ["笔类", "本册"]},
     },
     "家用电器": {
-        "家用电器": {"大家电": ["空调", "冰箱", "洗衣机"], "厨卫小电": ["电饭煲", "微波炉", "电水壶"]},
+        "家用电器": {"大家电": ["空调", "冰箱", "洗衣机", "电视"], "厨卫小电": ["电饭煲", "微波炉", "电水壶"]},
     },
     "食品生鲜": {
         "食品饮料": {"休闲食品": ["坚果炒货", "饼干蛋糕"], "茗茶": ["绿茶", "红茶"]},
@@ -75,7 +74,8 @@ CATEGORY_TREE: dict[str, dict[str, dict[str, list[str]]]] = {
 
 BRANDS = {
     "华为": "H", "小米": "X", "Apple": "A", "联想": "L", "美的": "M",
-    "海尔": "H", "三只松鼠": "S", "狮峰": "S", "佳农": "J",
+    "海尔": "H", "三只松鼠": "S", "狮峰": "S", "佳农": "J", "红魔": "H", "摩托罗拉": "M", "绿联": "L",
+    "罗技": "L", "惠普": "H", "索尼": "S", "极米": "J", "晨光": "C", "得力": "D", "正山堂": "Z", "獐子岛": "Z",
 }  # fmt: skip
 
 SERVICE_ELECTRONICS = (
@@ -109,6 +109,7 @@ class DemoSPU:
     service: str
     colour: str
     deltas: dict[str, str] = field(default_factory=dict)
+    kind: str = ""  # what demo_images draws (phone, laptop, fruit ...); "" = by the third-level category
     missing: frozenset[tuple[str, ...]] = frozenset()
     unlaunched: frozenset[tuple[str, ...]] = frozenset()
 
@@ -387,6 +388,113 @@ SPUS: list[DemoSPU] = [
 ]
 
 
+def _spu(name: str, brand: str, path: tuple[str, str, str], specs: dict[str, list[str]], price: str, **more) -> DemoSPU:
+    """A compact DemoSPU: label, caption, points, pack and service get sensible defaults by category."""
+    service = {"家用电器": SERVICE_APPLIANCE, "食品饮料": SERVICE_FOOD, "生鲜": SERVICE_FOOD}.get(
+        path[0], SERVICE_ELECTRONICS
+    )
+    defaults = {
+        "label": more.get("kind", "").replace("_", " ").title() or "Product",
+        "caption": "美好商城自营 | 正品保障",
+        "points": ["美好商城自营，正品保障", "全国联保，售后无忧"],
+        "pack": [f"{path[2]} ×1", "说明书 ×1"],
+        "service": service,
+        "colour": "#5b6b7a",
+    }
+    defaults.update(more)
+    return DemoSPU(name=name, brand=brand, path=path, specs=specs, base_price=price, **defaults)
+
+
+# Second batch: one SPU for every third-level category the first batch left empty, so that no category link
+# the home page shows leads to an empty list (issue 13).
+SPUS += [
+    _spu("红魔 9 Pro 电竞游戏手机", "红魔", ("手机", "手机通讯", "游戏手机"),
+         {"颜色": ["暗夜骑士", "氘锋透明银"], "版本": ["12GB+256GB", "16GB+512GB"]}, "4999",
+         deltas={"16GB+512GB": "800"}, caption="第三代骁龙8 | 内置风扇 | 肩键操控", colour="#b0302c",
+         points=["第三代骁龙 8 领先版", "主动散热风扇，满帧不降频", "520Hz 肩键"]),
+    _spu("摩托罗拉 Motorola 民用对讲机", "摩托罗拉", ("手机", "手机通讯", "对讲机"),
+         {"型号": ["T62", "T82"], "套装": ["单台装", "双台装"]}, "299", deltas={"T82": "100", "双台装": "280"},
+         caption="通话距离远 | 续航持久 | 免执照频段", colour="#2d3a2e", kind="walkie"),
+    _spu("小米 Xiaomi 14 原装手机保护壳", "小米", ("手机", "手机配件", "手机壳"),
+         {"颜色": ["黑色", "透明"], "材质": ["硅胶", "素皮"]}, "49", deltas={"素皮": "30"},
+         caption="原装精准开孔 | 全包防摔", colour="#333333", kind="phone_case"),
+    _spu("绿联 USB-C 快充数据线", "绿联", ("手机", "手机配件", "数据线"),
+         {"长度": ["1米", "2米"], "功率": ["60W", "100W"]}, "29", deltas={"2米": "10", "100W": "20"},
+         caption="编织线身 | 支持 PD 快充", colour="#3a7bd5", kind="cable"),
+    _spu("小米手环 8 智能手环", "小米", ("数码", "智能设备", "智能手环"),
+         {"颜色": ["亮黑色", "淡金色"], "版本": ["标准版", "NFC版"]}, "239", deltas={"NFC版": "40"},
+         caption="16 天长续航 | 150+ 运动模式", colour="#222222", kind="band"),
+    _spu("华为 HUAWEI FreeBuds Pro 3 无线蓝牙耳机", "华为", ("数码", "影音娱乐", "耳机"),
+         {"颜色": ["陶瓷白", "星河蓝", "雅川青"], "版本": ["标准版", "无线充版"]}, "1299",
+         deltas={"无线充版": "100"}, missing=frozenset({("雅川青", "标准版")}),
+         caption="智慧动态降噪 | 高解析音质", colour="#e8e8e8", kind="earbuds",
+         points=["智慧动态降噪 3.0", "星闪连接，高清音质", "单次续航 6.5 小时"]),
+    _spu("索尼 SONY WH-1000XM5 头戴式降噪耳机", "索尼", ("数码", "影音娱乐", "耳机"),
+         {"颜色": ["黑色", "铂金银"], "套装": ["标准版", "礼盒版"]}, "2499", deltas={"礼盒版": "200"},
+         caption="旗舰降噪 | 30 小时续航", colour="#2b2b2b", kind="headphones",
+         points=["双芯驱动 8 麦克风降噪", "30 小时续航", "佩戴轻盈舒适"]),
+    _spu("小米 小爱音箱 Pro 智能音箱", "小米", ("数码", "影音娱乐", "音箱"),
+         {"颜色": ["黑色", "白色"], "版本": ["标准版", "套装版"]}, "299", deltas={"套装版": "100"},
+         caption="小爱同学语音控制 | 立体声", colour="#3c3c3c", kind="speaker"),
+    _spu("联想 天逸 510S 台式机", "联想", ("电脑", "电脑整机", "台式机"),
+         {"处理器": ["i5-13400", "i7-13700"], "内存": ["16GB", "32GB"]}, "3999",
+         deltas={"i7-13700": "1200", "32GB": "500"}, caption="13 代酷睿 | 23.8 英寸显示器套装", colour="#30343b",
+         kind="desktop"),
+    _spu("罗技 Logitech MX Keys 无线键盘", "罗技", ("电脑", "电脑配件", "键盘"),
+         {"颜色": ["石墨黑", "珍珠白"], "版本": ["标准版", "迷你版"]}, "699", deltas={"迷你版": "-100"},
+         caption="智能背光 | 多设备切换", colour="#3b3b3f", kind="keyboard"),
+    _spu("罗技 Logitech MX Master 3S 无线鼠标", "罗技", ("电脑", "电脑配件", "鼠标"),
+         {"颜色": ["石墨黑", "珍珠白"], "连接": ["蓝牙", "Bolt 接收器"]}, "749",
+         caption="8K DPI | 静音微动 | 电磁滚轮", colour="#3b3b3f", kind="mouse"),
+    _spu("惠普 HP 彩色喷墨打印机", "惠普", ("办公", "办公设备", "打印机"),
+         {"功能": ["打印复印扫描", "单打印"], "连接": ["WiFi", "USB"]}, "799", deltas={"单打印": "-200"},
+         caption="手机无线打印 | 大容量墨仓", colour="#e9e9e9", kind="printer"),
+    _spu("极米 XGIMI H6 家用投影机", "极米", ("办公", "办公设备", "投影机"),
+         {"版本": ["标准版", "4K版"], "套餐": ["单机", "含幕布"]}, "4999", deltas={"4K版": "1000", "含幕布": "300"},
+         caption="4K 超高清 | 自动对焦 | 智能避障", colour="#d9d9d9", kind="projector"),
+    _spu("晨光 M&G 按动中性笔", "晨光", ("办公", "文具", "笔类"),
+         {"颜色": ["黑色", "蓝色", "红色"], "规格": ["12支装", "24支装"]}, "19.90", deltas={"24支装": "15"},
+         caption="0.5mm 子弹头 | 书写顺滑", colour="#1f3b73", kind="pen"),
+    _spu("得力 deli 软抄笔记本", "得力", ("办公", "文具", "本册"),
+         {"规格": ["A5", "B5"], "数量": ["3本装", "6本装"]}, "24.90", deltas={"B5": "5", "6本装": "20"},
+         caption="加厚纸张 | 不洇墨", colour="#6a8caf", kind="notebook"),
+    _spu("海尔 Haier 滚筒洗衣机", "海尔", ("家用电器", "大家电", "洗衣机"),
+         {"容量": ["10公斤", "12公斤"], "功能": ["洗烘一体", "纯洗"]}, "2999",
+         deltas={"12公斤": "600", "纯洗": "-800"}, caption="直驱变频 | 除菌螨 | 智能投放", colour="#e6e6e6",
+         kind="washer"),
+    _spu("小米电视 Redmi A Pro 4K 智能电视", "小米", ("家用电器", "大家电", "电视"),
+         {"尺寸": ["55英寸", "65英寸", "75英寸"], "版本": ["标准版", "Pro版"]}, "2299",
+         deltas={"65英寸": "700", "75英寸": "1700", "Pro版": "500"}, missing=frozenset({("55英寸", "Pro版")}),
+         caption="4K 超高清 | 金属全面屏 | 远场语音", colour="#1d1f24", kind="tv",
+         points=["4K HDR 超高清画质", "金属全面屏，超窄边框", "小爱同学远场语音"]),
+    _spu("美的 变频微波炉", "美的", ("家用电器", "厨卫小电", "微波炉"),
+         {"容量": ["20升", "23升"], "功能": ["微波", "微蒸烤一体"]}, "499", deltas={"23升": "100", "微蒸烤一体": "400"},
+         caption="变频均匀加热 | 一键解冻", colour="#e4e4e4", kind="microwave"),
+    _spu("小米 米家 电水壶", "小米", ("家用电器", "厨卫小电", "电水壶"),
+         {"容量": ["1.5L", "1.7L"], "颜色": ["白色", "黑色"]}, "99", deltas={"1.7L": "20"},
+         caption="304 不锈钢内胆 | 快速烧水", colour="#f2f2f2", kind="kettle"),
+    _spu("三只松鼠 黄油曲奇饼干", "三只松鼠", ("食品饮料", "休闲食品", "饼干蛋糕"),
+         {"规格": ["200g", "400g"], "口味": ["原味", "抹茶味"]}, "29.90", deltas={"400g": "25"},
+         caption="丹麦风味 | 酥松香甜", colour="#c8864a", kind="biscuits", pack=["曲奇饼干 ×1 盒"]),
+    _spu("正山堂 正山小种 红茶", "正山堂", ("食品饮料", "茗茶", "红茶"),
+         {"等级": ["特级", "一级"], "包装": ["罐装100g", "礼盒装250g"]}, "298",
+         deltas={"一级": "-80", "礼盒装250g": "300"}, caption="武夷山桐木关 | 松烟香", colour="#7a2e1f", kind="tea",
+         pack=["红茶 ×1"]),
+    _spu("佳农 智利车厘子", "佳农", ("生鲜", "水果", "车厘子"),
+         {"规格": ["JJ级", "JJJ级"], "重量": ["1kg", "2.5kg"]}, "129", deltas={"JJJ级": "60", "2.5kg": "160"},
+         caption="智利空运 | 果大饱满 | 冷链直达", colour="#8e1b2c", kind="cherry", pack=["车厘子 ×1 箱"]),
+    _spu("佳农 赣南脐橙", "佳农", ("生鲜", "水果", "柑橘"),
+         {"重量": ["5kg", "10kg"], "果径": ["65-70mm", "75-80mm"]}, "39.90", deltas={"10kg": "35", "75-80mm": "10"},
+         caption="江西赣州产地直发 | 酸甜多汁", colour="#f08a24", kind="orange", pack=["脐橙 ×1 箱"]),
+    _spu("獐子岛 厄瓜多尔白虾", "獐子岛", ("生鲜", "海鲜水产", "虾类"),
+         {"规格": ["30-40只/kg", "40-50只/kg"], "重量": ["1kg", "2kg"]}, "99", deltas={"30-40只/kg": "20", "2kg": "90"},
+         caption="冷冻锁鲜 | 个大肉弹", colour="#e2725b", kind="shrimp", pack=["白虾 ×1 盒"]),
+    _spu("獐子岛 挪威三文鱼", "獐子岛", ("生鲜", "海鲜水产", "鱼类"),
+         {"部位": ["中段", "刺身拼盘"], "重量": ["300g", "500g"]}, "129", deltas={"刺身拼盘": "30", "500g": "80"},
+         caption="挪威空运 | 冰鲜直达 | 刺身级", colour="#f4845f", kind="fish", pack=["三文鱼 ×1 盒"]),
+]  # fmt: skip
+
+
 # --- Images -------------------------------------------------------------------------------------------
 
 
@@ -411,38 +519,47 @@ def _rgb(colour: str, lightness_shift: float = 0.0) -> tuple[int, int, int]:
     return tuple(round(c * 255) for c in colorsys.hls_to_rgb(h, lum, s))  # type: ignore[return-value]
 
 
-def render_product_card(*, heading: str, ascii_heading: str, subtitle: str, colour: str, variant: int = 0) -> bytes:
-    """A square JPEG product card: a coloured gradient with the product's short name and its options."""
-    top, bottom = _rgb(colour, 0.12 + 0.05 * variant), _rgb(colour, -0.12)
-    card = PILImage.new("RGB", (IMAGE_SIZE, IMAGE_SIZE), top)
-    draw = ImageDraw.Draw(card)
-    for y in range(IMAGE_SIZE):
-        t = y / (IMAGE_SIZE - 1)
-        draw.line(
-            [(0, y), (IMAGE_SIZE, y)], fill=tuple(round(a + (b - a) * t) for a, b in zip(top, bottom, strict=True))
-        )
-    draw.rounded_rectangle([40, 40, IMAGE_SIZE - 40, IMAGE_SIZE - 40], radius=36, outline=(255, 255, 255), width=4)
-    big, has_cjk = _load_font(56)
-    small, _ = _load_font(30)
-    lines = [(heading if has_cjk else ascii_heading, big)]
-    if subtitle:
-        lines.append((subtitle if has_cjk else subtitle.encode("ascii", "ignore").decode().strip(), small))
-    lines.append(("美好商城 Meihao Mall" if has_cjk else "Meihao Mall", small))
-    y = IMAGE_SIZE // 2 - 70
-    for text, font in lines:
-        if not text:
-            continue
-        left, _top, right, bottom_ = draw.textbbox((0, 0), text, font=font)
-        width = right - left
-        if width > IMAGE_SIZE - 120:  # shrink long names into the card
-            text = text[: max(1, math.floor(len(text) * (IMAGE_SIZE - 120) / width))]
-            left, _top, right, bottom_ = draw.textbbox((0, 0), text, font=font)
-            width = right - left
-        draw.text(((IMAGE_SIZE - width) / 2, y), text, fill=(255, 255, 255), font=font)
-        y += (bottom_ - _top) + 36
-    buffer = io.BytesIO()
-    card.save(buffer, format="JPEG", quality=85)
-    return buffer.getvalue()
+def picture_kind(spec: DemoSPU, values: tuple[str, ...] = ()) -> str:
+    """What to draw for this product (and option combination): its own kind, else its category's."""
+    kind = spec.kind or demo_images.KIND_BY_CATEGORY.get(spec.path[2], "package")
+    if kind == "ac" and "立柜式" in values:
+        return "ac_floor"
+    return kind
+
+
+def picture_look(spec: DemoSPU, values: tuple[str, ...]) -> str:
+    """The option value that changes how the product looks: its finish (颜色) if any, else its style or first value."""
+    for value in values:
+        if any(word in value for word, _colour in demo_images.FINISHES):
+            return value
+    if picture_kind(spec, values) == "ac_floor":
+        return "立柜式"
+    return values[0] if values else ""
+
+
+def render_product_card(
+    *,
+    heading: str = "",
+    ascii_heading: str = "",
+    subtitle: str,
+    colour: str,
+    variant: int = 0,
+    kind: str = "package",
+    values: tuple[str, ...] = (),
+) -> bytes:
+    """A square JPEG picture of the product (drawn by demo_images), with `subtitle` in small grey type.
+
+    `heading`/`ascii_heading` are kept for callers of the old text cards; the picture itself carries no name.
+    """
+    font, has_cjk = _load_font(26)
+    caption = subtitle if has_cjk or subtitle.isascii() else ""
+    accent = demo_images.hex_rgb(colour)
+    body = demo_images.finish_colour(values or (subtitle,), colour)
+    if variant:  # the second picture of a product: its back, or the same product in its brand colour
+        kind = "phone_back" if kind in ("phone", "gaming_phone") else kind
+    return demo_images.render_product(
+        kind=kind, colour=body, accent=accent, caption=caption, font=font, size=IMAGE_SIZE
+    )
 
 
 def _image_collection() -> Collection:
@@ -570,11 +687,10 @@ def _load_spu(
         filename=f"demo-spu-{_stable_number(spec.name):08x}.jpg",
         collection=collection,
         stats=stats,
-        heading=spec.short,
-        ascii_heading=spec.label,
-        subtitle=spec.caption.split("|")[0].strip(),
+        subtitle=spec.short,
         colour=spec.colour,
         variant=1,
+        kind=picture_kind(spec),
     )
 
     for combination in itertools.product(*spec_options):
@@ -604,15 +720,18 @@ def _create_sku(
 ) -> SKU:
     """A new SKU saved once, with its own card as default image and the SPU's detail card in its gallery."""
     number = _stable_number(name)
+    # SKUs that look alike (same finish, e.g. 雅川青 12GB+256GB and 雅川青 12GB+512GB) share one picture.
+    look = picture_look(spec, values)
+    kind = picture_kind(spec, values)
     main = _get_or_create_image(
-        title=name,
-        filename=f"demo-sku-{number:08x}.jpg",
+        title=f"{spec.name} {look}" if kind == picture_kind(spec) else f"{spec.name} {look} ({kind})",
+        filename=f"demo-sku-{_stable_number(spec.name + look + kind):08x}.jpg",
         collection=collection,
         stats=stats,
-        heading=spec.short,
-        ascii_heading=spec.label,
-        subtitle=" ".join(values),
+        subtitle=look,
         colour=spec.colour,
+        kind=kind,
+        values=values,
     )
     price, market, cost = _prices(spec, values)
     sku = SKU.objects.create(
@@ -624,8 +743,8 @@ def _create_sku(
         market_price=market,
         cost_price=cost,
         stock=20 + number % 180,
-        sales=(number // 7) % 3000,
-        comments=(number // 11) % 800,
+        sales=0,  # counted from real orders only: commerce.orders.demo places the demo shoppers' orders
+        comments=0,
         is_launched=values not in spec.unlaunched,
         default_image=main,
     )

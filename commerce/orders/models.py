@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
 
 money = {"max_digits": 12, "decimal_places": 2, "default": Decimal("0.00")}
 
@@ -279,3 +280,39 @@ class PointsLedger(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.delta:+d} ({self.reason})"
+
+
+def default_freight() -> Decimal:
+    """The freight charged below the threshold until an operator sets one: settings.ORDER_FREIGHT (¥10)."""
+    return Decimal(settings.ORDER_FREIGHT).quantize(Decimal("0.01"))
+
+
+@register_setting(icon="tag")
+class FreightRule(BaseGenericSetting):
+    """The shop's one freight rule (SPEC E1), set by an operator in Wagtail's settings menu: an order whose goods
+    amount reaches `free_threshold` ships free, any other order pays `freight`. commerce.orders.pricing reads
+    it for the product page claim, the cart, the checkout and placement alike."""
+
+    free_threshold = models.DecimalField(
+        _("包邮门槛（元）"),
+        max_digits=12,
+        decimal_places=2,
+        default=Decimal("99.00"),
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text=_("商品金额达到此数即免运费；填 0 表示全场包邮"),
+    )
+    freight = models.DecimalField(
+        _("运费（元）"),
+        max_digits=12,
+        decimal_places=2,
+        default=default_freight,
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text=_("未达包邮门槛的订单收取的运费"),
+    )
+
+    class Meta:
+        verbose_name = _("运费规则")
+        verbose_name_plural = _("运费规则")
+
+    def __str__(self) -> str:
+        return str(_("运费规则"))

@@ -8,7 +8,11 @@ page total is stale and placement refuses).
     discount   = the coupon's reduction when goods ≥ its threshold (never more than goods)
     points cap = ⌊(goods − discount) × POINTS_MAX_RATIO × POINTS_PER_YUAN⌋, and never more than the balance
     points ¥   = points / POINTS_PER_YUAN (rounded down to the fen)
+    freight    = 0 when goods ≥ the operator's free threshold (FreightRule, default 满99包邮), else its freight
     pay        = goods − discount − points ¥ + freight
+
+The free-shipping threshold is compared with the goods amount (what the cart shows as 合计), so the product
+page's "满99包邮", the cart's hint, the checkout and the placed order always agree.
 """
 
 from __future__ import annotations
@@ -29,8 +33,58 @@ def money(value) -> Decimal:
     return Decimal(value).quantize(CENT)
 
 
-def freight() -> Decimal:
-    return money(settings.ORDER_FREIGHT)
+FREIGHT_RULE_KEY = "orders:freight-rule"
+FREIGHT_RULE_SECONDS = 300
+
+
+@dataclass(frozen=True)
+class FreightPolicy:
+    """The operator's freight rule as plain values: free from `free_threshold` on, else `freight`."""
+
+    free_threshold: Decimal
+    freight: Decimal
+
+    @property
+    def always_free(self) -> bool:
+        return self.freight <= ZERO or self.free_threshold <= ZERO
+
+    def freight_for(self, goods_amount: Decimal) -> Decimal:
+        """Freight of an order of goods worth `goods_amount`."""
+        if self.always_free or goods_amount >= self.free_threshold:
+            return ZERO
+        return self.freight
+
+    def missing_for_free(self, goods_amount: Decimal) -> Decimal:
+        """How much more goods would ship free (0 when they already do)."""
+        if self.always_free:
+            return ZERO
+        return max(ZERO, money(self.free_threshold - goods_amount))
+
+
+def freight_rule() -> FreightPolicy:
+    """The current freight rule (cached; commerce.orders.signals drops the cache when an operator saves it)."""
+    from django.core.cache import cache
+
+    from commerce.orders.models import FreightRule
+
+    cached = cache.get(FREIGHT_RULE_KEY)
+    if cached is not None:
+        return FreightPolicy(free_threshold=Decimal(cached[0]), freight=Decimal(cached[1]))
+    rule = FreightRule.objects.order_by("pk").first() or FreightRule()  # unsaved: the model's defaults
+    policy = FreightPolicy(free_threshold=money(rule.free_threshold), freight=money(rule.freight))
+    cache.set(FREIGHT_RULE_KEY, (str(policy.free_threshold), str(policy.freight)), FREIGHT_RULE_SECONDS)
+    return policy
+
+
+def forget_freight_rule() -> None:
+    from django.core.cache import cache
+
+    cache.delete(FREIGHT_RULE_KEY)
+
+
+def freight(goods_amount: Decimal) -> Decimal:
+    """Freight of an order of goods worth `goods_amount` under the current rule."""
+    return freight_rule().freight_for(money(goods_amount))
 
 
 def points_value(points: int) -> Decimal:
@@ -120,7 +174,7 @@ def quote(*, lines: list[PricedLine], user_coupon=None, points: int = 0, points_
     if points > cap_by_amount:
         raise PointsOverCap(wanted=points, cap=min(cap_by_amount, int(points_balance)))
     points_amount = points_value(points)
-    ship = freight()
+    ship = freight(goods)
     pay = money(after_coupon - points_amount + ship)
     return Quote(
         lines=lines,

@@ -42,7 +42,8 @@ def load_priced_lines(*, user_id: int) -> list[PricedLine]:
 
 def _skus_for_the_page(sku_ids: list[int]) -> dict[int, SKU]:
     # Model instances: the checkout page links each line (get_absolute_url) and shows its image.
-    return SKU.objects.only("id", "name", "price", "stock", "is_launched", "default_image").in_bulk(sku_ids)
+    # The image and its thumbnail rendition come in two more queries, not two per line.
+    return SKU.objects.select_related("default_image").prefetch_related("default_image__renditions").in_bulk(sku_ids)
 
 
 def price_lines(wanted: dict[int, int], *, load_skus: Callable[[list[int]], dict]) -> list[PricedLine]:
@@ -133,7 +134,12 @@ def build_checkout(*, user, coupon_id: int | None = None, auto_coupon: bool = Fa
 def list_orders(*, user, status: str | None = None) -> QuerySet[Order]:
     """The user's orders, newest first, lines and their SKUs prefetched; optionally one status only."""
     queryset = Order.objects.filter(user_id=user.pk).prefetch_related(
-        Prefetch("lines", queryset=OrderLine.objects.select_related("sku", "sku__default_image"))
+        Prefetch(
+            "lines",
+            queryset=OrderLine.objects.select_related("sku", "sku__default_image").prefetch_related(
+                "sku__default_image__renditions"  # the thumbnails, without one query per line
+            ),
+        )
     )
     if status in OrderStatus.values:
         queryset = queryset.filter(status=status)

@@ -1,4 +1,5 @@
-"""`manage.py load_demo`: the demo shop (issue 2 part 5) — catalog, staff groups, admin account, home page.
+"""`manage.py load_demo`: the demo shop (issue 2 part 5) — catalog, demo orders and comments, staff groups,
+admin account, home page.
 
 Idempotent: `make run` calls it on every start. The superuser `admin` is created with a random password only
 when it does not exist; its credentials go to BASE_DIR/var/admin-credentials.txt, which scripts/run.py prints.
@@ -16,6 +17,7 @@ from django.core.management.base import BaseCommand
 from cms.demo import ensure_demo_home_page
 from cms.management.staff_groups import ensure_staff_groups
 from commerce.catalog.demo import load_catalog
+from commerce.orders.demo import load_demo_orders
 
 ADMIN_USERNAME = "admin"
 
@@ -43,6 +45,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         counts = load_catalog()
+        orders = load_demo_orders()
         groups = ensure_staff_groups()
         admin_created = ensure_admin() is not None
         home = ensure_demo_home_page()
@@ -51,8 +54,7 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 "演示数据就绪：{channels} 个频道、{categories} 个分类、{brands} 个品牌、{spus} 个SPU、{skus} 个SKU、"
-                "{images} 张图片（本次新建 {created} 条）；用户组 {groups} 个；首页「{home}」".format(
-                    **counts, groups=len(groups), home=home.title
-                )
+                "{images} 张图片（本次新建 {created} 条）；演示订单 {orders} 个；用户组 {groups} 个；"
+                "首页「{home}」".format(**counts, orders=orders, groups=len(groups), home=home.title)
             )
         )

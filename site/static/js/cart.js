@@ -133,9 +133,27 @@
     root.querySelectorAll("[data-select-all]").forEach(function (box) { box.checked = cart.all_selected; });
     root.querySelector("[data-selected-count]").textContent = cart.selected_count;
     root.querySelector("[data-selected-amount]").textContent = yuan(cart.selected_amount);
+    showFreight(cart.selected_amount);
     root.querySelector("[data-cart-kinds]").textContent = cart.lines.length;
     root.querySelector("[data-cart-empty]").hidden = cart.lines.length > 0;
     root.querySelector("[data-cart-body]").hidden = cart.lines.length === 0;
+  }
+
+  // The operator's freight rule (rendered by the template from the same FreightRule the checkout charges).
+  function cents(text) { return Math.round(parseFloat(text) * 100) || 0; }
+  function showFreight(amount) {
+    var hint = root.querySelector("[data-freight-hint]");
+    if (!hint) { return; }
+    var goods = cents(amount), threshold = cents(hint.getAttribute("data-free-threshold"));
+    var fee = cents(hint.getAttribute("data-freight"));
+    var text;
+    if (fee <= 0 || threshold <= 0 || goods >= threshold) {
+      text = hint.getAttribute("data-text-free");
+    } else {
+      text = (hint.getAttribute("data-text-short") || "").replace("{missing}", ((threshold - goods) / 100).toFixed(2));
+    }
+    hint.querySelector("[data-freight-amount]").textContent = yuan(((fee <= 0 || threshold <= 0 || goods >= threshold) ? 0 : fee / 100).toFixed(2));
+    hint.querySelector("[data-freight-note]").textContent = text;
   }
 
   function refresh() {

@@ -58,8 +58,8 @@ def test_place_order_snapshots_prices_and_address_and_moves_stock(shopper, djang
     assert "王府井大街 8 号" in order.full_address and "北京市" in order.full_address
     assert order.total_count == 5
     assert order.total_amount == Decimal("4087.70")
-    assert order.freight == Decimal("10.00")
-    assert order.pay_amount == Decimal("4097.70")
+    assert order.freight == Decimal("0.00")  # 满99包邮 (the default FreightRule)
+    assert order.pay_amount == Decimal("4087.70")
     lines = {line.sku_id: line for line in OrderLine.objects.filter(order=order)}
     assert lines[phone.pk].price == Decimal("1999.00") and lines[phone.pk].sku_name == "美好手机 8G"
     assert lines[case.pk].count == 3
@@ -144,14 +144,14 @@ def test_stale_page_total_is_refused_and_nothing_written(shopper):
     user, address = shopper
     sku = SKUFactory(price=Decimal("100.00"), stock=3)
     put_in_cart(user, sku)
-    # The page showed 110.00; the editor raised the price meanwhile.
+    # The page showed 100.00 (满99包邮); the editor raised the price meanwhile.
     SKU.objects.filter(pk=sku.pk).update(price=Decimal("120.00"))
     with pytest.raises(StaleTotal) as caught:
-        _place(user, address, expected_total=Decimal("110.00"))
+        _place(user, address, expected_total=Decimal("100.00"))
     assert "刷新" in caught.value.message
     assert Order.objects.count() == 0 and SKU.objects.get(pk=sku.pk).stock == 3
-    order = _place(user, address, expected_total=Decimal("130.00"))
-    assert order.pay_amount == Decimal("130.00")
+    order = _place(user, address, expected_total=Decimal("120.00"))
+    assert order.pay_amount == Decimal("120.00")
 
 
 def test_same_token_twice_gives_the_same_order(shopper):

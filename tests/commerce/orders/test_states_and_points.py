@@ -62,18 +62,18 @@ def test_payment_with_the_wrong_amount_is_refused():
 
 
 def test_full_life_cycle_earns_points_once():
-    order = _order(price=Decimal("99.50"))  # pays 109.50
+    order = _order(price=Decimal("89.50"))  # pays 99.50 (below 满99包邮: ¥10 freight)
     mark_paid(order_id=order.pk, trade_no="T1", amount=order.pay_amount)
     ship_order(order_id=order.pk)
     confirm_receipt(order_id=order.pk, user=order.user)
     complete_order(order_id=order.pk)
     assert Order.objects.get(pk=order.pk).status == OrderStatus.FINISHED
-    assert get_points_balance(user_id=order.user_id) == 109
+    assert get_points_balance(user_id=order.user_id) == 99
     with pytest.raises(OrderStateError):
         complete_order(order_id=order.pk)
     assert PointsLedger.objects.filter(order=order, reason="earn_order").count() == 1
     entry = PointsLedger.objects.get(order=order)
-    assert (entry.delta, entry.balance_after) == (109, 109)
+    assert (entry.delta, entry.balance_after) == (99, 99)
 
 
 def test_ledger_records_every_change_with_the_balance_after():

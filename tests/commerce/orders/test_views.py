@@ -7,6 +7,7 @@ import re
 from decimal import Decimal
 
 import pytest
+from bs4 import BeautifulSoup
 from django.urls import reverse
 
 from commerce.catalog.models import SKU
@@ -60,7 +61,11 @@ def test_checkout_page_shows_server_computed_amounts_default_address_first_and_a
     html = response.content.decode()
     assert "保温杯" in html
     assert html.index("默认收货人") < html.index("旧地址")
-    assert "¥119.80" in html and "¥10.00" in html and "¥129.80" in html
+    # 满99包邮: goods ¥119.80 ship free.
+    amounts = BeautifulSoup(html, "html.parser").select_one("[data-amounts]")
+    assert amounts.select_one('[data-amount="goods_amount"]').get_text() == "¥119.80"
+    assert amounts.select_one('[data-amount="freight"]').get_text() == "¥0.00"
+    assert amounts.select_one('[data-amount="pay_amount"]').get_text() == "¥119.80"
     token = _token_from(response)
     assert tokens.claim_token(user_id=user.pk, token=token).claimed
 
@@ -77,9 +82,9 @@ def test_quote_endpoint_applies_coupon_and_points_on_the_server(client, shopper)
     user_coupon = UserCoupon.objects.create(user=user, coupon=CouponFactory())
     give_points(user, 50_000)
     body = client.get(reverse("orders:quote"), {"coupon": user_coupon.pk, "points": 99_999}, **JSON).json()
-    # goods 200 - coupon 10 = 190; points capped at 50% = 95 yuan = 9500 points.
+    # goods 200 - coupon 10 = 190; points capped at 50% = 95 yuan = 9500 points; goods ≥ 99 ship free.
     assert body["ok"] and body["discount"] == "10.00" and body["points"] == 9500
-    assert body["points_amount"] == "95.00" and body["pay_amount"] == "105.00"
+    assert body["points_amount"] == "95.00" and body["freight"] == "0.00" and body["pay_amount"] == "95.00"
     assert client.get(reverse("orders:quote"), {"points": "abc"}, **JSON).status_code == 400
 
 

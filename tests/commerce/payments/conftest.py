@@ -40,7 +40,17 @@ def _beijing_areas(db):
 def place_alipay_order(
     user=None, *, price: str = "99.50", count: int = 2, stock: int = 10, pay_method=PayMethod.ALIPAY
 ):
-    """An order placed through the real orders service (stock taken, timeout armed): pay = price*count + 10."""
+    """An order placed through the real orders service (stock taken, timeout armed): pay = price*count + 10.
+
+    The operator's freight rule is set to ¥10 on every order (no free-shipping threshold in reach), so the
+    amounts these payment tests were written with stay round; the rule itself is tested in tests/commerce/orders.
+    """
+    from commerce.orders.models import FreightRule
+
+    FreightRule.objects.update_or_create(
+        pk=FreightRule.objects.values_list("pk", flat=True).first(),
+        defaults={"free_threshold": Decimal("1000000.00"), "freight": Decimal("10.00")},
+    )
     user = user or UserFactory()
     sku = SKUFactory(price=Decimal(price), stock=stock)
     put_in_cart(user, sku, count)
