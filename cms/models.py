@@ -46,17 +46,20 @@ class HomePage(Page):
         return context
 
     def build_floors(self) -> list[dict]:
-        """Floors in editor order with their launched SKUs loaded in one query (unlaunched ones are hidden)."""
+        """Floors in editor order with their launched SKUs loaded in one query (unlaunched SKUs and floors left
+        without any are hidden)."""
         from commerce.catalog.selectors import list_skus_by_ids
 
         floors = list(self.floors.select_related("channel__category", "channel__group").all())
         # raw_data holds the chosen SKU ids without loading them one floor at a time.
         chosen = {floor.pk: [item["value"] for item in floor.skus.raw_data if item.get("value")] for floor in floors}
         skus = list_skus_by_ids({sku_id for ids in chosen.values() for sku_id in ids})
-        return [
+        built = [
             {"floor": floor, "skus": [skus[sku_id] for sku_id in chosen[floor.pk] if sku_id in skus]}
             for floor in floors
         ]
+        # A floor with nothing on sale would be a dead end for the shopper: it stays out until it has products.
+        return [item for item in built if item["skus"]]
 
 
 class HomeFloor(Orderable):

@@ -146,7 +146,15 @@ def sms_countdown(request: HttpRequest) -> JsonResponse:
 
 # --- A1 / A4 allauth views with our templates -----------------------------------------------------------
 class SafeNextMixin:
-    """allauth validates `next` when redirecting but echoes it into the page as given; we echo safe ones only."""
+    """allauth validates `next` when redirecting but echoes it into the page as given; we echo safe ones only,
+    and tell the shopper on the page (login and register alike) that an unsafe one was ignored (A4,
+    docs/accounts.md). Only on GET: after a POST the shopper lands on "/", a static page that shows no messages,
+    so a message queued then would surface later on an unrelated page."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.method == "GET":
+            _warn_unsafe_next(request)
+        return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -161,11 +169,6 @@ class RegisterView(SafeNextMixin, allauth_views.SignupView):
 
 class LoginView(SafeNextMixin, allauth_views.LoginView):
     template_name = "account/login.html"
-
-    def dispatch(self, request, *args, **kwargs):
-        if request.method == "GET":
-            _warn_unsafe_next(request)
-        return super().dispatch(request, *args, **kwargs)
 
 
 # --- A4 login by SMS code ------------------------------------------------------------------------------
