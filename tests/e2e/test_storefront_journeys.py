@@ -51,12 +51,17 @@ LAYOUT_PROBLEMS = """
     const style = getComputedStyle(el);
     return r.width > 0 && r.height > 0 && style.visibility !== "hidden" && el.offsetParent !== null;
   };
-  const name = (el) => (el.tagName.toLowerCase() + (el.className ? "." + String(el.className).trim().replace(/\\s+/g, ".") : "")
-                        + " '" + (el.textContent || el.alt || el.src || "").trim().slice(0, 30) + "'");
+  const name = (el) => {
+    const classes = el.className ? "." + String(el.className).trim().replace(/\\s+/g, ".") : "";
+    const text = (el.textContent || el.alt || el.src || "").trim().slice(0, 30);
+    return el.tagName.toLowerCase() + classes + " '" + text + "'";
+  };
   const doc = document.documentElement;
   if (doc.scrollWidth > window.innerWidth + 1) {
-    const wide = Array.from(document.querySelectorAll("body *")).filter((el) => el.getBoundingClientRect().right > window.innerWidth + 1);
-    problems.push("horizontal scroll " + doc.scrollWidth + " > " + window.innerWidth + ": " + wide.slice(0, 3).map(name).join(", "));
+    const wide = Array.from(document.querySelectorAll("body *"))
+      .filter((el) => el.getBoundingClientRect().right > window.innerWidth + 1);
+    problems.push("horizontal scroll " + doc.scrollWidth + " > " + window.innerWidth + ": "
+                  + wide.slice(0, 3).map(name).join(", "));
   }
   for (const img of document.images) {
     if (visible(img) && (!img.complete || img.naturalWidth === 0)) { problems.push("image not loaded: " + name(img)); }
@@ -78,7 +83,9 @@ LAYOUT_PROBLEMS = """
     if (!visible(label)) { continue; }
     const line = parseFloat(getComputedStyle(label).lineHeight) || 24;
     const height = label.getBoundingClientRect().height;
-    if (height > line * 1.5) { problems.push("checkbox label " + height + " px high (line " + line + "): " + name(label)); }
+    if (height > line * 1.5) {
+      problems.push("checkbox label " + height + " px high (line " + line + "): " + name(label));
+    }
   }
   return problems;
 }
