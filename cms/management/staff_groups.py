@@ -29,6 +29,7 @@ MODEL_PERMISSIONS: dict[str, list[str]] = {
         "wagtailadmin.access_admin",
         *(f"catalog.{action}_{model}" for model in CATALOG_MODELS for action in ("add", "change", "delete", "view")),
         "catalog.view_goodsvisitcount",
+        "cms.change_searchsettings",  # 设置 → 搜索设置: the suggested searches under the search box
     ],
     ORDER_STAFF: [
         "wagtailadmin.access_admin",
@@ -39,6 +40,7 @@ MODEL_PERMISSIONS: dict[str, list[str]] = {
         "orders.view_order", "orders.ship_order", "orders.cancel_order", "orders.view_dashboard",
         "orders.add_coupon", "orders.change_coupon", "orders.view_coupon", "orders.view_pointsledger",
         "payments.view_payment", "payments.refund_payment",
+        "orders.change_freightrule",  # 设置 → 运费规则: the free-shipping threshold and the freight
     ],
 }  # fmt: skip
 # Page permissions on the root page (so on the whole tree) and image/document permissions on the root collection.

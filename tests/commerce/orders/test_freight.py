@@ -122,3 +122,16 @@ def test_checkout_and_order_pages_show_thumbnails(client):
     for url in (reverse("orders:list"), order.get_absolute_url()):
         thumb = _soup(client.get(url)).select_one(".line-thumb img")
         assert thumb is not None and thumb["src"], url
+
+
+def test_an_operator_sets_the_rule_in_the_wagtail_settings_menu(client, django_capture_on_commit_callbacks):
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    menu = client.get("/admin/settings/orders/freightrule/")  # Wagtail sends it on to the one rule's form
+    url = menu["Location"]
+    assert menu.status_code == 302 and client.get(url).status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, {"free_threshold": "199.00", "freight": "8.00"})
+    assert response.status_code == 302
+    assert freight(Decimal("150")) == Decimal("8.00") and freight(Decimal("199")) == Decimal("0.00")
+    refused = client.post(url, {"free_threshold": "99.00", "freight": "-1"})
+    assert refused.status_code == 200 and FreightRule.load().freight == Decimal("8.00")
