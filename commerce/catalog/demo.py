@@ -1,8 +1,12 @@
 """Demo catalog (issue 2 part 5): channels, a 3-level category tree, brands, SPUs with specifications and SKUs.
 
 ``load_catalog()`` is idempotent: every object is looked up by its name (within its parent) and only created
-when missing, so running it again creates nothing and never overwrites what editors changed. Product images
-are coloured cards drawn with Pillow and stored as Wagtail images in the "商品图片" collection.
+when missing, so running it again creates nothing and never overwrites what editors changed. Every third-level
+category has products (issue 13: no category link on the home page leads to an empty list). Product pictures
+are drawn per kind of product by demo_images (a phone, a laptop, fruit ...) in the option's finish, nothing
+downloaded, and stored as Wagtail images in the "商品图片" collection; a database loaded by the first loader has
+its text cards swapped for them. Sales and review counts start at 0: commerce.orders.demo creates the orders and
+comments behind them.
 """
 
 from __future__ import annotations
@@ -48,6 +52,7 @@ CJK_FONT = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
 CJK_FONT_SC_INDEX = 2  # the .ttc holds JP, KR, SC, TC, HK faces; SC draws simplified Chinese glyph forms
 IMAGE_COLLECTION = "商品图片"
 IMAGE_SIZE = 600
+GALLERY_SUFFIX = "实物图"  # the SPU's second picture (the first loader's text card was titled "细节图")
 STAT_KEYS = (
     "channel_groups", "channels", "categories", "brands", "spus", "specifications", "options",
     "skus", "sku_specs", "sku_images", "images",
@@ -683,7 +688,7 @@ def _load_spu(
         spec_options.append(options)
 
     gallery = _get_or_create_image(
-        title=f"{spec.name} 细节图",
+        title=f"{spec.name} {GALLERY_SUFFIX}",
         filename=f"demo-spu-{_stable_number(spec.name):08x}.jpg",
         collection=collection,
         stats=stats,
@@ -701,11 +706,49 @@ def _load_spu(
         sku = SKU.objects.filter(spu=spu, name=name).first()
         if sku is None:
             sku = _create_sku(spec, spu, cat3, name, values, collection, gallery, stats)
+        else:
+            _replace_text_cards(spec, sku, values, collection, gallery, stats)
         for specification, option in combination:
             _, created = SKUSpecification.objects.get_or_create(
                 sku=sku, spec=specification, defaults={"option": option}
             )
             stats["sku_specs"] += created
+
+
+def _sku_picture(spec: DemoSPU, values: tuple[str, ...], collection: Collection, stats: dict) -> object:
+    """The drawn picture of an option combination; SKUs that look alike (same finish, e.g. 雅川青 12GB+256GB and
+    雅川青 12GB+512GB) share one."""
+    look = picture_look(spec, values)
+    kind = picture_kind(spec, values)
+    return _get_or_create_image(
+        title=f"{spec.name} {look}" if kind == picture_kind(spec) else f"{spec.name} {look} ({kind})",
+        filename=f"demo-sku-{_stable_number(spec.name + look + kind):08x}.jpg",
+        collection=collection,
+        stats=stats,
+        subtitle=look,
+        colour=spec.colour,
+        kind=kind,
+        values=values,
+    )
+
+
+def _replace_text_cards(
+    spec: DemoSPU, sku: SKU, values: tuple[str, ...], collection: Collection, gallery: object, stats: dict
+) -> None:
+    """A database loaded by the first demo loader shows text cards: an image titled like the SKU and one titled
+    "<SPU> 细节图", in the demo collection. Swap those for the drawn pictures; images an editor chose stay."""
+    old_main = SKUImage.objects.filter(sku=sku, image__collection=collection, image__title=sku.name)
+    old_gallery = SKUImage.objects.filter(sku=sku, image__collection=collection, image__title=f"{spec.name} 细节图")
+    default_is_card = SKU.objects.filter(
+        pk=sku.pk, default_image__collection=collection, default_image__title=sku.name
+    ).exists()
+    if not (default_is_card or old_main.exists() or old_gallery.exists()):
+        return
+    main = _sku_picture(spec, values, collection, stats)
+    stats["sku_images"] += old_main.update(image=main) + old_gallery.update(image=gallery)
+    if default_is_card:
+        sku.default_image = main
+        sku.save(update_fields=["default_image"])  # signals: hot sellers' cache and the static pages follow
 
 
 def _create_sku(
@@ -720,19 +763,7 @@ def _create_sku(
 ) -> SKU:
     """A new SKU saved once, with its own card as default image and the SPU's detail card in its gallery."""
     number = _stable_number(name)
-    # SKUs that look alike (same finish, e.g. 雅川青 12GB+256GB and 雅川青 12GB+512GB) share one picture.
-    look = picture_look(spec, values)
-    kind = picture_kind(spec, values)
-    main = _get_or_create_image(
-        title=f"{spec.name} {look}" if kind == picture_kind(spec) else f"{spec.name} {look} ({kind})",
-        filename=f"demo-sku-{_stable_number(spec.name + look + kind):08x}.jpg",
-        collection=collection,
-        stats=stats,
-        subtitle=look,
-        colour=spec.colour,
-        kind=kind,
-        values=values,
-    )
+    main = _sku_picture(spec, values, collection, stats)
     price, market, cost = _prices(spec, values)
     sku = SKU.objects.create(
         spu=spu,

@@ -35,7 +35,7 @@ from commerce.orders.models import PayMethod
 from commerce.orders.services import place_order
 from config.settings import test as test_settings
 from tests.commerce.orders.conftest import put_in_cart
-from tests.factories import AddressFactory, UserFactory
+from tests.factories import AddressFactory, UserFactory, ensure_wagtail_tree
 
 pytestmark = [pytest.mark.browser]
 
@@ -129,6 +129,7 @@ def _check(page: Page, name: str, width: int, problems: dict[str, list[str]]) ->
 def demo_shop(settings, transactional_db):
     """The demo catalog and home page, with media where the Daphne child (forked once per run) looks."""
     settings.MEDIA_ROOT = test_settings.MEDIA_ROOT
+    ensure_wagtail_tree()  # an earlier transactional test's flush removed the root page and collection
     load_catalog()
     ensure_demo_home_page()
     from commerce.accounts.models import Area  # the flush of a transactional test removed the migration's areas

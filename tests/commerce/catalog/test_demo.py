@@ -94,3 +94,34 @@ def test_product_card_falls_back_to_ascii_labels_without_the_cjk_font(monkeypatc
     )
 
     assert PILImage.open(io.BytesIO(data)).size == (demo.IMAGE_SIZE, demo.IMAGE_SIZE)
+
+
+def test_pictures_are_drawn_per_kind_of_product_and_skus_that_look_alike_share_one(catalog):
+    phones = SKU.objects.filter(category__name="手机", spu__name__startswith="华为 HUAWEI Mate 60")
+    by_finish = {}
+    for sku in phones.select_related("default_image"):
+        finish = next(v for v in ("雅川青", "雅丹黑", "白沙银") if v in sku.name)
+        by_finish.setdefault(finish, set()).add(sku.default_image_id)
+    assert all(len(ids) == 1 for ids in by_finish.values()) and len(by_finish) == 3
+    # Every kind of the demo tree has its own drawing (none falls back to the plain box).
+    kinds = {demo.picture_kind(spec) for spec in demo.SPUS}
+    assert "package" not in kinds and {"phone", "laptop", "tv", "earbuds", "apple"} <= kinds
+
+
+def test_a_database_from_the_first_loader_gets_its_text_cards_replaced(catalog):
+    from wagtail.images import get_image_model
+
+    sku = SKU.objects.select_related("default_image").filter(is_launched=True).first()
+    drawn = sku.default_image
+    card = get_image_model().objects.create(
+        title=sku.name, collection=drawn.collection, file=drawn.file.name, width=600, height=600
+    )
+    SKU.objects.filter(pk=sku.pk).update(default_image=card)
+    SKUImage.objects.filter(sku=sku, image=drawn).update(image=card)
+
+    demo.load_catalog()
+
+    sku.refresh_from_db()
+    assert sku.default_image_id == drawn.pk
+    assert not SKUImage.objects.filter(sku=sku, image=card).exists()
+    assert SKUImage.objects.filter(sku=sku, image=drawn).exists()
