@@ -61,6 +61,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "config.redis_outage.RedisOutageMiddleware",  # first: Redis down anywhere below -> 503, not 500
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "cms.static_serving.StaticPageMiddleware",  # pre-rendered / and /goods/<id>/, no database (SPEC B6)
