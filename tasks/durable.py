@@ -19,7 +19,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import partial
 
 import dramatiq
 from django.conf import settings
@@ -83,7 +82,9 @@ def schedule(
             except IntegrityError:  # created by a concurrent call a moment ago: re-arm that one
                 DurableJob.objects.filter(key=key).update(**fields)
         job = DurableJob.objects.get(key=key)
-    transaction.on_commit(partial(_send, job.pk, int(delay_seconds * 1000)), using=using, robust=True)
+    job_id, delay_ms = job.pk, int(delay_seconds * 1000)
+    # A lambda, not a partial: Django 5.2 logs a failed robust hook by __qualname__ (a partial has none).
+    transaction.on_commit(lambda: _send(job_id, delay_ms), using=using, robust=True)
     return job
 
 
@@ -127,7 +128,8 @@ def _failed(job: DurableJob, *, error: str, when: datetime | None) -> None:
         DurableJob.objects.filter(pk=job.pk).update(due_at=when, dispatched_at=None, last_error=error[:300])
         # The fast path for the next try; the tick re-sends it if this message is lost too.
         delay = max(0.0, (when - timezone.now()).total_seconds())
-        transaction.on_commit(partial(_send, job.pk, int(delay * 1000)), robust=True)
+        job_id, delay_ms = job.pk, int(delay * 1000)
+        transaction.on_commit(lambda: _send(job_id, delay_ms), robust=True)
 
 
 @dataclass

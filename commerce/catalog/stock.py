@@ -26,7 +26,6 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Iterable
-from functools import partial
 
 from django.conf import settings
 from django.db import transaction
@@ -137,7 +136,10 @@ def stock_changed(*, sku_id: int, using: str | None = None) -> None:
     Outside a transaction it is scheduled immediately; on rollback nothing is sent. A broker failure after
     commit is logged, never raised into the request that committed (robust on_commit).
     """
-    transaction.on_commit(partial(announce_stock, [int(sku_id)]), using=using, robust=True)
+    sku_ids = [int(sku_id)]
+    # A lambda, not functools.partial: Django 5.2 logs a failed robust hook by func.__qualname__, which a
+    # partial lacks, and then raises AttributeError into the request that committed.
+    transaction.on_commit(lambda: announce_stock(sku_ids), using=using, robust=True)
 
 
 def announce_stock(sku_ids: Iterable[int]) -> None:

@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
-from functools import partial
 from typing import Any, NoReturn
 
 from django.conf import settings
@@ -239,9 +238,9 @@ def settle_trade(trade: Trade, *, source: str) -> Outcome:
         payment.status = PaymentStatus.REFUNDING
         payment.save(update_fields=["status", "updated_at"])
         _create_refund(payment, reason="订单已取消，支付款自动退回", trigger=RefundTrigger.LATE_PAYMENT)
-        transaction.on_commit(partial(_forget_awaiting, trade.order_id), robust=True)
+        transaction.on_commit(lambda: _forget_awaiting(trade.order_id), robust=True)
         return Outcome.REFUNDING
-    transaction.on_commit(partial(_forget_awaiting, trade.order_id), robust=True)
+    transaction.on_commit(lambda: _forget_awaiting(trade.order_id), robust=True)
     logger.info("order %s paid by trade %s (%s)", trade.order_id, trade.trade_no, source)
     return Outcome.PAID
 
