@@ -30,8 +30,12 @@ from tasks.models import DurableJob
 
 logger = logging.getLogger(__name__)
 
-#: A runner that started a job owns it this long; after that the tick may hand it to another worker.
-LEASE_SECONDS = 90
+#: A runner that started a job owns it this long; after that the tick may hand it to another worker (the runner
+#: was killed). Longer than any durable job may run (RUN_TIME_LIMIT_MS), short enough that a job whose worker
+#: died mid-run is done again within about LEASE + GRACE + one tick (30 + 5 + 15 s) of its due time.
+LEASE_SECONDS = 30
+#: Dramatiq's time limit for one run (their Alipay / HTTP calls time out after ALIPAY_TIMEOUT_SECONDS, 15 s).
+RUN_TIME_LIMIT_MS = 25_000
 #: The tick leaves a due job this long to its own delayed message before re-sending it.
 GRACE_SECONDS = 5
 #: Done rows are kept this long for the record, then deleted by the tick.

@@ -21,7 +21,7 @@ from tasks import durable
 logger = logging.getLogger(__name__)
 
 
-@dramatiq.actor(max_retries=0, time_limit=120_000)
+@dramatiq.actor(max_retries=0, time_limit=durable.RUN_TIME_LIMIT_MS)
 def run_durable_job_task(job_id: int) -> None:
     """Run durable job `job_id` when it is due (a duplicate or early message does nothing)."""
     durable.run_job(int(job_id))
