@@ -22,7 +22,7 @@ def test_every_delayed_job_survives_a_worker_sigkill_and_a_redis_restart_exactly
     env.pop("REDIS_URL")  # the harness starts and restarts its own redis-server
     run = subprocess.run(
         [sys.executable, "bench/faults.py", "--no-release", "--orders", "12", "--others", "3"]
-        + ["--tick", "5", "--order-timeout", "15", "--delay", "6", "--limit", "90"],
+        + ["--tick", "5", "--order-timeout", "12", "--delay", "5", "--limit", "90"],
         cwd=BASE_DIR,
         env=env,
         capture_output=True,

@@ -40,15 +40,15 @@ def test_a_standby_scheduler_takes_over_and_no_tick_is_ever_sent_twice(tmp_path)
     env = child_env(
         tmp_path,
         DURABLE_DISPATCH_SECONDS=str(TICK),
-        SCHEDULER_LOCK_SECONDS="10",
-        SCHEDULER_LOCK_REFRESH_SECONDS="2",
+        SCHEDULER_LOCK_SECONDS="5",  # 10 s by default; shorter here to keep the test short
+        SCHEDULER_LOCK_REFRESH_SECONDS="1",
     )
     first = Child.manage("scheduler-1", "scheduler", env=env, log_dir=tmp_path)
     first.wait_for_output("leader: took the lock", 60)
     second = Child.manage("scheduler-2", "scheduler", env=env, log_dir=tmp_path)
     try:
         second.wait_for_output("standby: another scheduler holds the lock", 60)
-        wait_until(lambda: ticks() >= 2, 30, "the leader's ticks", first, second)
+        wait_until(lambda: ticks() >= 1, 30, "the leader's ticks", first, second)
 
         # The leader dies without any cleanup: its lock expires and the standby takes over.
         first.kill()
@@ -56,7 +56,7 @@ def test_a_standby_scheduler_takes_over_and_no_tick_is_ever_sent_twice(tmp_path)
         before = ticks()
         second.wait_for_output("leader: took the lock", 60)
         takeover = time.monotonic() - killed
-        wait_until(lambda: ticks() >= before + 2, 30, "the new leader's ticks", second)
+        wait_until(lambda: ticks() >= before + 1, 30, "the new leader's ticks", second)
         assert second.alive()
         print(f"\nstandby took over {takeover:.1f} s after the leader's SIGKILL")
         assert takeover < 60
@@ -79,4 +79,4 @@ def test_a_standby_scheduler_takes_over_and_no_tick_is_ever_sent_twice(tmp_path)
     sent = enqueued()
     twice = {tick: n for tick, n in Counter(sent).items() if n > 1}
     assert not twice, twice
-    assert sum(1 for actor, _ in sent if actor == DISPATCH) >= 6
+    assert sum(1 for actor, _ in sent if actor == DISPATCH) >= 4
