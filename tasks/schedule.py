@@ -3,6 +3,7 @@ Each entry only enqueues an actor; the worker does the work."""
 
 from apscheduler.triggers.cron import CronTrigger
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 from dramatiq_crontab import cron, scheduler
 
@@ -15,9 +16,12 @@ from tasks.actors.static_pages import build_all_static_pages_task, build_home_pa
 
 # SPEC H: the recovery path of every delayed job (durable jobs, refunds, stock pushes, order timeouts), on the
 # wall clock every DURABLE_DISPATCH_SECONDS (a divisor of 60), so every scheduler agrees on the slots.
+_DISPATCH_SECONDS = int(settings.DURABLE_DISPATCH_SECONDS)
+if _DISPATCH_SECONDS < 1 or 60 % _DISPATCH_SECONDS:
+    raise ImproperlyConfigured(f"DURABLE_DISPATCH_SECONDS={_DISPATCH_SECONDS} must divide 60 (5, 10, 15, 20, 30)")
 scheduler.add_job(
     dispatch_due_jobs_task.send,
-    CronTrigger(second=f"*/{int(settings.DURABLE_DISPATCH_SECONDS)}", timezone=timezone.get_default_timezone()),
+    CronTrigger(second=f"*/{_DISPATCH_SECONDS}", timezone=timezone.get_default_timezone()),
     name=dispatch_due_jobs_task.actor_name,
 )
 
