@@ -26,7 +26,6 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Iterable
-from functools import partial
 
 from django.conf import settings
 from django.db import transaction
@@ -62,19 +61,65 @@ STOCK_PUSH_WINDOW_MS = 1000
 TRAILING_MARGIN_MS = 20
 
 _COALESCE_LUA = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 if redis.call('SET', KEYS[1], '1', 'NX', 'PX', ARGV[1]) then
+  redis.call('ZADD', KEYS[3], now, ARGV[2])
   return 0
 end
 local left = redis.call('PTTL', KEYS[1])
 if left <= 0 then
   redis.call('SET', KEYS[1], '1', 'PX', ARGV[1])
+  redis.call('ZADD', KEYS[3], now, ARGV[2])
   return 0
 end
 if redis.call('SET', KEYS[2], '1', 'NX', 'PX', left) then
+  redis.call('ZADD', KEYS[3], now + left, ARGV[2])
   return left
 end
 return -1
 """
+#: Every push that was decided and not yet done, scored by when it is due (Redis clock, ms). The actor removes
+#: its SKU once it has published (unless a later push was arranged meanwhile); the dispatch tick re-sends what
+#: is overdue, so a push held by a killed worker or dropped by a Redis restart still happens.
+DUE_KEY = "mh:stock-push:due"
+OVERDUE_GRACE_MS = 5000
+
+_DONE_LUA = """
+local score = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if score and tonumber(score) <= tonumber(ARGV[2]) then
+  redis.call('ZREM', KEYS[1], ARGV[1])
+  return 1
+end
+return 0
+"""
+
+
+def redis_now_ms(redis) -> int:
+    seconds, micros = redis.time()
+    return int(seconds) * 1000 + int(micros) // 1000
+
+
+def push_started() -> int:
+    """The actor calls this before reading the stock: the Redis time its publish will cover."""
+    return redis_now_ms(get_redis_connection("default"))
+
+
+def push_done(sku_id: int, started_ms: int) -> None:
+    """After publishing: forget SKU `sku_id`'s due push unless one due after `started_ms` was arranged."""
+    get_redis_connection("default").eval(_DONE_LUA, 1, DUE_KEY, int(sku_id), int(started_ms))
+
+
+def send_overdue_stock_pushes(*, limit: int = 500) -> int:
+    """The dispatch tick: re-send every push overdue by more than the grace; returns how many."""
+    from tasks.actors.catalog import publish_stock_task
+
+    redis = get_redis_connection("default")
+    horizon = redis_now_ms(redis) - OVERDUE_GRACE_MS
+    sku_ids = [int(m) for m in redis.zrangebyscore(DUE_KEY, "-inf", horizon, start=0, num=limit)]
+    for sku_id in sku_ids:
+        publish_stock_task.send(sku_id)
+    return len(sku_ids)
 
 
 def _window_ms() -> int:
@@ -91,7 +136,10 @@ def stock_changed(*, sku_id: int, using: str | None = None) -> None:
     Outside a transaction it is scheduled immediately; on rollback nothing is sent. A broker failure after
     commit is logged, never raised into the request that committed (robust on_commit).
     """
-    transaction.on_commit(partial(announce_stock, [int(sku_id)]), using=using, robust=True)
+    sku_ids = [int(sku_id)]
+    # A lambda, not functools.partial: Django 5.2 logs a failed robust hook by func.__qualname__, which a
+    # partial lacks, and then raises AttributeError into the request that committed.
+    transaction.on_commit(lambda: announce_stock(sku_ids), using=using, robust=True)
 
 
 def announce_stock(sku_ids: Iterable[int]) -> None:
@@ -107,7 +155,7 @@ def queue_stock_announcements(pipe, sku_ids: list[int]) -> None:
     hand their results to `send_stock_announcements`."""
     window = _window_ms()
     for sku_id in sku_ids:
-        pipe.eval(_COALESCE_LUA, 2, *_keys(int(sku_id)), window)
+        pipe.eval(_COALESCE_LUA, 3, *_keys(int(sku_id)), DUE_KEY, window, int(sku_id))
 
 
 def send_stock_announcements(sku_ids: list[int], decisions: list) -> None:

@@ -256,11 +256,14 @@ def _place(
 
     # 5. After commit: answer the token, empty the bought cart lines, announce the stock, arm the timeout.
     bought = [line.sku.pk for line in lines]
+    # Lambdas, not functools.partial: Django 5.2 logs a failed robust hook by func.__qualname__, which a partial
+    # lacks, and the AttributeError would then reach the shopper whose order did commit (e.g. Redis down).
+    user_id, order_id = user.pk, order.pk
     transaction.on_commit(
-        partial(_after_commit, user_id=user.pk, token=token, order_id=order.pk, sku_ids=bought), robust=True
+        lambda: _after_commit(user_id=user_id, token=token, order_id=order_id, sku_ids=bought), robust=True
     )
     if order.status == OrderStatus.UNPAID:
-        transaction.on_commit(partial(_schedule_timeout, order.pk), robust=True)
+        transaction.on_commit(lambda: _schedule_timeout(order_id), robust=True)
     return order
 
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from functools import partial
 
 from django.db import transaction
 from django.utils import timezone
@@ -94,7 +93,8 @@ def transition(
     for field, value in changes.items():
         setattr(order, field, value)
     logger.info("order %s: %s -> %s (%s)", order.pk, current, to, reason)
-    transaction.on_commit(partial(announce_status, order.pk), robust=True)
+    order_id = order.pk  # a lambda, not a partial: Django 5.2 logs failed robust hooks by __qualname__
+    transaction.on_commit(lambda: announce_status(order_id), robust=True)
     return order
 
 

@@ -13,6 +13,9 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from commerce.errors import CommerceError
 from commerce.payments import services
@@ -66,3 +69,20 @@ def payment_refund(request: HttpRequest, payment_id: int) -> HttpResponse:
             messages.success(request, f"订单 {payment.order_id} 已取消，¥{payment.amount} 正在原路退回支付宝")
         return redirect("payments_admin:index")
     return TemplateResponse(request, "payments/admin/refund_confirm.html", {"payment": payment, "form": form})
+
+
+@require_POST
+def refund_retry(request: HttpRequest, refund_id: int) -> HttpResponse:
+    """An operator retries a stuck (pending with an error) or failed refund now (services.retry_refund)."""
+    if not request.user.has_perm("payments.refund_payment"):
+        raise PermissionDenied
+    try:
+        refund = services.retry_refund(refund_id=refund_id)
+    except CommerceError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("退款 %(no)s 已重新提交支付宝，请稍后刷新查看结果") % {"no": refund.out_request_no})
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=False):
+        target = ""
+    return redirect(target or "payments_admin:index")

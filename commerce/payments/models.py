@@ -87,6 +87,8 @@ class Refund(models.Model):
     status = models.CharField(_("状态"), max_length=12, choices=RefundStatus.choices, default=RefundStatus.PENDING)
     attempts = models.PositiveIntegerField(_("请求次数"), default=0)
     error = models.CharField(_("失败原因"), max_length=200, blank=True)
+    last_tried_at = models.DateTimeField(_("最近请求时间"), null=True, blank=True)
+    next_try_at = models.DateTimeField(_("下次重试时间"), null=True, blank=True)
     response = models.JSONField(_("支付宝应答"), default=dict, blank=True)
     created_at = models.DateTimeField(_("申请时间"), auto_now_add=True)
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
@@ -101,3 +103,8 @@ class Refund(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order_id} {self.get_status_display()}"
+
+    @property
+    def is_stuck(self) -> bool:
+        """Pending with an error: Alipay refused or could not be reached at least once (an operator may retry)."""
+        return self.status == RefundStatus.PENDING and bool(self.error)

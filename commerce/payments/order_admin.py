@@ -1,13 +1,15 @@
 """What payments adds to the orders admin's order page (SPEC F6, I), through the hooks orders declares in
 `commerce.orders.admin_views` (orders never imports payments):
 
-- `order_payments_panel(order)`: the order's Alipay payment and refund records;
+- `order_payments_panel(order)`: the order's Alipay payment and refund records; a refund not yet done shows
+  its tries, last error and next try, and a "立即重试退款" button (admin_views.refund_retry);
 - `cancel_paid_order(request=, order=, reason=)`: an operator cancelling an order paid through Alipay gets it
   cancelled and refunded by `services.refund_order` (the same call as 支付记录 → 取消订单并退款).
 """
 
 from __future__ import annotations
 
+from django.middleware.csrf import get_token
 from django.utils.translation import gettext as _
 from wagtail.admin.ui.components import Component
 
@@ -26,7 +28,14 @@ class OrderPaymentsPanel(Component):
 
     def get_context_data(self, parent_context=None):
         refund = getattr(self.payment, "refund", None) if self.payment else None
-        return {"payment": self.payment, "refund": refund}
+        request = (parent_context or {}).get("request")
+        return {
+            "payment": self.payment,
+            "refund": refund,
+            "can_retry": bool(request and request.user.has_perm(REFUND_PERMISSION)),
+            "csrf_token": get_token(request) if request else "",
+            "next_url": request.get_full_path() if request else "",
+        }
 
 
 def get_order_payment(order_id: str) -> Payment | None:

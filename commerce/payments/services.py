@@ -17,17 +17,17 @@ import logging
 import re
 import time
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
-from functools import partial
-from typing import Any
+from typing import Any, NoReturn
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_redis import get_redis_connection
 
 from commerce.orders import selectors as order_selectors
@@ -44,6 +44,7 @@ from commerce.payments.models import (
     RefundStatus,
     RefundTrigger,
 )
+from tasks import durable
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +66,12 @@ _AMOUNT = re.compile(r"(0|[1-9][0-9]{0,9})(\.[0-9]{1,2})?")
 _ORDER_NO = re.compile(r"[0-9]{1,40}")
 #: Redis sorted set: orders whose payer was sent to the cashier, scored by when (for the F4 sweep).
 AWAITING_KEY = "mh:payments:awaiting"
+#: Refund tries: the first at once, then after 10 s, 20 s, 40 s ... (capped at an hour); an operator takes over
+#: after the last one (the admin's 立即重试).
+REFUND_BACKOFF_BASE_SECONDS = 10
+REFUND_MAX_ATTEMPTS = 12
+#: F4 trade queries after a return: 3 s, then 5 s, 10 s, 20 s ... while the trade is unpaid (about 10 minutes).
+QUERY_MAX_ATTEMPTS = 8
 
 
 # --- Facts Alipay reported ---------------------------------------------------------------------------------------
@@ -231,9 +238,9 @@ def settle_trade(trade: Trade, *, source: str) -> Outcome:
         payment.status = PaymentStatus.REFUNDING
         payment.save(update_fields=["status", "updated_at"])
         _create_refund(payment, reason="订单已取消，支付款自动退回", trigger=RefundTrigger.LATE_PAYMENT)
-        transaction.on_commit(partial(_forget_awaiting, trade.order_id), robust=True)
+        transaction.on_commit(lambda: _forget_awaiting(trade.order_id), robust=True)
         return Outcome.REFUNDING
-    transaction.on_commit(partial(_forget_awaiting, trade.order_id), robust=True)
+    transaction.on_commit(lambda: _forget_awaiting(trade.order_id), robust=True)
     logger.info("order %s paid by trade %s (%s)", trade.order_id, trade.trade_no, source)
     return Outcome.PAID
 
@@ -277,10 +284,12 @@ def handle_return(*, user, params: dict[str, str]) -> ReturnResult:
     canceled = order.status == OrderStatus.CANCELED
     if Payment.objects.filter(order_id=order.order_id).exists():
         return ReturnResult(order_id=order.order_id, paid=not canceled, canceled=canceled)
-    from tasks.actors.payments import query_alipay_payment_task
-
-    query_alipay_payment_task.send_with_options(
-        args=(order.order_id,), delay=int(settings.ALIPAY_QUERY_DELAY_SECONDS) * 1000
+    durable.schedule(
+        "query_alipay_payment_task",
+        order.order_id,
+        key=f"payments.query:{order.order_id}",
+        delay_seconds=int(settings.ALIPAY_QUERY_DELAY_SECONDS),
+        max_attempts=QUERY_MAX_ATTEMPTS,
     )
     return ReturnResult(order_id=order.order_id, paid=False, canceled=canceled)
 
@@ -345,15 +354,26 @@ def _create_refund(payment: Payment, *, reason: str, trigger: str, operator=None
         reason=reason[:100],
         trigger=trigger,
         operator=operator,
+        next_try_at=timezone.now(),
     )
-    transaction.on_commit(partial(_send_refund, refund.pk), robust=True)
+    _schedule_refund_try(refund)
     return refund
 
 
-def _send_refund(refund_id: int) -> None:
-    from tasks.actors.payments import refund_payment_task
+def _schedule_refund_try(refund: Refund, *, delay_seconds: float = 0) -> None:
+    """A durable job (a row in this transaction, re-sent by the scheduler's tick if its message is lost)."""
+    durable.schedule(
+        "refund_payment_task",
+        refund.pk,
+        key=f"payments.refund:{refund.pk}",
+        delay_seconds=delay_seconds,
+        max_attempts=REFUND_MAX_ATTEMPTS + 1,
+    )
 
-    refund_payment_task.send(refund_id)
+
+def refund_backoff_seconds(attempts: int) -> int:
+    """Seconds to wait after the `attempts`-th failed try: 10 s, 20 s, 40 s ... capped at one hour."""
+    return durable.backoff_seconds(attempts, base=REFUND_BACKOFF_BASE_SECONDS, cap=3600)
 
 
 @transaction.atomic
@@ -376,20 +396,29 @@ def refund_order(*, order_id: str, reason: str, operator=None) -> Refund:
 def execute_refund(*, refund_id: int) -> Refund:
     """Ask Alipay to refund `refund_id` (safe to repeat: Alipay dedupes on out_request_no).
 
-    Records success or a final refusal; raises GatewayError for answers worth retrying.
+    Records success, a final refusal, or the error and the time of the next try (backoff) on the Refund.
+    Raises RetryAt (tasks.durable) after a failure worth retrying, so the durable job tries again then.
     """
     refund = Refund.objects.select_related("payment").get(pk=refund_id)
     if refund.status != RefundStatus.PENDING:
         return refund
-    Refund.objects.filter(pk=refund.pk).update(attempts=refund.attempts + 1)
-    response = gateway.refund_trade(
-        order_id=refund.order_id, amount=refund.amount, out_request_no=refund.out_request_no, reason=refund.reason
-    )
+    attempts = refund.attempts + 1
+    Refund.objects.filter(pk=refund.pk).update(attempts=attempts, last_tried_at=timezone.now())
+    try:
+        response = gateway.refund_trade(
+            order_id=refund.order_id, amount=refund.amount, out_request_no=refund.out_request_no, reason=refund.reason
+        )
+    except GatewayError as error:
+        _retry_later(refund, attempts=attempts, error=error.message, response=None)
     code = str(response.get("code", ""))
     if code == gateway.SUCCESS_CODE:
         with transaction.atomic():
             Refund.objects.filter(pk=refund.pk, status=RefundStatus.PENDING).update(
-                status=RefundStatus.SUCCEEDED, response=response, finished_at=timezone.now(), error=""
+                status=RefundStatus.SUCCEEDED,
+                response=response,
+                finished_at=timezone.now(),
+                error="",
+                next_try_at=None,
             )
             Payment.objects.filter(pk=refund.payment_id).update(
                 status=PaymentStatus.REFUNDED, updated_at=timezone.now()
@@ -398,11 +427,45 @@ def execute_refund(*, refund_id: int) -> Refund:
     elif response.get("sub_code") in FINAL_REFUND_SUB_CODES:
         message = str(response.get("sub_msg") or response.get("msg") or response.get("sub_code"))[:200]
         Refund.objects.filter(pk=refund.pk, status=RefundStatus.PENDING).update(
-            status=RefundStatus.FAILED, response=response, finished_at=timezone.now(), error=message
+            status=RefundStatus.FAILED, response=response, finished_at=timezone.now(), error=message, next_try_at=None
         )
         logger.error("refund %s of order %s refused: %s", refund.out_request_no, refund.order_id, message)
     else:
-        Refund.objects.filter(pk=refund.pk).update(response=response, error=str(response.get("sub_msg", ""))[:200])
-        raise GatewayError(f"支付宝退款暂未成功：{response.get('sub_msg') or response.get('msg')}", code="refund_retry")
+        message = f"支付宝退款暂未成功：{response.get('sub_msg') or response.get('msg') or code}"
+        _retry_later(refund, attempts=attempts, error=message, response=response)
+    refund.refresh_from_db()
+    return refund
+
+
+def _retry_later(refund: Refund, *, attempts: int, error: str, response: dict | None) -> NoReturn:
+    """Keep the error and the next try on the refund, then tell the durable job when to try again."""
+    if attempts >= REFUND_MAX_ATTEMPTS:
+        next_try = None
+        error = f"{error}（已自动重试 {attempts} 次，请人工处理）"
+    else:
+        next_try = timezone.now() + timedelta(seconds=refund_backoff_seconds(attempts))
+    fields: dict[str, Any] = {"error": error[:200], "next_try_at": next_try}
+    if response is not None:
+        fields["response"] = response
+    Refund.objects.filter(pk=refund.pk, status=RefundStatus.PENDING).update(**fields)
+    logger.warning(
+        "refund %s of order %s not done (try %d): %s", refund.out_request_no, refund.order_id, attempts, error
+    )
+    raise durable.RetryAt(next_try, error)
+
+
+@transaction.atomic
+def retry_refund(*, refund_id: int) -> Refund:
+    """An operator asks for a stuck (pending with an error) or failed refund to be tried again now.
+
+    Raises RefundNotAllowed when the refund already succeeded.
+    """
+    refund = Refund.objects.select_for_update().filter(pk=refund_id).first()
+    if refund is None or refund.status == RefundStatus.SUCCEEDED:
+        raise RefundNotAllowed(_("该退款已完成或不存在，无需重试"), code="refund_not_retryable")
+    Refund.objects.filter(pk=refund.pk).update(
+        status=RefundStatus.PENDING, next_try_at=timezone.now(), finished_at=None, attempts=0
+    )
+    _schedule_refund_try(refund)
     refund.refresh_from_db()
     return refund

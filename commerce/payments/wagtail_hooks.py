@@ -20,6 +20,7 @@ def register_payment_admin_urls():
     urls = [
         path("", admin_views.payment_index, name="index"),
         path("<int:payment_id>/refund/", admin_views.payment_refund, name="refund"),
+        path("refunds/<int:refund_id>/retry/", admin_views.refund_retry, name="refund_retry"),
     ]
     return [path("payments/", include((urls, "payments_admin")))]
 

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "config.redis_outage.RedisOutageMiddleware",  # first: Redis down anywhere below -> 503, not 500
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "cms.static_serving.StaticPageMiddleware",  # pre-rendered / and /goods/<id>/, no database (SPEC B6)
@@ -168,7 +169,16 @@ DRAMATIQ_BROKER = {
 }
 # "tasks" finds dramatiq_crontab.tasks (its heartbeat cron job); our own actors are imported by tasks.apps.
 DRAMATIQ_AUTODISCOVER_MODULES = ["actors", "tasks"]
-DRAMATIQ_CRONTAB = {"REDIS_URL": REDIS_URL}
+# The scheduler's leader lock (tasks/management/commands/scheduler.py): held for LOCK_TIMEOUT seconds and
+# renewed every LOCK_REFRESH_INTERVAL; a standby scheduler takes over once it expires.
+DRAMATIQ_CRONTAB = {
+    "REDIS_URL": REDIS_URL,
+    "LOCK_TIMEOUT": env.int("SCHEDULER_LOCK_SECONDS", default=10),
+    "LOCK_REFRESH_INTERVAL": env.int("SCHEDULER_LOCK_REFRESH_SECONDS", default=3),
+}
+# The recovery tick of every delayed job (tasks.actors.durable.dispatch_due_jobs_task): how often the scheduler
+# sends it. A job whose message a crashed worker or a restarted Redis dropped is done within about this + 5 s.
+DURABLE_DISPATCH_SECONDS = env.int("DURABLE_DISPATCH_SECONDS", default=15)
 
 # --- i18n: Chinese first, English available; Beijing time --------------------------------------
 LANGUAGE_CODE = "zh-hans"

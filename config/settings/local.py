@@ -30,9 +30,11 @@ ALIPAY_SANDBOX_APP_ID = "2021000000000001"  # the one app the sandbox knows
 ALIPAY_SANDBOX_SELLER_ID = "2088000000000001"
 ALIPAY_SANDBOX_PRIVATE_KEY_FILE = str(ALIPAY_SANDBOX_KEY_DIR / _sandbox_keys.ALIPAY_PRIVATE)
 ALIPAY_SANDBOX_APP_PUBLIC_KEY_FILE = str(ALIPAY_SANDBOX_KEY_DIR / _sandbox_keys.APP_PUBLIC)
-# Where server-side SDK calls (trade query and refund from the worker) reach this site when ALIPAY_GATEWAY is
-# a path; the browser is always sent to the host it is on.
-ALIPAY_SANDBOX_SITE_URL = env("ALIPAY_SANDBOX_SITE_URL", default=f"http://127.0.0.1:{env('PORT', default='8000')}")
+# Where server-side SDK calls (trade query and refund from the worker) reach this site's web process when
+# ALIPAY_GATEWAY is a path; the browser is always sent to the host it is on. Explicit, never derived from PORT:
+# honcho gives every Procfile process its own PORT (web $PORT, worker $PORT+100, scheduler $PORT+200), and the
+# worker must call the web process. scripts/run.py sets it from the web's port for all processes alike.
+ALIPAY_SANDBOX_SITE_URL = env("ALIPAY_SANDBOX_SITE_URL", default="http://127.0.0.1:8000")
 ALIPAY_SANDBOX_NOTIFY_DELAY_MS = env.int("ALIPAY_SANDBOX_NOTIFY_DELAY_MS", default=0)
 
 ALIPAY_APP_ID = env("ALIPAY_APP_ID", default=ALIPAY_SANDBOX_APP_ID)

@@ -1,7 +1,8 @@
 """Catalog jobs: publishing live stock (SPEC G1).
 
-Enqueued after commit by commerce.catalog.stock.stock_changed. Safe to run twice or out of order: the actor
-carries only the SKU id and always publishes the stock committed at the moment it runs.
+Enqueued after commit by commerce.catalog.stock.stock_changed, and again by the dispatch tick when a push is
+overdue (its message was lost). Safe to run twice or out of order: the actor carries only the SKU id and
+always publishes the stock committed at the moment it runs.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import logging
 import dramatiq
 from django.core.cache import cache
 
-from commerce.catalog.stock import get_current_stock
+from commerce.catalog.stock import get_current_stock, push_done, push_started
 from realtime.publish import publish_stock
 
 logger = logging.getLogger(__name__)
@@ -26,8 +27,10 @@ def publish_stock_task(sku_id: int) -> None:
     """Publish SKU `sku_id`'s current stock to its `stock.<id>` group; a deleted SKU is skipped."""
     lock = cache.lock(f"lock:publish-stock:{sku_id}", timeout=LOCK_SECONDS, blocking_timeout=LOCK_SECONDS)
     with lock:  # raises LockError after blocking_timeout: Dramatiq retries with backoff
+        started = push_started()
         stock = get_current_stock(sku_id)
         if stock is None:
             logger.info("SKU %s no longer exists; no stock to publish", sku_id)
-            return
-        publish_stock(sku_id, stock)
+        else:
+            publish_stock(sku_id, stock)
+        push_done(sku_id, started)  # the dispatch tick re-sends it if this never runs (worker killed)

@@ -1,8 +1,9 @@
 """Order jobs (SPEC E5): cancel an unpaid order when its time is up.
 
 Two independent paths lead to the same service: a delayed message sent after each unpaid order commits
-(`cancel_unpaid_order_task`, fires ORDER_UNPAID_TIMEOUT_SECONDS later), and a sweep the scheduler enqueues
-every minute (`sweep_unpaid_orders_task`) that catches orders whose message was lost. Both end in
+(`cancel_unpaid_order_task`, fires ORDER_UNPAID_TIMEOUT_SECONDS later), and the sweep that catches orders whose
+message was lost (a SIGKILLed worker held it, a Redis restart dropped it): run by the scheduler's dispatch
+tick every DURABLE_DISPATCH_SECONDS (tasks.actors.durable) and by `sweep_unpaid_orders_task` every minute. Both end in
 `commerce.orders.services.expire_unpaid_order`, whose conditional state transition lets exactly one
 canceller win and never cancels an order that was paid first; running either job twice is harmless.
 """

@@ -1,10 +1,15 @@
 """Payment jobs (SPEC F3, F4, F6, F7). Each takes ids, reloads what it needs and is safe to run twice.
 
+The delayed ones (query, refund, sandbox notify) run as durable jobs (tasks.durable): a row per job, retried
+with backoff by the row and re-sent by the scheduler's dispatch tick if a worker or Redis dropped it; Dramatiq's
+own retries are off for them.
+
 - `query_alipay_payment_task`: asks `alipay.trade.query` for an order whose payer came back without a
   notify having arrived; retries with backoff while the trade is still unpaid or Alipay is unreachable.
 - `sweep_awaiting_payments_task` (cron): the same question for orders sent to the cashier a while ago and
   still unsettled (the payer never came back and no notify arrived).
-- `refund_payment_task`: one `alipay.trade.refund` for a Refund row, retried until Alipay answers.
+- `refund_payment_task`: one `alipay.trade.refund` for a Refund row; the Refund keeps the error and the time
+  of the next try, and the operator can retry it (services.retry_refund).
 - `deliver_sandbox_notify_task`: the offline sandbox's notify POST, retried until the shop answers "success",
   like Alipay's own notify schedule (shortened).
 """
@@ -35,7 +40,7 @@ class NotifyNotAcknowledged(Exception):
     """The shop did not answer "success" to a sandbox notify; Dramatiq sends it again."""
 
 
-@dramatiq.actor(max_retries=8, min_backoff=2_000, max_backoff=120_000, time_limit=60_000, max_age=3 * 3600_000)
+@dramatiq.actor(max_retries=0, time_limit=60_000)
 def query_alipay_payment_task(order_id: str) -> None:
     """Settle `order_id` from `alipay.trade.query` (F4); retried while unpaid or unreachable."""
     try:
@@ -63,14 +68,14 @@ def sweep_awaiting_payments_task() -> None:
             logger.info("sweep: order %s %s", order_id, outcome.value)
 
 
-@dramatiq.actor(max_retries=12, min_backoff=5_000, max_backoff=600_000, time_limit=60_000)
+@dramatiq.actor(max_retries=0, time_limit=60_000)
 def refund_payment_task(refund_id: int) -> None:
     """Refund `refund_id` through Alipay (F6); retried while Alipay cannot be reached or asks to retry."""
-    refund = services.execute_refund(refund_id=int(refund_id))
+    refund = services.execute_refund(refund_id=int(refund_id))  # raises RetryAt after a failed try
     logger.info("refund %s: %s", refund.out_request_no, refund.status)
 
 
-@dramatiq.actor(max_retries=8, min_backoff=1_000, max_backoff=60_000, time_limit=60_000, max_age=24 * 3600_000)
+@dramatiq.actor(max_retries=0, time_limit=60_000)
 def deliver_sandbox_notify_task(app_id: str, out_trade_no: str) -> None:
     """The offline sandbox POSTs its signed notify for a trade until the shop answers "success" (F7)."""
     from commerce.payments.sandbox import protocol, store

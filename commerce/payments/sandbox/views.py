@@ -111,10 +111,16 @@ def pay(request: HttpRequest) -> HttpResponse:
     if trade["total_amount"] != order["total_amount"]:
         return _refuse(request, protocol.SandboxError("ACQ.CONTEXT_INCONSISTENT", "交易信息被篡改"))
     if created and trade.get("notify_url"):
-        from tasks.actors.payments import deliver_sandbox_notify_task
+        from tasks import durable
 
-        deliver_sandbox_notify_task.send_with_options(
-            args=(trade["app_id"], trade["out_trade_no"]), delay=int(settings.ALIPAY_SANDBOX_NOTIFY_DELAY_MS) or None
+        # Durable, like Alipay's own notify schedule: a dropped message is re-sent by the dispatch tick.
+        durable.schedule(
+            "deliver_sandbox_notify_task",
+            trade["app_id"],
+            trade["out_trade_no"],
+            key=f"sandbox.notify:{trade['app_id']}:{trade['out_trade_no']}",
+            delay_seconds=int(settings.ALIPAY_SANDBOX_NOTIFY_DELAY_MS) / 1000,
+            max_attempts=8,
         )
     logger.info("sandbox trade %s paid for %s (%s)", trade["trade_no"], trade["out_trade_no"], trade["total_amount"])
     if not trade.get("return_url"):
