@@ -66,7 +66,7 @@ MIDDLEWARE = [
     "cms.static_serving.StaticPageMiddleware",  # pre-rendered / and /goods/<id>/, no database (SPEC B6)
     "django.contrib.sessions.middleware.SessionMiddleware",
     "config.locale.ChosenLanguageMiddleware",
-    "django.middleware.common.CommonMiddleware",
+    "config.http_guards.CommonMiddleware",  # no slash redirect for POSTs (a 500 under DEBUG)
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "commerce.cart.middleware.CartCookieMiddleware",
