@@ -262,7 +262,7 @@ def password_reset_sms_verify(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "accounts/password_reset_sms_verify.html",
-        {"form": form, "token": token, "masked_mobile": services.mask_mobile(user.mobile), "mobile": user.mobile},
+        {"form": form, "token": token, "masked_mobile": services.mask_mobile(user.mobile)},
         status=status,
     )
 
