@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from daphne.cli import CommandLineInterface
 from daphne.server import Server
-from twisted.internet import reactor
 from twisted.web import http
 
 LINGER_SECONDS = 2.0
@@ -70,6 +69,8 @@ class GuardedHTTPChannel(http.HTTPChannel):
         self.dataReceived = lambda data: None
         self.lineReceived = lambda line: None
         self.transport.write(error_response(status))
+        from twisted.internet import reactor  # Daphne's (asyncio) reactor, installed when daphne.server loads
+
         if hasattr(self.transport, "loseWriteConnection"):
             self.transport.loseWriteConnection()  # FIN after the answer; keep draining input for a moment
             reactor.callLater(LINGER_SECONDS, self._close)
