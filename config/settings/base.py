@@ -30,7 +30,7 @@ INSTALLED_APPS = [
     "wagtail.contrib.settings",
     "wagtail.embeds",
     "wagtail.sites",
-    "cms.apps.ShopUsersAppConfig",  # wagtail.users, with email/名/姓 optional in the user form
+    "cms.users_app.ShopUsersAppConfig",  # wagtail.users, with email/名/姓 optional in the user form
     "wagtail.snippets",
     "wagtail.documents",
     "wagtail.images",
