@@ -1,12 +1,28 @@
 """StreamField blocks of the home page; each block renders through its own template in templates/blocks/."""
 
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
+from wagtail.blocks.struct_block import StructBlockValidationError
 from wagtail.images.blocks import ImageChooserBlock
 from wagtail.snippets.blocks import SnippetChooserBlock
 
+from commerce.links import validate_link
 
-class CarouselSlideBlock(blocks.StructBlock):
+
+class LinkedStructBlock(blocks.StructBlock):
+    """A block with a `link` an editor types: only http(s) URLs or local paths (never ``javascript:``)."""
+
+    def clean(self, value):
+        result = super().clean(value)
+        try:
+            validate_link(result.get("link"))
+        except ValidationError as error:
+            raise StructBlockValidationError(block_errors={"link": error}) from None
+        return result
+
+
+class CarouselSlideBlock(LinkedStructBlock):
     image = ImageChooserBlock(label=_("图片"))
     title = blocks.CharBlock(label=_("标题"), max_length=60)
     link = blocks.CharBlock(label=_("链接"), max_length=300, required=False, help_text=_("例如 /goods/1/ 或完整网址"))
@@ -17,7 +33,7 @@ class CarouselSlideBlock(blocks.StructBlock):
         template = "blocks/carousel_slide.html"
 
 
-class PromotionBlock(blocks.StructBlock):
+class PromotionBlock(LinkedStructBlock):
     image = ImageChooserBlock(label=_("图片"))
     title = blocks.CharBlock(label=_("标题"), max_length=60)
     link = blocks.CharBlock(label=_("链接"), max_length=300, required=False)
@@ -28,7 +44,7 @@ class PromotionBlock(blocks.StructBlock):
         template = "blocks/promotion.html"
 
 
-class NewsBlock(blocks.StructBlock):
+class NewsBlock(LinkedStructBlock):
     title = blocks.CharBlock(label=_("标题"), max_length=60)
     link = blocks.CharBlock(label=_("链接"), max_length=300, required=False)
 

@@ -4,6 +4,8 @@
 of ``/`` or ``/goods/<id>/`` with no query string (only ``utm_*`` tracking parameters are tolerated), it
 answers with the file cms.static_pages wrote for the visitor's language. Anything else, or a missing file,
 goes on to the dynamic views: previews, ``?page=``, POSTs and pages not built yet are never served stale.
+Wagtail renders a preview or "view draft" through a fake request (``request.is_dummy``) that passes through
+the whole middleware chain for the page's own URL (``/``): that one is never answered from the file.
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ def static_file_for(request: HttpRequest) -> Path | None:
     """The file that may answer this request (it may not exist yet), or None if it must be dynamic."""
     if request.method not in ("GET", "HEAD"):
         return None
+    if getattr(request, "is_dummy", False) or getattr(request, "is_preview", False):
+        return None  # Wagtail's preview / "view draft" request runs this middleware too: show the draft
     if request.GET and not all(key.startswith("utm_") for key in request.GET):
         return None
     language = language_for(request)

@@ -5,6 +5,8 @@ The server drives it: on connect, and whenever this browser's session starts a n
 read from the Redis TTL of the window key, once a second until 0. A reload therefore shows the true
 remainder, not a fresh 60. Messages: {"type": "countdown", "mobile": "138...", "remaining": <int>}.
 The client may switch mobiles with {"mobile": "139..."}.
+The password-reset page knows only the masked number: it connects with ``?token=<step-2 token>``; the
+consumer finds the mobile by the token and sends it masked ("138****5678"), never in full.
 """
 
 from __future__ import annotations
@@ -16,8 +18,10 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from asgiref.sync import sync_to_async
+from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
+from commerce.accounts.services import mask_mobile
 from commerce.accounts.sms import MOBILE_RE, resend_remaining
 from realtime.groups import sms_group
 
@@ -29,6 +33,7 @@ TICK_SECONDS = 1.0
 class SmsCountdownConsumer(AsyncJsonWebsocketConsumer):
     group: str | None = None
     mobile: str = ""
+    masked: bool = False  # password reset: the browser knows only 138****5678; never send it the number
     ticker: asyncio.Task | None = None
 
     async def connect(self) -> None:
@@ -36,6 +41,10 @@ class SmsCountdownConsumer(AsyncJsonWebsocketConsumer):
         self.session_key = getattr(session, "session_key", None)
         query = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
         self.mobile = self._valid_mobile(query.get("mobile", [""])[0])
+        token = query.get("token", [""])[0]
+        if not self.mobile and token:
+            self.mobile = await database_sync_to_async(_reset_token_mobile)(token)
+            self.masked = bool(self.mobile)
         await self.accept()
         if self.session_key:
             self.group = sms_group(self.session_key)
@@ -48,7 +57,7 @@ class SmsCountdownConsumer(AsyncJsonWebsocketConsumer):
             await self.channel_layer.group_discard(self.group, self.channel_name)
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
-        if isinstance(content, dict) and "mobile" in content:
+        if isinstance(content, dict) and "mobile" in content and not self.masked:
             self.mobile = self._valid_mobile(content.get("mobile"))
             self.start_ticker()
 
@@ -74,7 +83,8 @@ class SmsCountdownConsumer(AsyncJsonWebsocketConsumer):
                 remaining = await sync_to_async(resend_remaining, thread_sensitive=False)(
                     session_key=self.session_key, mobile=mobile
                 )
-                await self.send_json({"type": "countdown", "mobile": mobile, "remaining": remaining})
+                shown = mask_mobile(mobile) if self.masked else mobile
+                await self.send_json({"type": "countdown", "mobile": shown, "remaining": remaining})
                 if remaining <= 0:
                     return
                 await asyncio.sleep(TICK_SECONDS)
@@ -83,3 +93,14 @@ class SmsCountdownConsumer(AsyncJsonWebsocketConsumer):
     def _valid_mobile(value: object) -> str:
         text = str(value or "").strip()
         return text if MOBILE_RE.match(text) else ""
+
+
+def _reset_token_mobile(token: str) -> str:
+    """The mobile behind a password-reset step token ("" when the token is bad or old)."""
+    from commerce.accounts.services import read_reset_send_token
+    from commerce.errors import CommerceError
+
+    try:
+        return read_reset_send_token(token[:500]).mobile
+    except CommerceError:
+        return ""

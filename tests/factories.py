@@ -62,7 +62,7 @@ class SKUFactory(factory.django.DjangoModelFactory):
     caption = "限时优惠"
     price = Decimal("1999.00")
     cost_price = Decimal("1500.00")
-    market_price = Decimal("2299.00")
+    market_price = factory.LazyAttribute(lambda sku: sku.price + Decimal("300.00"))  # never below the price
     stock = 10
     sales = 0
     is_launched = True

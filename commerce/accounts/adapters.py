@@ -40,6 +40,39 @@ class AccountAdapter(DefaultAccountAdapter):
         "unknown_email": _("该邮箱未关联任何账号"),
     }
 
+    # --- failed-login lock (A4): per account, whatever name was typed ---------------------------------
+    def _get_login_attempts_cache_key(self, request: HttpRequest, **credentials: Any) -> str:
+        """The key of ACCOUNT_RATE_LIMITS["login_failed"]'s per-key rate: the account the typed name
+        (username, mobile or email) belongs to, so one account gets 5 tries whichever name is used. A name
+        of no account is counted by itself. The per-address rate ("ip") is allauth's and counts every try."""
+        user = self._account_for_credentials(credentials)
+        if user is not None:
+            return f"user:{user.pk}"
+        typed = next((credentials[k] for k in ("email", "phone", "username") if credentials.get(k)), "")
+        return f"name:{str(typed).strip().lower()}"
+
+    def _account_for_credentials(self, credentials: dict[str, Any]) -> AbstractBaseUser | None:
+        from allauth.account.models import EmailAddress
+
+        User = get_user_model()
+        for name in (credentials.get("email"), credentials.get("phone"), credentials.get("username")):
+            if not isinstance(name, str) or not name.strip() or len(name) > 254:
+                continue
+            name = name.strip()
+            user = User.objects.filter(username__iexact=name).first() or User.objects.filter(mobile=name).first()
+            if user is None and "@" in name:
+                address = EmailAddress.objects.filter(email__iexact=name).select_related("user").first()
+                user = address.user if address else User.objects.filter(email__iexact=name).first()
+            if user is not None:
+                return user
+        return None
+
+    def clear_login_failures(self, request: HttpRequest, user: AbstractBaseUser) -> None:
+        """Lift the password lock of `user` (after they proved ownership by resetting the password)."""
+        from allauth.core import ratelimit
+
+        ratelimit.clear(request, action="login_failed", key=f"user:{user.pk}")
+
     # --- phone = User.mobile -------------------------------------------------------------------------
     def phone_form_field(self, **kwargs: Any) -> forms.Field:
         kwargs.setdefault("label", _("手机号"))

@@ -3,7 +3,6 @@ turn its error into a message or a 404. Another user's address id is answered ex
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django.contrib import messages
@@ -14,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from commerce import jsonbody
 from commerce.accounts import addresses as address_service
 from commerce.accounts import history
 from commerce.accounts.areas import AreaNotFound, get_area_with_subs, list_provinces
@@ -255,7 +255,7 @@ def browse_histories(request: HttpRequest) -> JsonResponse:
         raw: Any = request.POST.get("sku_id")
         if raw is None and request.content_type == "application/json":
             try:
-                body = json.loads(request.body or b"{}")
+                body = jsonbody.loads(request.body or b"{}")
             except (ValueError, UnicodeDecodeError):
                 return _json_error("bad_request", _("请求格式错误"), status=400)
             raw = body.get("sku_id") if isinstance(body, dict) else None

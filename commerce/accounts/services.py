@@ -3,6 +3,7 @@ the three-step password reset by SMS. Views call these and map AccountsError to 
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import secrets
@@ -88,18 +89,42 @@ def safe_next(request, candidate: str | None) -> str | None:
     return None
 
 
-# --- Signed, short-lived tokens ---------------------------------------------------------------------
-def sign_token(payload: dict[str, Any], *, salt: str) -> str:
-    return signing.TimestampSigner(salt=salt).sign_object(payload, compress=True)
+# --- Opaque, signed, short-lived tokens --------------------------------------------------------------
+# A token is a random id signed with a timestamp (TimestampSigner, a salt per purpose); what it stands for
+# (user id, mobile, openid, ...) stays server-side in Redis under that id, so the token itself reveals nothing
+# (a signed object would only be base64: anyone could read the mobile number in a reset link).
+TOKEN_TTL = 3600  # Redis keeps a payload this long at most; each reader checks its own, shorter, max_age
+
+
+def _token_key(salt: str, token_id: str) -> str:
+    return f"mh:token:{salt}:{token_id}"
+
+
+def sign_token(payload: dict[str, Any], *, salt: str, ttl: int = TOKEN_TTL) -> str:
+    """A URL-safe token for `payload`; the payload itself is kept in Redis for `ttl` seconds."""
+    from commerce.accounts.redis_store import redis_client
+
+    token_id = secrets.token_urlsafe(18)
+    redis_client().set(_token_key(salt, token_id), json.dumps(payload), ex=ttl)
+    return signing.TimestampSigner(salt=salt).sign(token_id)
 
 
 def unsign_token(token: str, *, salt: str, max_age: int) -> dict[str, Any]:
     """The payload of a token signed with `salt` no older than `max_age` s; raises TokenExpired/TokenInvalid."""
+    from commerce.accounts.redis_store import redis_client
+
     try:
-        payload = signing.TimestampSigner(salt=salt).unsign_object(token or "", max_age=max_age)
+        token_id = signing.TimestampSigner(salt=salt).unsign(token or "", max_age=max_age)
     except signing.SignatureExpired:
         raise TokenExpired() from None
     except (signing.BadSignature, ValueError, TypeError):
+        raise TokenInvalid() from None
+    raw = redis_client().get(_token_key(salt, token_id))
+    if raw is None:
+        raise TokenExpired()
+    try:
+        payload = json.loads(raw)
+    except ValueError:
         raise TokenInvalid() from None
     if not isinstance(payload, dict):
         raise TokenInvalid()
@@ -111,7 +136,11 @@ QQ_BIND_SALT = "accounts.qq.bind"
 
 
 def make_qq_bind_token(*, openid: str, nickname: str = "", next_url: str | None = None) -> str:
-    return sign_token({"openid": openid, "nickname": nickname[:60], "next": next_url or ""}, salt=QQ_BIND_SALT)
+    return sign_token(
+        {"openid": openid, "nickname": nickname[:60], "next": next_url or ""},
+        salt=QQ_BIND_SALT,
+        ttl=settings.QQ_BIND_TOKEN_MAX_AGE,
+    )
 
 
 def read_qq_bind_token(token: str) -> dict[str, Any]:
@@ -186,7 +215,10 @@ def start_sms_reset(*, login: str) -> tuple[AbstractBaseUser, str]:
         raise AccountsError(_("用户名或手机号不存在"), code="user_unknown", field="username")
     if not user.mobile:
         raise AccountsError(_("该账号未绑定手机号，请通过邮箱找回密码"), code="no_mobile", field="username")
-    return user, sign_token({"uid": user.pk, "mobile": user.mobile}, salt=RESET_SEND_SALT)
+    token = sign_token(
+        {"uid": user.pk, "mobile": user.mobile}, salt=RESET_SEND_SALT, ttl=settings.PASSWORD_RESET_TOKEN_MAX_AGE
+    )
+    return user, token
 
 
 def read_reset_send_token(token: str) -> AbstractBaseUser:
@@ -201,7 +233,11 @@ def verify_sms_reset(*, token: str, sms_code: str) -> str:
     """Step 2: the SMS code sent to the token's user; returns the step-3 token."""
     user = read_reset_send_token(token)
     verify_sms_code(mobile=user.mobile, purpose=SmsPurpose.RESET, code=sms_code)
-    return sign_token({"uid": user.pk, "fp": _password_fingerprint(user)}, salt=RESET_PASSWORD_SALT)
+    return sign_token(
+        {"uid": user.pk, "fp": _password_fingerprint(user)},
+        salt=RESET_PASSWORD_SALT,
+        ttl=settings.PASSWORD_RESET_TOKEN_MAX_AGE,
+    )
 
 
 def read_reset_password_token(token: str) -> AbstractBaseUser:

@@ -7,6 +7,7 @@ import logging
 from urllib.parse import urlencode
 
 from allauth.account import views as allauth_views
+from allauth.account.adapter import get_adapter
 from allauth.account.utils import perform_login
 from django.conf import settings
 from django.contrib import messages
@@ -264,7 +265,7 @@ def password_reset_sms_verify(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "accounts/password_reset_sms_verify.html",
-        {"form": form, "token": token, "masked_mobile": services.mask_mobile(user.mobile), "mobile": user.mobile},
+        {"form": form, "token": token, "masked_mobile": services.mask_mobile(user.mobile)},
         status=status,
     )
 
@@ -279,13 +280,14 @@ def password_reset_sms_new(request: HttpRequest) -> HttpResponse:
     form = ResetPasswordForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.finish_sms_reset(
+            user = services.finish_sms_reset(
                 token=token, password=form.cleaned_data["password"], password2=form.cleaned_data["password2"]
             )
         except CommerceError as exc:
             field = exc.data.get("field")
             form.add_error(field if field in form.fields else None, exc.message)
         else:
+            get_adapter(request).clear_login_failures(request, user)  # the owner proved it: lift the lock
             messages.success(request, _("密码已重置，请使用新密码登录"))
             return redirect("account_login")
     status = 400 if request.method == "POST" else 200

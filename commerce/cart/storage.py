@@ -94,7 +94,7 @@ def decode_cookie(raw: str | None) -> tuple[dict[int, CartItem], bool]:
         return {}, True
     try:
         data = signing.loads(raw, salt=COOKIE_SALT, max_age=settings.CART_COOKIE_MAX_AGE)
-    except (signing.BadSignature, ValueError, TypeError, zlib.error, binascii.Error):
+    except (signing.BadSignature, ValueError, TypeError, RecursionError, zlib.error, binascii.Error):
         logger.info("cart cookie rejected: bad signature or encoding")
         return {}, False
     if not isinstance(data, dict):

@@ -22,6 +22,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_POST, require_safe
 
+from commerce import jsonbody
 from commerce.cart import services
 from commerce.cart.errors import CartError, InvalidInput
 from commerce.cart.storage import cart_for_request
@@ -34,7 +35,7 @@ def _payload(request: HttpRequest) -> dict:
         if len(request.body) > MAX_BODY:
             raise InvalidInput(_("请求内容过大"), code="bad_request")
         try:
-            data = json.loads(request.body or b"{}")
+            data = jsonbody.loads(request.body or b"{}")
         except (ValueError, UnicodeDecodeError) as exc:
             raise InvalidInput(_("请求格式不正确"), code="bad_request") from exc
         if not isinstance(data, dict):

@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.urls import reverse
@@ -13,6 +14,7 @@ from wagtail.models import Orderable
 from wagtail.search import index
 
 money = {"max_digits": 10, "decimal_places": 2, "validators": [MinValueValidator(Decimal("0.00"))]}
+MAX_CATEGORY_LEVEL = 3
 
 
 class TimeStamped(models.Model):
@@ -47,10 +49,38 @@ class GoodsCategory(index.Indexed, TimeStamped):
 
     @property
     def level(self) -> int:
-        level, node = 1, self
-        while node.parent_id:
+        """1 for a top category. Stops at a cycle or past MAX_CATEGORY_LEVEL + 1 (rows saved before clean())."""
+        level, node, seen = 1, self, {self.pk}
+        while node.parent_id and node.parent_id not in seen and level <= MAX_CATEGORY_LEVEL:
+            seen.add(node.parent_id)
             level, node = level + 1, node.parent
         return level
+
+    def _subtree_height(self) -> int:
+        """Levels below and including this category (1 for a leaf), bounded like `level`."""
+        height, layer = 1, [self.pk]
+        while layer and height <= MAX_CATEGORY_LEVEL:
+            layer = list(GoodsCategory.objects.filter(parent_id__in=layer).values_list("pk", flat=True))
+            if layer:
+                height += 1
+        return height
+
+    def clean(self) -> None:
+        """The tree stays a tree of at most three levels: no parent that is this category or below it."""
+        super().clean()
+        if self.parent_id is None:
+            return
+        chain, node = [], GoodsCategory.objects.filter(pk=self.parent_id).first()
+        while node is not None and len(chain) <= MAX_CATEGORY_LEVEL:
+            if self.pk is not None and node.pk == self.pk:
+                raise ValidationError({"parent": _("上级分类不能是本分类或它的下级分类")}, code="category_cycle")
+            chain.append(node.pk)
+            node = node.parent
+        height = self._subtree_height() if self.pk else 1
+        if len(chain) + height > MAX_CATEGORY_LEVEL:
+            raise ValidationError(
+                {"parent": _("分类最多三级：所选上级分类下不能再放这一层分类")}, code="category_too_deep"
+            )
 
 
 class GoodsChannelGroup(TimeStamped):
@@ -92,6 +122,15 @@ class GoodsChannel(TimeStamped):
     def __str__(self) -> str:
         return f"{self.group} / {self.category}"
 
+    def clean(self) -> None:
+        from commerce.links import validate_link
+
+        super().clean()
+        try:
+            validate_link(self.url)
+        except ValidationError as error:
+            raise ValidationError({"url": error.messages}) from None
+
 
 class Brand(index.Indexed, TimeStamped):
     name = models.CharField(_("名称"), max_length=20)
@@ -114,6 +153,13 @@ class Brand(index.Indexed, TimeStamped):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        super().clean()
+        letter = (self.first_letter or "").strip().upper()
+        if not (len(letter) == 1 and "A" <= letter <= "Z"):
+            raise ValidationError({"first_letter": _("品牌首字母必须是一个英文字母 A-Z")}, code="first_letter")
+        self.first_letter = letter
 
 
 class SPU(index.Indexed, TimeStamped):
@@ -216,6 +262,11 @@ class SKU(index.Indexed, ClusterableModel, TimeStamped):
 
     def get_absolute_url(self) -> str:
         return reverse("catalog:sku_detail", args=[self.pk])
+
+    def clean(self) -> None:
+        super().clean()
+        if self.price is not None and self.market_price is not None and self.market_price < self.price:
+            raise ValidationError({"market_price": _("市场价不能低于单价")}, code="market_below_price")
 
 
 class SKUImage(Orderable):

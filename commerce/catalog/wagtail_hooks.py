@@ -8,13 +8,24 @@ from __future__ import annotations
 
 import django_filters
 from django import forms
-from django.db.models import QuerySet
+from django.contrib import messages
+from django.db import router
+from django.db.models import Q, QuerySet
+from django.db.models.deletion import Collector, ProtectedError, RestrictedError
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
+from django.views import View
+from wagtail import hooks
 from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
 from wagtail.admin.forms import WagtailAdminModelForm
+from wagtail.admin.forms.choosers import BaseFilterForm
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel, ObjectList, TabbedInterface
 from wagtail.admin.ui.tables import Column, UpdatedAtColumn
+from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views import chooser as snippet_choosers
+from wagtail.snippets.views import snippets as snippet_views
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from commerce.catalog.models import (
@@ -25,6 +36,8 @@ from commerce.catalog.models import (
     GoodsChannel,
     GoodsChannelGroup,
     GoodsVisitCount,
+    SKUSpecification,
+    SpecificationOption,
     SPUSpecification,
 )
 
@@ -58,19 +71,52 @@ class SPUAdminForm(WagtailAdminModelForm):
         return cleaned
 
 
+def _option_label(option: SpecificationOption) -> str:
+    """SPU名 · 颜色: 黑色 -- a new SKU's dropdown lists the options of every SPU, so each says whose it is."""
+    return f"{option.spec.spu.name} · {option.spec.name}: {option.value}"
+
+
+def _limit_option_row(form, spu_id: int | None) -> None:
+    spec_field, option_field = form.fields.get("spec"), form.fields.get("option")
+    if option_field is not None:
+        options = SpecificationOption.objects.select_related("spec__spu").order_by(
+            "spec__spu_id", "spec__sequence", "spec_id", "sort_order", "id"
+        )
+        if spu_id:
+            option_field.queryset = options.filter(spec__spu_id=spu_id)  # "颜色: 黑色" is unambiguous here
+        else:
+            option_field.queryset = options
+            option_field.label_from_instance = _option_label
+    if spec_field is not None and spu_id and hasattr(spec_field, "queryset"):
+        spec_field.queryset = SPUSpecification.objects.filter(spu_id=spu_id)
+
+
 class SKUAdminForm(WagtailAdminModelForm):
-    """A SKU hangs on a third-level category; its option set uses its own SPU's specifications, one option each."""
+    """A SKU hangs on a third-level category; its option set uses its own SPU's specifications, one option
+    for each of them, and differs from every other SKU's option set of that SPU."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        spu_id = self.instance.spu_id if self.instance.pk else None
-        if spu_id and "specs" in self.formsets:
-            # Existing rows only offer the SPU's own specifications and options (unambiguous labels).
-            for form in self.formsets["specs"].forms:
-                if "spec" in form.fields:
-                    form.fields["spec"].queryset = SPUSpecification.objects.filter(spu_id=spu_id)
-                if "option" in form.fields:
-                    form.fields["option"].queryset = form.fields["option"].queryset.filter(spec__spu_id=spu_id)
+        formset = self.formsets.get("specs")
+        if formset is None:
+            return
+        spu_id = self._spu_id()
+
+        class OptionRowForm(formset.form):
+            """Rows (and the empty row the "add" button copies) offer options labelled with their SPU."""
+
+            def __init__(self, *args, **kwargs):
+                super().__init__(*args, **kwargs)
+                _limit_option_row(self, spu_id)
+
+        formset.form = OptionRowForm  # before `formset.forms` (a cached property) and `empty_form` are built
+
+    def _spu_id(self) -> int | None:
+        """The SPU whose options the rows may offer: the saved SKU's, or the one posted with a new SKU."""
+        if self.instance.pk:
+            return self.instance.spu_id
+        raw = self.initial.get("spu") or (self.data.get("spu") if self.is_bound else None)
+        return int(raw) if isinstance(raw, (int, str)) and str(raw).isdigit() and len(str(raw)) < 10 else None
 
     def clean(self):
         cleaned = super().clean()
@@ -82,6 +128,8 @@ class SKUAdminForm(WagtailAdminModelForm):
         if spu is None or formset is None or not formset.is_valid():
             return cleaned
         seen: set[int] = set()
+        chosen: set[int] = set()
+        rows_ok = True
         for form in formset.forms:
             if form.cleaned_data.get("DELETE"):
                 continue
@@ -90,12 +138,33 @@ class SKUAdminForm(WagtailAdminModelForm):
                 continue
             if spec.spu_id != spu.pk:
                 form.add_error("spec", _("该规格不属于此 SKU 的商品 SPU。"))
+                rows_ok = False
             elif option.spec_id != spec.pk:
                 form.add_error("option", _("该选项不属于所选规格。"))
+                rows_ok = False
             elif spec.pk in seen:
                 form.add_error("spec", _("每个规格只能选择一个选项。"))
+                rows_ok = False
             seen.add(spec.pk)
+            chosen.add(option.pk)
+        if not rows_ok:
+            return cleaned
+        missing = [spec.name for spec in SPUSpecification.objects.filter(spu=spu).exclude(pk__in=seen)]
+        if missing:
+            self.add_error(None, _("规格：请为以下规格各选择一个选项：%(names)s") % {"names": "、".join(missing)})
+            return cleaned
+        if self._option_set_taken(spu, chosen):
+            self.add_error(None, _("规格：该商品 SPU 已有一个 SKU 使用完全相同的规格选项组合。"))
         return cleaned
+
+    def _option_set_taken(self, spu: SPU, chosen: set[int]) -> bool:
+        others = SKU.objects.filter(spu=spu).exclude(pk=self.instance.pk) if self.instance.pk else spu.skus.all()
+        sets: dict[int, set[int]] = {sku_id: set() for sku_id in others.values_list("pk", flat=True)}
+        for sku_id, option_id in SKUSpecification.objects.filter(sku_id__in=list(sets)).values_list(
+            "sku_id", "option_id"
+        ):
+            sets[sku_id].add(option_id)
+        return any(options == chosen for options in sets.values())
 
 
 # --- Filters ------------------------------------------------------------------------------------------
@@ -156,6 +225,149 @@ class VisitCountFilterSet(WagtailFilterSet):
 
 def _option_values(spec: SPUSpecification) -> str:
     return " / ".join(option.value for option in spec.options.all())
+
+
+# --- Deleting sold goods ---------------------------------------------------------------------------------
+
+
+def blocking_rows(obj) -> list:
+    """Rows that forbid deleting `obj` (PROTECT/RESTRICT foreign keys, e.g. order lines of a sold SKU)."""
+    collector = Collector(using=router.db_for_write(type(obj)))
+    try:
+        collector.collect([obj])
+    except ProtectedError as error:
+        return list(error.protected_objects)
+    except RestrictedError as error:
+        return list(error.restricted_objects)
+    return []
+
+
+def _sku_ids_of(obj) -> list[int]:
+    return [obj.pk] if isinstance(obj, SKU) else list(SKU.objects.filter(spu=obj).values_list("pk", flat=True))
+
+
+class SoldGoodsDeleteView(snippet_views.DeleteView):
+    """Delete a SKU or SPU unless orders point at it: then the page says why and offers 下架 instead.
+
+    Order lines keep a PROTECT key to their SKU (an order must still show what was bought), so deleting a
+    sold SKU, or an SPU with a sold SKU, would fail in the database; Wagtail would show a 500.
+    """
+
+    template_name = "catalog/admin/confirm_delete_goods.html"
+
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        self.blockers = blocking_rows(self.object)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        if self.blockers:
+            context.update(
+                is_protected=True,
+                protected_reason=self.protected_reason(),
+                unlaunch_url=reverse(self.model.snippet_viewset.get_url_name("unlaunch"), args=[self.object.pk]),
+                launched_count=SKU.objects.filter(pk__in=_sku_ids_of(self.object), is_launched=True).count(),
+            )
+        return context
+
+    def protected_reason(self) -> str:
+        kinds = sorted({str(type(row)._meta.verbose_name) for row in self.blockers})
+        return _("“%(object)s”已售出，有 %(count)d 条记录（%(kinds)s）引用它，不能删除。如需停售，请下架。") % {
+            "object": self.object,
+            "count": len(self.blockers),
+            "kinds": "、".join(kinds),
+        }
+
+    def form_valid(self, form):
+        if self.blockers:
+            messages.error(self.request, self.protected_reason())
+            return redirect(self.get_delete_url())
+        try:
+            return super().form_valid(form)
+        except (ProtectedError, RestrictedError):  # sold between the page and the click
+            messages.error(self.request, self.protected_reason())
+            return redirect(self.get_delete_url())
+
+
+class UnlaunchView(PermissionCheckedMixin, View):
+    """POST: take the SKU (or every SKU of the SPU) off sale: 下架, the alternative to deleting sold goods."""
+
+    permission_required = "change"
+    model = None
+
+    def post(self, request, pk):
+        obj = get_object_or_404(self.model, pk=pk if str(pk).isdigit() and len(str(pk)) < 19 else 0)
+        changed = 0
+        for sku in SKU.objects.filter(pk__in=_sku_ids_of(obj), is_launched=True):
+            sku.is_launched = False
+            sku.save(update_fields=["is_launched", "updated_at"])  # signals: search index, static page, cache
+            changed += 1
+        messages.success(request, _("已下架 %(count)d 个 SKU：%(object)s") % {"count": changed, "object": obj})
+        return redirect(reverse(self.model.snippet_viewset.get_url_name("list")))
+
+
+class SoldGoodsViewSetMixin:
+    """SKU and SPU viewsets: the delete view above, plus the unlaunch action it offers."""
+
+    delete_view_class = SoldGoodsDeleteView
+    delete_template_name = SoldGoodsDeleteView.template_name
+
+    @property
+    def unlaunch_view(self):
+        return UnlaunchView.as_view(model=self.model, permission_policy=self.permission_policy)
+
+    def get_urlpatterns(self):
+        return super().get_urlpatterns() + [path("unlaunch/<str:pk>/", self.unlaunch_view, name="unlaunch")]
+
+
+@hooks.register("before_bulk_action")
+def refuse_bulk_delete_of_sold_goods(request, action_type, objects, action_class_instance):
+    """The listing's bulk delete: refuse the whole batch when any SKU/SPU in it was sold."""
+    if action_type != "delete" or not objects or not isinstance(objects[0], (SKU, SPU)):
+        return None
+    sold = [obj for obj in objects if blocking_rows(obj)]
+    if not sold:
+        return None
+    names = "、".join(str(obj) for obj in sold[:5])
+    messages.error(
+        request,
+        _("以下商品已有订单记录，不能删除：%(names)s。如需停止销售，请下架。") % {"names": names},
+    )
+    return redirect(reverse(type(objects[0]).snippet_viewset.get_url_name("list")))
+
+
+# --- Choosers ----------------------------------------------------------------------------------------
+
+
+class SpecificationChooserFilterForm(BaseFilterForm):
+    """Search box of the specification chooser: the spec name or its SPU's name (icontains, fine for Chinese)."""
+
+    q = forms.CharField(
+        label=_("搜索"),
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": _("规格名称或商品SPU名称")}),
+    )
+
+    def filter(self, objects):
+        objects = super().filter(objects)
+        query = (self.cleaned_data.get("q") or "").strip()[:50]
+        if query:
+            objects = objects.filter(Q(name__icontains=query) | Q(spu__name__icontains=query))
+            self.is_searching, self.search_query = True, query
+        return objects
+
+
+class SpecificationChooseView(snippet_choosers.ChooseView):
+    filter_form_class = SpecificationChooserFilterForm
+
+
+class SpecificationChooseResultsView(snippet_choosers.ChooseResultsView):
+    filter_form_class = SpecificationChooserFilterForm
+
+
+class SpecificationChooserViewSet(snippet_choosers.SnippetChooserViewSet):
+    choose_view_class = SpecificationChooseView
+    choose_results_view_class = SpecificationChooseResultsView
 
 
 # --- Viewsets -----------------------------------------------------------------------------------------
@@ -224,7 +436,7 @@ class BrandViewSet(CatalogViewSet):
     panels = [FieldPanel("name"), FieldPanel("first_letter"), FieldPanel("logo")]
 
 
-class SPUViewSet(CatalogViewSet):
+class SPUViewSet(SoldGoodsViewSetMixin, CatalogViewSet):
     model = SPU
     icon = "doc-full-inverse"
     menu_label = _("商品SPU")
@@ -264,6 +476,7 @@ class SPUSpecificationViewSet(CatalogViewSet):
     list_display = ["name", "spu", Column("options", label=_("选项"), accessor=_option_values), "sequence"]
     list_filter = ["spu"]
     search_fields = ["name", "spu__name"]
+    chooser_viewset_class = SpecificationChooserViewSet
     panels = [
         FieldPanel("spu"),
         FieldRowPanel([FieldPanel("name"), FieldPanel("sequence")]),
@@ -274,7 +487,7 @@ class SPUSpecificationViewSet(CatalogViewSet):
         return SPUSpecification.objects.select_related("spu").prefetch_related("options")
 
 
-class SKUViewSet(CatalogViewSet):
+class SKUViewSet(SoldGoodsViewSetMixin, CatalogViewSet):
     model = SKU
     icon = "pick"
     menu_label = _("商品SKU")

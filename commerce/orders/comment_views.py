@@ -11,8 +11,6 @@ Mounted by `commerce.orders.urls` (``urlpatterns += comment_views.urlpatterns``)
 
 from __future__ import annotations
 
-import json
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -21,6 +19,7 @@ from django.urls import path, re_path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
+from commerce import jsonbody
 from commerce.errors import CommerceError
 from commerce.orders import comments
 from commerce.orders.errors import OrderNotFound
@@ -37,7 +36,7 @@ def _payload(request: HttpRequest) -> dict:
         if len(request.body) > MAX_BODY:
             raise comments.CommentError(_("评价内容过长"), code="bad_request")
         try:
-            data = json.loads(request.body or b"{}")
+            data = jsonbody.loads(request.body or b"{}")
         except (ValueError, UnicodeDecodeError) as exc:
             raise comments.CommentError(_("请求格式不正确"), code="bad_request") from exc
         if not isinstance(data, dict):

@@ -30,7 +30,7 @@ INSTALLED_APPS = [
     "wagtail.contrib.settings",
     "wagtail.embeds",
     "wagtail.sites",
-    "wagtail.users",
+    "cms.users_app.ShopUsersAppConfig",  # wagtail.users, with email/名/姓 optional in the user form
     "wagtail.snippets",
     "wagtail.documents",
     "wagtail.images",
@@ -67,7 +67,7 @@ MIDDLEWARE = [
     "cms.static_serving.StaticPageMiddleware",  # pre-rendered / and /goods/<id>/, no database (SPEC B6)
     "django.contrib.sessions.middleware.SessionMiddleware",
     "config.locale.ChosenLanguageMiddleware",
-    "django.middleware.common.CommonMiddleware",
+    "config.http_guards.CommonMiddleware",  # no slash redirect for POSTs (a 500 under DEBUG)
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "commerce.cart.middleware.CartCookieMiddleware",

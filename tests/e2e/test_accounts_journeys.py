@@ -136,9 +136,16 @@ def test_reset_the_password_by_sms_in_three_steps(page, daphne_server, dramatiq_
     page.click("button.auth-submit")
     page.wait_for_url(re.compile(r"/password/sms/verify/\?token="))
     expect(page.locator("[data-masked-mobile]")).to_have_text("138****4444")
+    frames: list[str] = []
+    page.on("websocket", lambda ws: ws.on("framereceived", lambda payload: frames.append(str(payload))))
 
     page.click("[data-sms-send]")
     expect(page.locator("[data-sms-send]")).to_be_disabled()
+    expect(page.locator("[data-sms-send]")).to_contain_text("秒后可重新获取")
+    page.reload()  # the countdown survives: the socket finds the mobile by the step token
+    expect(page.locator("[data-sms-send]")).to_contain_text("秒后可重新获取")
+    assert any("138****4444" in frame for frame in frames)
+    assert mobile not in page.content() and not any(mobile in frame for frame in frames)  # issue 11
     page.fill("#id_sms_code", sms_outbox_code(mobile))
     page.click("button.auth-submit")
     page.wait_for_url(re.compile(r"/password/sms/new/\?token="))

@@ -102,3 +102,36 @@ async def test_malformed_mobile_gets_zero():
     ws, message = await countdown(None, mobile="not-a-mobile")
     assert message == {"type": "countdown", "mobile": "", "remaining": 0}
     await ws.disconnect()
+
+
+def reset_send_from_new_browser(mobile: str) -> tuple[str, str]:
+    """Step 1 of the SMS password reset and the send of step 2; returns (session key, step-2 token)."""
+    from urllib.parse import parse_qs, urlsplit
+
+    from tests.commerce.accounts.auth_helpers import fresh_captcha
+    from tests.factories import UserFactory
+
+    UserFactory(username="reset_fan", mobile=mobile)
+    client = Client()
+    captcha_id, text = fresh_captcha(client)
+    response = client.post("/password/sms/", {"username": "reset_fan", "image_code_id": captcha_id, "image_code": text})
+    token = parse_qs(urlsplit(response["Location"]).query)["token"][0]
+    assert client.post("/sms_codes/", {"purpose": "reset", "token": token}).status_code == 200
+    return client.session.session_key, token
+
+
+async def test_the_reset_page_counts_down_by_token_and_never_sees_the_number():
+    mobile = "13612340000"
+    session_key, token = await sync_to_async(reset_send_from_new_browser)(mobile)
+    ws = WebsocketCommunicator(application, f"/ws/sms/?mobile=136****0000&token={token}", headers=browser(session_key))
+    connected, _ = await ws.connect()
+    assert connected
+    first = await ws.receive_json_from(timeout=5)
+    assert first["mobile"] == "136****0000" and 55 <= first["remaining"] <= 60
+    await ws.disconnect()
+
+    ws = WebsocketCommunicator(application, "/ws/sms/?mobile=136****0000&token=forged", headers=browser(session_key))
+    connected, _ = await ws.connect()
+    assert connected
+    assert (await ws.receive_json_from(timeout=5))["remaining"] == 0
+    await ws.disconnect()

@@ -1,10 +1,13 @@
-"""Shop template filters: `yuan` renders money as ¥ with two decimals (SPEC J)."""
+"""Shop template filters: `yuan` renders money as ¥ with two decimals (SPEC J); `safe_href` keeps editor links
+to http(s) and local paths."""
 
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django import template
+
+from commerce.links import is_safe_link
 
 register = template.Library()
 
@@ -31,3 +34,9 @@ def discount(price, market_price) -> str:
     except (InvalidOperation, ValueError, TypeError):
         return ""
     return yuan(saving) if saving > 0 else ""
+
+
+@register.filter
+def safe_href(value) -> str:
+    """`value` when it is an http(s) URL or a local path, else "#" (never ``javascript:`` in an href)."""
+    return str(value).strip() if value and is_safe_link(value) else "#"

@@ -65,9 +65,14 @@
     var mobileName = box.getAttribute("data-mobile-input");
     var mobileInput = mobileName ? form.querySelector("[name=" + mobileName + "]") : null;
     var fixedMobile = box.getAttribute("data-mobile");
+    var token = box.getAttribute("data-token") || "";
+    // Password reset: the page knows only the masked number (138****5678); the server finds the real one by
+    // the step token, for the send and for the countdown socket alike.
+    var opaque = !!(fixedMobile && token);
     var socket = null, socketMobile = "", remaining = 0;
 
     function mobile() { return fixedMobile || (mobileInput ? mobileInput.value.trim() : ""); }
+    function usable(number) { return opaque ? !!number : MOBILE_RE.test(number); }
 
     function render(seconds) {
       remaining = Math.max(0, seconds | 0);
@@ -84,12 +89,13 @@
     // `fresh`: reconnect even to the same mobile, e.g. after a send that may have just created the session
     // cookie (a socket opened before it has no session, so it cannot see this browser's window).
     function connect(number, fresh) {
-      if (!MOBILE_RE.test(number) || !window.WebSocket) return;
+      if (!usable(number) || !window.WebSocket) return;
       if (!fresh && socket && socketMobile === number && socket.readyState <= 1) return;
       if (socket) { socket.intentional = true; socket.close(); }
       socketMobile = number;
       var scheme = location.protocol === "https:" ? "wss://" : "ws://";
-      var ws = new WebSocket(scheme + location.host + "/ws/sms/?mobile=" + encodeURIComponent(number));
+      var query = "?mobile=" + encodeURIComponent(number) + (opaque ? "&token=" + encodeURIComponent(token) : "");
+      var ws = new WebSocket(scheme + location.host + "/ws/sms/" + query);
       socket = ws;
       ws.onmessage = function (event) {
         var data = JSON.parse(event.data);
@@ -105,14 +111,14 @@
 
     button.addEventListener("click", function () {
       var number = mobile();
-      if (!MOBILE_RE.test(number)) { showError(mobileName || "sms_code", box.getAttribute("data-text-mobile") || "请输入正确的手机号码"); return; }
+      if (!usable(number)) { showError(mobileName || "sms_code", box.getAttribute("data-text-mobile") || "请输入正确的手机号码"); return; }
       if (captcha && !captcha.textInput.value.trim()) { showError("image_code", box.getAttribute("data-text-captcha") || "请输入图形验证码"); return; }
       showError("image_code", ""); showError("sms_code", ""); if (mobileName) showError(mobileName, "");
       button.disabled = true;
       var body = new URLSearchParams({
         mobile: number,
         purpose: purpose,
-        token: box.getAttribute("data-token") || "",
+        token: token,
         image_code_id: captcha ? captcha.idInput.value : "",
         image_code: captcha ? captcha.textInput.value.trim() : ""
       });
@@ -156,7 +162,7 @@
       } catch (e) { /* ignore */ }
     }
     render(0);
-    if (MOBILE_RE.test(mobile())) connect(mobile());
+    if (usable(mobile())) connect(mobile());
   }
 
   function init() {
