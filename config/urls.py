@@ -2,10 +2,11 @@
 
 from django.conf import settings
 from django.urls import include, path, re_path
-from django.views.static import serve
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
+
+from config.media import serve_media
 
 urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
@@ -24,7 +25,8 @@ urlpatterns = [
 if getattr(settings, "QQ_STANDIN_ENABLED", False):  # local QQ OAuth server (SPEC A5), never in production
     urlpatterns += [path("qq-sim/", include("commerce.accounts.qq_standin.urls"))]
 
-if settings.DEBUG or getattr(settings, "SERVE_MEDIA", False):
-    urlpatterns += [re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT})]
+# Media from the default storage (local folder or the shared bucket), in every environment (config.media).
+if settings.MEDIA_URL == "/media/":
+    urlpatterns += [re_path(r"^media/(?P<path>.+)$", serve_media, name="media")]
 
 urlpatterns += [path("", include(wagtail_urls))]
