@@ -9,19 +9,26 @@ stay private, pages never carry signed URLs that expire inside a cached page, an
 
 from __future__ import annotations
 
+import logging
 import mimetypes
 import posixpath
 
 from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseNotModified
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseNotFound, HttpResponseNotModified
 from django.utils.http import http_date
 from django.views.decorators.http import require_safe
 from django.views.static import was_modified_since
 
 from cms.static_serving import STORAGE_ERRORS as _STORAGE_ERRORS
 
+logger = logging.getLogger(__name__)
 MEDIA_CACHE_SECONDS = 24 * 3600
+
+
+def _not_found() -> HttpResponse:
+    """A bare 404: a missing image must stay cheap (no page template, no database)."""
+    return HttpResponseNotFound("Not Found", content_type="text/plain; charset=utf-8")
 
 
 @require_safe
@@ -29,13 +36,14 @@ def serve_media(request: HttpRequest, path: str) -> HttpResponse:
     """Stream ``path`` from the default storage (a folder or the bucket); 404 for anything not there."""
     name = posixpath.normpath(path).lstrip("/")
     if not name or name.startswith("..") or name == ".":
-        raise Http404
+        return _not_found()
     try:
         handle = default_storage.open(name, "rb")
     except (FileNotFoundError, IsADirectoryError, SuspiciousFileOperation):
-        raise Http404 from None
+        return _not_found()
     except _STORAGE_ERRORS:
-        raise Http404 from None
+        logger.warning("media %s unreadable from the storage", name, exc_info=True)
+        return _not_found()
     last_modified = getattr(getattr(handle, "obj", None), "last_modified", None)
     try:
         modified = (last_modified or default_storage.get_modified_time(name)).timestamp()

@@ -1,0 +1,163 @@
+"""Helpers for the scale-out tests: free ports, waiting on conditions, the test database as a DATABASE_URL and
+a second "machine": a shop process on production settings with its own empty local folders."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from urllib.parse import quote
+
+import requests
+from django.conf import settings
+
+from config.embedded_redis import _free_port
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+KEYS = BASE_DIR / "var" / "alipay-sandbox"
+__all__ = ["BASE_DIR", "Machine", "database_url", "free_port", "wait_for"]
+
+free_port = _free_port
+
+
+def wait_for(condition: Callable[[], object], timeout: float = 30.0, interval: float = 0.1, what: str = "condition"):
+    """Poll ``condition`` until it returns something truthy; its value. AssertionError after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    last_error: BaseException | None = None
+    while time.monotonic() < deadline:
+        try:
+            value = condition()
+        except Exception as error:  # noqa: BLE001 - a condition may fail until the service is up
+            last_error, value = error, None
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"{what} not met within {timeout} s (last error: {last_error!r})")
+
+
+def database_url() -> str:
+    """The test database (already created by pytest-django) as a URL another process can open."""
+    db = settings.DATABASES["default"]
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{db['NAME']}"
+    auth = quote(db.get("USER") or "postgres")
+    if db.get("PASSWORD"):
+        auth += ":" + quote(db["PASSWORD"])
+    return f"postgres://{auth}@{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"
+
+
+def production_env(folder: Path, **extra: str) -> dict[str, str]:
+    """Environment of a production process whose local folders are all under ``folder``."""
+    keep = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "AWS_", "SEARCH_", "REDIS_"))}
+    keep.pop("SINGLE_MACHINE", None)
+    keep.pop("BROKER_URL", None)
+    return {
+        **keep,
+        # no DJANGO_SETTINGS_MODULE: config.asgi must pick the production settings by itself
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "DJANGO_SECURE_SSL_REDIRECT": "false",
+        "DATABASE_URL": database_url(),
+        "DATABASE_POOL": "false",
+        "REDIS_URL": os.environ["REDIS_URL"],
+        "MEDIA_ROOT": str(folder / "media"),
+        "STATIC_ROOT": str(folder / "static"),
+        "STATIC_PAGES_ROOT": str(folder / "static_pages"),
+        "WHOOSH_INDEX_PATH": str(folder / "whoosh"),
+        "ALIPAY_APP_ID": "2021000000000001",
+        "ALIPAY_GATEWAY": "https://openapi.alipay.com/gateway.do",
+        "ALIPAY_APP_PRIVATE_KEY_FILE": str(KEYS / "app_private_key.pem"),
+        "ALIPAY_PUBLIC_KEY_FILE": str(KEYS / "alipay_public_key.pem"),
+        "PYTHONUNBUFFERED": "1",
+        **extra,
+    }
+
+
+class Machine:
+    """One "machine": its own folder and environment; runs Daphne (web) and Dramatiq (worker) processes."""
+
+    def __init__(self, name: str, folder: Path, **env: str) -> None:
+        self.name = name
+        self.folder = folder
+        folder.mkdir(parents=True, exist_ok=True)
+        self.env = production_env(folder, **env)
+        self.processes: list[subprocess.Popen] = []
+        self.port: int | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def _spawn(self, args: list[str], log_name: str, env: dict | None = None) -> subprocess.Popen:
+        log = open(self.folder / log_name, "ab")  # noqa: SIM115 - closed with the process
+        process = subprocess.Popen(
+            args, cwd=BASE_DIR, env={**self.env, **(env or {})}, stdout=log, stderr=subprocess.STDOUT
+        )
+        process.log_file = log  # type: ignore[attr-defined]
+        self.processes.append(process)
+        return process
+
+    def start_web(self, timeout: float = 60) -> Machine:
+        self.port = free_port()
+        process = self._spawn(
+            [
+                sys.executable,
+                "-m",
+                "daphne",
+                "--proxy-headers",
+                "-b",
+                "127.0.0.1",
+                "-p",
+                str(self.port),
+                "config.asgi:application",
+            ],
+            "web.log",
+        )
+
+        def up() -> bool:
+            if process.poll() is not None:
+                raise RuntimeError(f"{self.name} web exited:\n{self.log('web.log')}")
+            with socket.socket() as sock:
+                sock.settimeout(0.5)
+                return sock.connect_ex(("127.0.0.1", self.port)) == 0
+
+        wait_for(up, timeout=timeout, what=f"{self.name} web on port {self.port}")
+        return self
+
+    def start_worker(self, threads: int = 2) -> subprocess.Popen:
+        return self._spawn(
+            [sys.executable, "manage.py", "rundramatiq", "--processes", "1", "--threads", str(threads)],
+            "worker.log",
+            env={"DJANGO_SETTINGS_MODULE": "config.settings.production"},
+        )
+
+    def manage(self, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+        env = {**self.env, "DJANGO_SETTINGS_MODULE": "config.settings.production"}
+        return subprocess.run(
+            [sys.executable, "manage.py", *args], cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=timeout
+        )
+
+    def get(self, path: str, **kwargs) -> requests.Response:
+        return requests.get(self.url + path, timeout=10, **kwargs)
+
+    def log(self, name: str) -> str:
+        path = self.folder / name
+        return path.read_text(errors="replace")[-4000:] if path.exists() else ""
+
+    def stop(self) -> None:
+        for process in self.processes:
+            if process.poll() is None:
+                process.terminate()
+        for process in self.processes:
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+            process.log_file.close()
+        self.processes.clear()
