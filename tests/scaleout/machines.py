@@ -142,6 +142,12 @@ class Machine:
             [sys.executable, "manage.py", *args], cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=timeout
         )
 
+    def release(self) -> None:
+        """The Procfile's release step for this machine's own folders (collectstatic: the manifest storage
+        cannot render a page without it). The database is already migrated by pytest-django."""
+        result = self.manage("collectstatic", "--noinput")
+        assert result.returncode == 0, result.stderr
+
     def get(self, path: str, **kwargs) -> requests.Response:
         return requests.get(self.url + path, timeout=10, **kwargs)
 
@@ -150,6 +156,9 @@ class Machine:
         return path.read_text(errors="replace")[-4000:] if path.exists() else ""
 
     def stop(self) -> None:
+        for name in ("web.log", "worker.log"):  # shown by pytest when the test failed
+            if (self.folder / name).exists():
+                print(f"--- {self.name} {name} ---\n{self.log(name)}")
         for process in self.processes:
             if process.poll() is None:
                 process.terminate()
