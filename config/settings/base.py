@@ -292,6 +292,8 @@ if SEARCH_URL:
             "URL": SEARCH_URL,
             "INDEX_NAME": env("SEARCH_INDEX_NAME", default="meihao"),
             "TIMEOUT": env.int("SEARCH_TIMEOUT", default=10),
+            # Never "0 results" for an unreachable ES: index jobs fail (and are retried), searches say so.
+            "SILENTLY_FAIL": False,
         }
     }
 else:
