@@ -223,7 +223,9 @@ DRAMATIQ_BROKER = {
 }
 # "tasks" finds dramatiq_crontab.tasks (its heartbeat cron job); our own actors are imported by tasks.apps.
 DRAMATIQ_AUTODISCOVER_MODULES = ["actors", "tasks"]
-DRAMATIQ_CRONTAB = {"REDIS_URL": REDIS_URL}
+# The scheduler's single-runner lock (dramatiq-crontab takes a plain redis:// URL only). Behind sentinels there is
+# no fixed URL: no lock, so run one scheduler (every cron job is safe to run twice if two ever overlap).
+DRAMATIQ_CRONTAB = {"REDIS_URL": None if REDIS_SENTINELS else REDIS_URL}
 
 # --- i18n: Chinese first, English available; Beijing time --------------------------------------
 LANGUAGE_CODE = "zh-hans"
