@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import signal
 import socket
 import subprocess
 import sys
@@ -13,14 +14,16 @@ from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import quote
 
+import redis
 import requests
 from django.conf import settings
 
-from config.embedded_redis import _free_port
+from config.embedded_redis import _free_port, redis_server_binary
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 KEYS = BASE_DIR / "var" / "alipay-sandbox"
-__all__ = ["BASE_DIR", "Machine", "database_url", "free_port", "wait_for"]
+__all__ = ["BASE_DIR", "MASTER_NAME", "Machine", "SentinelCluster", "database_url", "free_port", "wait_for"]
+MASTER_NAME = "meihao-master"
 
 free_port = _free_port
 
@@ -136,6 +139,13 @@ class Machine:
             env={"DJANGO_SETTINGS_MODULE": "config.settings.production"},
         )
 
+    def start_scheduler(self) -> subprocess.Popen:
+        return self._spawn(
+            [sys.executable, "manage.py", "crontab"],
+            "scheduler.log",
+            env={"DJANGO_SETTINGS_MODULE": "config.settings.production"},
+        )
+
     def manage(self, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
         env = {**self.env, "DJANGO_SETTINGS_MODULE": "config.settings.production"}
         return subprocess.run(
@@ -156,7 +166,7 @@ class Machine:
         return path.read_text(errors="replace")[-4000:] if path.exists() else ""
 
     def stop(self) -> None:
-        for name in ("web.log", "worker.log"):  # shown by pytest when the test failed
+        for name in ("web.log", "worker.log", "scheduler.log"):  # shown by pytest when the test failed
             if (self.folder / name).exists():
                 print(f"--- {self.name} {name} ---\n{self.log(name)}")
         for process in self.processes:
@@ -170,3 +180,63 @@ class Machine:
                 process.wait()
             process.log_file.close()
         self.processes.clear()
+
+
+class SentinelCluster:
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        folder.mkdir(parents=True, exist_ok=True)
+        self.master_port, self.replica_port, self.sentinel_port = free_port(), free_port(), free_port()
+        self.processes: dict[str, subprocess.Popen] = {}
+
+    def _server(self, name: str, port: int, *extra: str) -> None:
+        data = self.folder / name
+        data.mkdir(exist_ok=True)
+        args = [redis_server_binary(), "--port", str(port), "--bind", "127.0.0.1", "--dir", str(data)]
+        args += ["--save", "", "--appendonly", "no", *extra]
+        self.processes[name] = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def start(self) -> SentinelCluster:
+        self._server("master", self.master_port)
+        self._server("replica", self.replica_port, "--replicaof", "127.0.0.1", str(self.master_port))
+        config = self.folder / "sentinel.conf"
+        config.write_text(
+            f"port {self.sentinel_port}\nbind 127.0.0.1\ndir {self.folder}\n"
+            f"sentinel monitor {MASTER_NAME} 127.0.0.1 {self.master_port} 1\n"
+            f"sentinel down-after-milliseconds {MASTER_NAME} 1000\n"
+            f"sentinel failover-timeout {MASTER_NAME} 5000\n"
+        )
+        self.processes["sentinel"] = subprocess.Popen(
+            [redis_server_binary(), str(config), "--sentinel"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        replica = redis.Redis(port=self.replica_port)
+        wait_for(
+            lambda: replica.info("replication").get("master_link_status") == "up",
+            20,
+            what="replica in sync",
+        )
+        sentinel = redis.Redis(port=self.sentinel_port)
+        wait_for(
+            lambda: sentinel.execute_command("SENTINEL", "REPLICAS", MASTER_NAME), 30, what="sentinel sees replica"
+        )
+        return self
+
+    def master_address(self) -> tuple[str, int]:
+        host, port = redis.Redis(port=self.sentinel_port).execute_command(
+            "SENTINEL", "GET-MASTER-ADDR-BY-NAME", MASTER_NAME
+        )
+        return host.decode(), int(port)
+
+    def kill_master(self) -> None:
+        process = self.processes["master"]
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+
+    def stop(self) -> None:
+        for process in self.processes.values():
+            if process.poll() is None:
+                process.terminate()
+                try:
+                    process.wait(5)
+                except subprocess.TimeoutExpired:
+                    process.kill()

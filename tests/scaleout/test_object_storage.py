@@ -10,70 +10,19 @@ from __future__ import annotations
 
 import io
 
-import boto3
 import pytest
-from django.conf import settings as django_settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image as PILImage
 
 from cms import static_pages
-from tests.factories import SKUFactory, UserFactory
+from tests.factories import SKUFactory, UserFactory, ensure_wagtail_tree
+from tests.scaleout.conftest import BUCKET, CREDENTIALS
 from tests.scaleout.machines import Machine, free_port, wait_for
-
-BUCKET = "meihao-test"
-CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_S3_REGION_NAME": "us-east-1"}
-
-
-@pytest.fixture(scope="module")
-def s3_server():
-    from moto.server import ThreadedMotoServer
-
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    endpoint = f"http://127.0.0.1:{port}"
-    client = boto3.client(
-        "s3",
-        endpoint_url=endpoint,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-        region_name="us-east-1",
-    )
-    client.create_bucket(Bucket=BUCKET)
-    yield endpoint, client
-    server.stop()
 
 
 @pytest.fixture
-def machine_a(settings, s3_server, tmp_path):
-    """This process, switched to the bucket (same storage classes base.py picks for AWS_STORAGE_BUCKET_NAME)."""
-    endpoint, _client = s3_server
-    common = {
-        "bucket_name": BUCKET,
-        "endpoint_url": endpoint,
-        "access_key": "testing",
-        "secret_key": "testing",
-        "region_name": "us-east-1",
-        "default_acl": None,
-        "querystring_auth": False,
-    }
-    settings.STORAGES = {
-        **django_settings.STORAGES,
-        "default": {
-            "BACKEND": "config.storage_backends.BucketMediaStorage",
-            "OPTIONS": {**common, "location": "media", "file_overwrite": False},
-        },
-        "static_pages": {
-            "BACKEND": "storages.backends.s3.S3Storage",
-            "OPTIONS": {**common, "location": "static-pages", "file_overwrite": True},
-        },
-    }
-    settings.MEDIA_ROOT = tmp_path / "a-media-unused"
-    settings.STATIC_PAGES_ROOT = tmp_path / "a-pages-unused"
-    yield
-    from django.core.files.storage import storages
-
-    storages._storages = {}  # drop the S3 storages (settings are restored by the fixture)
+def machine_a(bucket_storages):
+    """Machine A is this process, on the bucket."""
 
 
 @pytest.fixture
@@ -103,6 +52,7 @@ def test_image_uploaded_and_page_built_on_a_are_served_by_b(client, machine_a, m
 
     from commerce.catalog.models import SKUImage
 
+    ensure_wagtail_tree()  # an earlier transactional test's flush removed the root collection
     editor = UserFactory(username="editor_a", is_staff=True, is_superuser=True)
     client.force_login(editor)
     upload = SimpleUploadedFile("phone.png", png_bytes(), content_type="image/png")
