@@ -39,8 +39,8 @@ def serve_media(request: HttpRequest, path: str) -> HttpResponse:
         return _not_found()
     try:
         handle = default_storage.open(name, "rb")
-    except (FileNotFoundError, IsADirectoryError, SuspiciousFileOperation):
-        return _not_found()
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError, SuspiciousFileOperation, ValueError):
+        return _not_found()  # ValueError: a NUL byte or another name no storage can hold
     except _STORAGE_ERRORS:
         logger.warning("media %s unreadable from the storage", name, exc_info=True)
         return _not_found()
