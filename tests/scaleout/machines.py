@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -26,6 +27,7 @@ __all__ = ["BASE_DIR", "MASTER_NAME", "Machine", "SentinelCluster", "database_ur
 MASTER_NAME = "meihao-master"
 
 free_port = _free_port
+_collected: Path | None = None  # STATIC_ROOT of the first machine that ran collectstatic in this run
 
 
 def wait_for(condition: Callable[[], object], timeout: float = 30.0, interval: float = 0.1, what: str = "condition"):
@@ -154,9 +156,17 @@ class Machine:
 
     def release(self) -> None:
         """The Procfile's release step for this machine's own folders (collectstatic: the manifest storage
-        cannot render a page without it). The database is already migrated by pytest-django."""
+        cannot render a page without it). The database is already migrated by pytest-django. The first
+        machine of the run collects; later ones get a copy of that result (same code, same files) in their
+        own STATIC_ROOT, which saves the suite ~10 s per machine."""
+        global _collected
+        target = Path(self.env["STATIC_ROOT"])
+        if _collected is not None and _collected.exists():
+            shutil.copytree(_collected, target, dirs_exist_ok=True)
+            return
         result = self.manage("collectstatic", "--noinput")
         assert result.returncode == 0, result.stderr
+        _collected = target
 
     def get(self, path: str, **kwargs) -> requests.Response:
         return requests.get(self.url + path, timeout=10, **kwargs)
