@@ -17,6 +17,8 @@ from urllib.parse import unquote, urlsplit
 
 from dramatiq.brokers.redis import RedisBroker
 
+CHANNEL_SOCKET_TIMEOUT = 15  # seconds; more than channels-redis's brpop_timeout (5 s)
+
 
 def _url_parts(redis_url: str) -> tuple[int, str | None]:
     """(database number, password) from a redis:// URL."""
@@ -37,7 +39,15 @@ def sentinel_cache_location(redis_url: str, master: str) -> str:
 def sentinel_channel_host(redis_url: str, sentinels: list[tuple[str, int]], master: str) -> dict[str, Any]:
     """channels-redis host entry for a Sentinel-managed master."""
     db, password = _url_parts(redis_url)
-    host: dict[str, Any] = {"sentinels": list(sentinels), "master_name": master, "db": db}
+    host: dict[str, Any] = {
+        "sentinels": list(sentinels),
+        "master_name": master,
+        "db": db,
+        # redis-py 8 reads with a 5 s socket timeout by default, the same as channels-redis's 5 s BZPOPMIN:
+        # an idle consumer's receive would fail with TimeoutError and close its websocket. Wait longer.
+        "socket_timeout": CHANNEL_SOCKET_TIMEOUT,
+        "socket_connect_timeout": 2,
+    }
     if password:
         host["password"] = password
     return host

@@ -112,6 +112,11 @@ def test_two_machines_share_pages_images_stock_events_and_jobs(fleet, s3_server)
     )
     try:
         assert json.loads(socket_b.recv())["stock"] == 50
+        # Held idle past channels-redis's 5 s receive cycle (and redis-py's 5 s read timeout): still open.
+        socket_b.settimeout(8)
+        with pytest.raises(websocket.WebSocketTimeoutException):
+            socket_b.recv()
+        socket_b.settimeout(30)
         shell(
             a,
             "from commerce.catalog.models import SKU; from commerce.catalog.stock import announce_stock\n"
