@@ -126,7 +126,7 @@ def test_failover_to_the_replica_loses_no_order_and_the_shop_recovers_within_30_
     assert out.strip().splitlines()[-3:] == [
         "SentinelRedisBroker",
         "django_redis.client.SentinelClient django.contrib.sessions.backends.cached_db",
-        "['db', 'master_name', 'sentinels']",
+        "['db', 'master_name', 'sentinels', 'socket_connect_timeout', 'socket_timeout']",
     ]
     assert redis.Redis(port=cluster.master_port).keys("mh:*wiring-probe")
 
