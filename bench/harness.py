@@ -125,6 +125,7 @@ def production_shop(extra_env: dict | None = None) -> Iterator[Shop]:
         "STATIC_ROOT": str(workdir / "static"),
         "STATIC_PAGES_ROOT": str(workdir / "static_pages"),
         "WHOOSH_INDEX_PATH": str(workdir / "whoosh"),
+        "SINGLE_MACHINE": "true",  # Whoosh and local media/static-page folders on one machine
         "LOG_LEVEL": "WARNING",
         **offline_alipay_env(workdir),
         **(extra_env or {}),

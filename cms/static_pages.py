@@ -2,10 +2,11 @@
 
 Pages are rendered by the shop's own views (Wagtail's serve for "/", catalog:sku_detail for "/goods/<id>/")
 for a synthetic anonymous request marked as a static render, once per language in settings.LANGUAGES, and
-written atomically under settings.STATIC_PAGES_ROOT:
+written through the "static_pages" Django storage (settings.STORAGES): a local folder, STATIC_PAGES_ROOT, by
+default (written atomically, temp file + rename), or the S3-compatible bucket every machine shares:
 
-    <root>/<language>/index.html
-    <root>/<language>/goods/<sku_id>.html
+    <language>/index.html
+    <language>/goods/<sku_id>.html
 
 A page the view does not answer with 200 (home page unpublished, SKU taken off sale or deleted) has its files
 removed, so the web process falls back to the dynamic view. The files carry no per-user data and no CSRF
@@ -28,6 +29,8 @@ from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.sessions.backends.signed_cookies import SessionStore
 from django.core.cache import cache
+from django.core.files.base import ContentFile
+from django.core.files.storage import FileSystemStorage, Storage, storages
 from django.db import transaction
 from django.http import Http404, HttpRequest
 from django.http.request import validate_host
@@ -47,6 +50,34 @@ LOCK_SECONDS = 60
 # --- Where the files live (no database) ---------------------------------------------------------------
 
 
+class StaticPagesFileStorage(FileSystemStorage):
+    """The local-folder page storage: always at settings.STATIC_PAGES_ROOT (read on each use, so tests can
+    point it elsewhere), a page replaced atomically (temp file + rename) so a reader never sees half of it."""
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.pop("location", None)
+        super().__init__(**kwargs)
+
+    @property
+    def base_location(self) -> str:  # type: ignore[override]
+        return str(settings.STATIC_PAGES_ROOT)
+
+    @property
+    def location(self) -> str:  # type: ignore[override]
+        return os.path.abspath(self.base_location)
+
+    def _save(self, name: str, content) -> str:
+        _write_atomically(Path(self.path(name)), content.read())
+        return name
+
+    def get_available_name(self, name: str, max_length: int | None = None) -> str:
+        return name  # a page overwrites its previous version
+
+
+def page_storage() -> Storage:
+    return storages["static_pages"]
+
+
 def static_root() -> Path:
     return Path(settings.STATIC_PAGES_ROOT)
 
@@ -55,12 +86,22 @@ def languages() -> list[str]:
     return [code for code, _name in settings.LANGUAGES]
 
 
+def home_name(language: str) -> str:
+    return f"{language}/index.html"
+
+
+def sku_name(sku_id: int, language: str) -> str:
+    return f"{language}/goods/{int(sku_id)}.html"
+
+
 def home_file(language: str) -> Path:
-    return static_root() / language / "index.html"
+    """Local path of the home page (folder storage only; use home_name with page_storage() otherwise)."""
+    return static_root() / home_name(language)
 
 
 def sku_file(sku_id: int, language: str) -> Path:
-    return static_root() / language / "goods" / f"{int(sku_id)}.html"
+    """Local path of a SKU page (folder storage only; use sku_name with page_storage() otherwise)."""
+    return static_root() / sku_name(sku_id, language)
 
 
 def sku_path(sku_id: int) -> str:
@@ -126,12 +167,13 @@ def render_page(path: str, language: str) -> str | None:
     return CSRF_INPUT.sub("", html)
 
 
-def _write_atomically(target: Path, html: str) -> None:
+def _write_atomically(target: Path, content: str | bytes) -> None:
+    data = content.encode("utf-8") if isinstance(content, str) else content
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(html)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
         os.chmod(tmp, 0o644)
         os.replace(tmp, target)
     except BaseException:
@@ -139,7 +181,22 @@ def _write_atomically(target: Path, html: str) -> None:
         raise
 
 
-def _build(path: str, file_for: Callable[[str], Path], lock_name: str) -> bool:
+def write_page(name: str, html: str) -> None:
+    """Store one page; the storage replaces an existing one in one step (rename locally, one PUT on S3)."""
+    storage = page_storage()
+    content = ContentFile(html.encode("utf-8"), name=name)
+    content.content_type = "text/html; charset=utf-8"  # S3: the object's Content-Type
+    saved = storage.save(name, content)
+    if saved != name:  # a storage that renames instead of overwriting would leave the old page served
+        storage.delete(saved)
+        raise RuntimeError(f"static page storage stored {name!r} as {saved!r}; configure it to overwrite")
+
+
+def delete_page(name: str) -> None:
+    page_storage().delete(name)  # no error for a missing page, locally or on S3
+
+
+def _build(path: str, name_for: Callable[[str], str], lock_name: str) -> bool:
     """Render ``path`` in every language and write or remove its files. True when the page was written."""
     with cache.lock(f"lock:static-page:{lock_name}", timeout=LOCK_SECONDS, blocking_timeout=LOCK_SECONDS):
         written = False
@@ -149,18 +206,18 @@ def _build(path: str, file_for: Callable[[str], Path], lock_name: str) -> bool:
             except Exception:  # a page that cannot render is served dynamically (which shows the error)
                 logger.exception("static page %s (%s) failed to render; its file is removed", path, language)
                 html = None
-            target = file_for(language)
+            name = name_for(language)
             if html is None:
-                target.unlink(missing_ok=True)
+                delete_page(name)
             else:
-                _write_atomically(target, html)
+                write_page(name, html)
                 written = True
         return written
 
 
 def build_home_page() -> bool:
     """Write the home page files (or remove them when there is no live home page). Safe to run twice."""
-    written = _build(HOME_PATH, home_file, "home")
+    written = _build(HOME_PATH, home_name, "home")
     logger.info("static home page %s", "written" if written else "removed")
     return written
 
@@ -168,14 +225,14 @@ def build_home_page() -> bool:
 def build_sku_page(sku_id: int) -> bool:
     """Write SKU ``sku_id``'s detail files, or remove them when it is unlaunched or gone. Safe to run twice."""
     sku_id = int(sku_id)
-    written = _build(sku_path(sku_id), lambda language: sku_file(sku_id, language), f"sku:{sku_id}")
+    written = _build(sku_path(sku_id), lambda language: sku_name(sku_id, language), f"sku:{sku_id}")
     logger.info("static page of SKU %s %s", sku_id, "written" if written else "removed")
     return written
 
 
 def remove_sku_page(sku_id: int) -> None:
     for language in languages():
-        sku_file(sku_id, language).unlink(missing_ok=True)
+        delete_page(sku_name(sku_id, language))
 
 
 # --- What to rebuild ------------------------------------------------------------------------------------
@@ -196,11 +253,14 @@ def build_spu_pages(spu_id: int) -> int:
 
 
 def _stored_sku_ids() -> set[int]:
+    storage = page_storage()
     ids: set[int] = set()
     for language in languages():
-        folder = static_root() / language / "goods"
-        if folder.is_dir():
-            ids.update(int(p.stem) for p in folder.glob("*.html") if p.stem.isdigit())
+        try:
+            _folders, files = storage.listdir(f"{language}/goods")
+        except FileNotFoundError:
+            continue
+        ids.update(int(name[:-5]) for name in files if name.endswith(".html") and name[:-5].isdigit())
     return ids
 
 

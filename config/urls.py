@@ -6,7 +6,7 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
-from config.http_guards import serve_media
+from config.media import serve_media
 
 urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
@@ -25,7 +25,8 @@ urlpatterns = [
 if getattr(settings, "QQ_STANDIN_ENABLED", False):  # local QQ OAuth server (SPEC A5), never in production
     urlpatterns += [path("qq-sim/", include("commerce.accounts.qq_standin.urls"))]
 
-if settings.DEBUG or getattr(settings, "SERVE_MEDIA", False):
-    urlpatterns += [re_path(r"^media/(?P<path>.*)$", serve_media, {"document_root": settings.MEDIA_ROOT})]
+# Media from the default storage (local folder or the shared bucket), in every environment (config.media).
+if settings.MEDIA_URL == "/media/":
+    urlpatterns += [re_path(r"^media/(?P<path>.+)$", serve_media, name="media")]
 
 urlpatterns += [path("", include(wagtail_urls))]

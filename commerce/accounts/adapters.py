@@ -20,11 +20,16 @@ from django.utils.translation import gettext_lazy as _
 
 from commerce.accounts import services
 from commerce.accounts.models import mobile_validator
+from config.client_address import client_ip
 
 logger = logging.getLogger(__name__)
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    def get_client_ip(self, request: HttpRequest) -> str:
+        """allauth's login/signup rate limits key on the same address as captcha and SMS limits."""
+        return client_ip(request)
+
     error_messages = {
         **DefaultAccountAdapter.error_messages,
         "username_password_mismatch": _("用户名或密码错误"),

@@ -30,6 +30,7 @@ from commerce.accounts.forms import (
     SmsLoginForm,
 )
 from commerce.errors import CommerceError
+from config.client_address import client_ip
 
 logger = logging.getLogger(__name__)
 
@@ -41,8 +42,8 @@ def _json_error(exc: CommerceError) -> JsonResponse:
 
 
 def _client_ip(request: HttpRequest) -> str:
-    """REMOTE_ADDR; behind a proxy, configure it (e.g. via the proxy's real-IP module) to be the client."""
-    return request.META.get("REMOTE_ADDR") or "unknown"
+    """The shopper's address behind the trusted proxies (settings.TRUSTED_PROXIES, config.client_address)."""
+    return client_ip(request)
 
 
 def _browser_session_key(request: HttpRequest) -> str:

@@ -5,7 +5,9 @@
   searched as 华为 / 手机.
 - ``IkElasticsearch7Engine`` (production): Elasticsearch 7 with the ik plugin; text fields are indexed with
   ``ik_max_word`` (finest segmentation, best recall) and searched with ``ik_smart`` (coarsest, best precision).
-  The ik plugin must be installed on every ES node (see docs/operations.md).
+  The ik plugin must be installed on every ES node (see docs/operations.md). Errors are never swallowed
+  (SILENTLY_FAIL is off): an index job that cannot reach ES fails and is retried by Dramatiq, and a search
+  that cannot reach it raises ``SearchUnavailable`` so the page says so instead of showing 0 results.
 """
 
 from __future__ import annotations
@@ -14,8 +16,10 @@ import re
 import threading
 from contextlib import contextmanager
 
+import elasticsearch
 import jieba
 from django.core.cache import cache
+from django.utils.translation import gettext_lazy as _
 from haystack.backends.elasticsearch7_backend import (
     Elasticsearch7SearchBackend,
     Elasticsearch7SearchEngine,
@@ -24,6 +28,8 @@ from haystack.backends.elasticsearch7_backend import (
 from haystack.backends.whoosh_backend import WhooshEngine, WhooshSearchBackend, WhooshSearchQuery
 from whoosh.analysis import LowercaseFilter, StemFilter, StopFilter, Token, Tokenizer
 from whoosh.fields import TEXT
+
+from commerce.catalog.search_service import SearchQueryError
 
 IK_INDEX_ANALYZER = "ik_max_word"
 IK_SEARCH_ANALYZER = "ik_smart"
@@ -133,8 +139,23 @@ class ChineseWhooshEngine(WhooshEngine):
     query = WhooshSearchQuery
 
 
+class SearchUnavailable(SearchQueryError):
+    """The search engine did not answer; the search page shows the message (never "0 results")."""
+
+    def __init__(self) -> None:
+        super().__init__("search_unavailable", str(_("搜索服务暂时不可用，请稍后再试")))
+
+
 class IkElasticsearch7SearchBackend(Elasticsearch7SearchBackend):
     """Elasticsearch 7 backend mapping every analysed text field to the ik analyzers."""
+
+    def search(self, query_string, **kwargs):
+        try:
+            return super().search(query_string, **kwargs)
+        except elasticsearch.TransportError as error:  # connection refused, timeout, 5xx, missing index
+            self.log.error("Elasticsearch search failed: %s", error)
+            self.setup_complete = False  # put the index and mapping again once it is back
+            raise SearchUnavailable() from error
 
     DEFAULT_FIELD_MAPPING = {
         "type": "text",

@@ -13,6 +13,9 @@ if (BASE_DIR / ".env").exists():
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+# Proxies (addresses or networks) whose X-Forwarded-For hops are believed when finding the client's address
+# for rate limits (config.client_address). Empty: the connection's own address is the client.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 
 INSTALLED_APPS = [
     "daphne",
@@ -61,7 +64,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "config.redis_outage.RedisOutageMiddleware",  # first: Redis down anywhere below -> 503, not 500
+    "config.health.HealthCheckMiddleware",  # /healthz, /readyz: before redirects, static pages, sessions, auth
+    "config.logs.RequestIdMiddleware",
+    "config.redis_outage.RedisOutageMiddleware",  # Redis down anywhere below -> 503, not 500
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "cms.static_serving.StaticPageMiddleware",  # pre-rendered / and /goods/<id>/, no database (SPEC B6)
@@ -137,16 +142,41 @@ AUTHENTICATION_BACKENDS = [
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
 
-# --- Redis: cache, channel layer and Dramatiq broker share one server ------------------------------
+# --- Redis: cache, sessions, channel layer and (by default) the Dramatiq broker -----------------------
+# REDIS_URL names one server. REDIS_SENTINELS (host:port,host:port) switches every Redis client to the master
+# that those sentinels elect for REDIS_SENTINEL_MASTER; REDIS_URL then only gives the database number and the
+# password (its host is ignored). config/redis_clients.py builds each client from these three settings.
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
-CACHES = {
-    "default": {
-        "BACKEND": "django_redis.cache.RedisCache",
-        "LOCATION": REDIS_URL,
-        "KEY_PREFIX": "mh",
-        "OPTIONS": {"CLIENT_CLASS": "django_redis.client.DefaultClient"},
+REDIS_SENTINELS = [
+    (host.rsplit(":", 1)[0], int(host.rsplit(":", 1)[1])) for host in env.list("REDIS_SENTINELS", default=[])
+]
+REDIS_SENTINEL_MASTER = env("REDIS_SENTINEL_MASTER", default="mymaster")
+if REDIS_SENTINELS:
+    from config.redis_clients import sentinel_cache_location  # noqa: E402
+
+    CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": sentinel_cache_location(REDIS_URL, REDIS_SENTINEL_MASTER),
+            "KEY_PREFIX": "mh",
+            "OPTIONS": {
+                "CLIENT_CLASS": "django_redis.client.SentinelClient",
+                "CONNECTION_FACTORY": "django_redis.pool.SentinelConnectionFactory",
+                "SENTINELS": REDIS_SENTINELS,
+                "SOCKET_CONNECT_TIMEOUT": 2,
+                "SOCKET_TIMEOUT": 5,
+            },
+        }
     }
-}
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "mh",
+            "OPTIONS": {"CLIENT_CLASS": "django_redis.client.DefaultClient"},
+        }
+    }
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 CHANNEL_LAYERS = {
@@ -155,10 +185,35 @@ CHANNEL_LAYERS = {
         "CONFIG": {"hosts": [REDIS_URL], "prefix": "mh:asgi"},
     }
 }
+if REDIS_SENTINELS:  # channels-redis takes a sentinel host entry: {"sentinels", "master_name", db, password}
+    from config.redis_clients import sentinel_channel_host  # noqa: E402
 
+    CHANNEL_LAYERS["default"]["CONFIG"]["hosts"] = [
+        sentinel_channel_host(REDIS_URL, REDIS_SENTINELS, REDIS_SENTINEL_MASTER)
+    ]
+
+# Dramatiq: BROKER_URL=amqp://… is RabbitMQ (pika), redis://… a Redis server of its own; unset, the Redis above
+# (through the sentinels when REDIS_SENTINELS is set).
+BROKER_URL = env("BROKER_URL", default="")
+if BROKER_URL.startswith(("amqp://", "amqps://")):
+    _broker = {"BROKER": "dramatiq.brokers.rabbitmq.RabbitmqBroker", "OPTIONS": {"url": BROKER_URL}}
+elif REDIS_SENTINELS and not BROKER_URL:
+    _broker = {
+        "BROKER": "config.redis_clients.SentinelRedisBroker",
+        "OPTIONS": {
+            "url": REDIS_URL,
+            "sentinels": REDIS_SENTINELS,
+            "master_name": REDIS_SENTINEL_MASTER,
+            "namespace": "mh-dramatiq",
+        },
+    }
+else:
+    _broker = {
+        "BROKER": "dramatiq.brokers.redis.RedisBroker",
+        "OPTIONS": {"url": BROKER_URL or REDIS_URL, "namespace": "mh-dramatiq"},
+    }
 DRAMATIQ_BROKER = {
-    "BROKER": "dramatiq.brokers.redis.RedisBroker",
-    "OPTIONS": {"url": REDIS_URL, "namespace": "mh-dramatiq"},
+    **_broker,
     "MIDDLEWARE": [
         "dramatiq.middleware.AgeLimit",
         "dramatiq.middleware.TimeLimit",
@@ -170,7 +225,8 @@ DRAMATIQ_BROKER = {
 # "tasks" finds dramatiq_crontab.tasks (its heartbeat cron job); our own actors are imported by tasks.apps.
 DRAMATIQ_AUTODISCOVER_MODULES = ["actors", "tasks"]
 # The scheduler's leader lock (tasks/management/commands/scheduler.py): held for LOCK_TIMEOUT seconds and
-# renewed every LOCK_REFRESH_INTERVAL; a standby scheduler takes over once it expires.
+# renewed every LOCK_REFRESH_INTERVAL; a standby scheduler takes over once it expires. Behind sentinels the
+# scheduler takes its lock on the elected master (config.redis_clients), so REDIS_URL's host is not used.
 DRAMATIQ_CRONTAB = {
     "REDIS_URL": REDIS_URL,
     "LOCK_TIMEOUT": env.int("SCHEDULER_LOCK_SECONDS", default=10),
@@ -191,15 +247,46 @@ WAGTAIL_I18N_ENABLED = False
 WAGTAILADMIN_PERMITTED_LANGUAGES = LANGUAGES
 
 # --- Static and media ------------------------------------------------------------------------------
+# Media (Wagtail images and documents) and the pre-rendered pages (SPEC B6) go through Django storages:
+# local folders by default; AWS_STORAGE_BUCKET_NAME puts both in one S3-compatible bucket (django-storages +
+# boto3; AWS_S3_ENDPOINT_URL for MinIO, Ceph, OSS, COS…), so every machine reads what any worker wrote.
+# Web processes serve both from the storage: /media/<name> (config.media.serve_media) and the static pages
+# (cms.static_serving). Static files (CSS/JS) are collected on each machine by the release step (WhiteNoise).
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(env("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "site" / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(BASE_DIR / "var" / "media")))
+STATIC_PAGES_ROOT = Path(env("STATIC_PAGES_ROOT", default="") or BASE_DIR / "var" / "static_pages")
+AWS_STORAGE_BUCKET_NAME = env("AWS_STORAGE_BUCKET_NAME", default="")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    "static_pages": {"BACKEND": "cms.static_pages.StaticPagesFileStorage"},  # location: STATIC_PAGES_ROOT
 }
+if AWS_STORAGE_BUCKET_NAME:
+    AWS_S3_ENDPOINT_URL = env("AWS_S3_ENDPOINT_URL", default="") or None  # empty: Amazon S3 itself
+    AWS_S3_REGION_NAME = env("AWS_S3_REGION_NAME", default="") or None
+    AWS_ACCESS_KEY_ID = env("AWS_ACCESS_KEY_ID", default="") or None  # empty: boto3's own chain (IAM role…)
+    AWS_SECRET_ACCESS_KEY = env("AWS_SECRET_ACCESS_KEY", default="") or None
+    AWS_S3_ADDRESSING_STYLE = env("AWS_S3_ADDRESSING_STYLE", default="") or None  # "path" for most self-hosted
+    AWS_S3_CUSTOM_DOMAIN = env("AWS_S3_CUSTOM_DOMAIN", default="") or None  # a CDN: media URLs point at it
+    AWS_DEFAULT_ACL = None  # the bucket's own policy decides; objects are private unless it says otherwise
+    AWS_S3_FILE_OVERWRITE = False  # two uploads of "photo.jpg" never replace each other
+    AWS_QUERYSTRING_AUTH = False
+    _bucket = {"bucket_name": AWS_STORAGE_BUCKET_NAME}
+    STORAGES["default"] = {
+        "BACKEND": "config.storage_backends.BucketMediaStorage",
+        "OPTIONS": {**_bucket, "location": env("AWS_MEDIA_LOCATION", default="media")},
+    }
+    STORAGES["static_pages"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            **_bucket,
+            "location": env("AWS_STATIC_PAGES_LOCATION", default="static-pages"),
+            "file_overwrite": True,  # a rebuilt page replaces its object (one PUT, atomic for readers)
+        },
+    }
 
 # --- Wagtail ---------------------------------------------------------------------------------------
 WAGTAIL_SITE_NAME = "美好商城"
@@ -216,6 +303,8 @@ if SEARCH_URL:
             "URL": SEARCH_URL,
             "INDEX_NAME": env("SEARCH_INDEX_NAME", default="meihao"),
             "TIMEOUT": env.int("SEARCH_TIMEOUT", default=10),
+            # Never "0 results" for an unreachable ES: index jobs fail (and are retried), searches say so.
+            "SILENTLY_FAIL": False,
         }
     }
 else:
@@ -228,8 +317,6 @@ else:
 HAYSTACK_SIGNAL_PROCESSOR = "commerce.catalog.search_signals.QueuedSignalProcessor"
 HAYSTACK_SEARCH_RESULTS_PER_PAGE = 20
 
-# --- Static pages (SPEC B6): home and SKU detail pages rendered to files by the worker ------------------
-STATIC_PAGES_ROOT = Path(env("STATIC_PAGES_ROOT", default="") or BASE_DIR / "var" / "static_pages")
 
 # --- Accounts (SPEC A1-A5, A7): django-allauth plus captcha, SMS codes and QQ login ------------------
 LOGIN_REDIRECT_URL = "/"
@@ -336,11 +423,23 @@ ALIPAY_TIMEOUT_SECONDS = env.int("ALIPAY_TIMEOUT_SECONDS", default=15)
 ALIPAY_QUERY_DELAY_SECONDS = env.int("ALIPAY_QUERY_DELAY_SECONDS", default=3)  # F4: give the notify a head start
 ALIPAY_SANDBOX_ENABLED = False
 
+# LOG_FORMAT=json: one JSON object per line (config.logs.JsonFormatter); both formats carry the request id.
+LOG_FORMAT = env("LOG_FORMAT", default="plain")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "config.logs.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "config.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if LOG_FORMAT == "json" else "plain",
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},

@@ -1,9 +1,45 @@
-"""Production: every secret comes from the environment and there is no default for any of them."""
+"""Production: every secret and service address comes from the environment and there is no default for any
+of them: no silent fallback to SQLite, a local Redis, a Whoosh folder or local media on a fleet."""
+
+import ipaddress
+import os
+
+from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import AWS_STORAGE_BUCKET_NAME, HAYSTACK_CONNECTIONS, TRUSTED_PROXIES, env
+
+# base.py fills in development defaults (SQLite, redis://127.0.0.1:6379/0); production takes none of them.
+# (base.py has already read .env into the environment, so these may come from there too.)
+if not os.environ.get("DATABASE_URL"):
+    raise ImproperlyConfigured("Set the DATABASE_URL environment variable (postgres://user:password@host/name)")
+if not (os.environ.get("REDIS_URL") or os.environ.get("REDIS_SENTINELS")):
+    raise ImproperlyConfigured(
+        "Set the REDIS_URL environment variable (redis://host:6379/0), or REDIS_SENTINELS and REDIS_SENTINEL_MASTER"
+    )
+
+# One machine (web, worker and scheduler sharing one disk) may keep the Whoosh index, media and static pages
+# in local folders; several machines must not, or each serves its own partial copy. Say which it is.
+SINGLE_MACHINE = env.bool("SINGLE_MACHINE", default=False)
+if not SINGLE_MACHINE:
+    if "PATH" in HAYSTACK_CONNECTIONS["default"]:
+        raise ImproperlyConfigured(
+            "Search is the Whoosh folder of this machine: set SEARCH_URL (Elasticsearch 7 with ik) for several "
+            "machines, or SINGLE_MACHINE=true if web, worker and scheduler share this one disk"
+        )
+    if not AWS_STORAGE_BUCKET_NAME:
+        raise ImproperlyConfigured(
+            "Media and static pages are in local folders: set AWS_STORAGE_BUCKET_NAME (and AWS_*) for several "
+            "machines, or SINGLE_MACHINE=true if web, worker and scheduler share this one disk"
+        )
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy.strip(), strict=False)
+    except ValueError as _error:
+        raise ImproperlyConfigured(f"TRUSTED_PROXIES: {_proxy!r} is not an address or network") from _error
 
 DEBUG = False
+RELEASE_COLLECTSTATIC = True  # manage.py release runs collectstatic after migrate (manifest static storage)
 SECRET_KEY = env("DJANGO_SECRET_KEY")  # ImproperlyConfigured when missing: refuse to start.
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 
@@ -28,9 +64,6 @@ EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=True)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="美好商城 <noreply@example.com>")
 
-if env("AWS_STORAGE_BUCKET_NAME", default=""):
-    STORAGES["default"] = {"BACKEND": "storages.backends.s3.S3Storage"}  # noqa: F405
-
 # Accounts (SPEC A3, A5): real QQ (graph.qq.com) and real SMS (Aliyun) unless told otherwise; the local QQ
 # stand-in is never mounted. QQ login stays unusable until QQ_CLIENT_ID/QQ_CLIENT_SECRET are set.
 QQ_OAUTH_BASE_URL = env("QQ_OAUTH_BASE_URL", default="https://graph.qq.com")
@@ -42,8 +75,6 @@ SMS_BACKEND = env("SMS_BACKEND", default="commerce.accounts.sms_backends.AliyunS
 
 # Payments (SPEC F1-F7): real Alipay only. No defaults: the app id, both keys and the gateway must be given,
 # and the offline sandbox (a path on this site, or any plain-http / local gateway) refuses to start.
-from django.core.exceptions import ImproperlyConfigured  # noqa: E402
-
 ALIPAY_SANDBOX_ENABLED = False
 ALIPAY_APP_ID = env("ALIPAY_APP_ID")
 ALIPAY_GATEWAY = env("ALIPAY_GATEWAY")

@@ -5,7 +5,8 @@ Django does with its connections can drop it), or a file lock beside the SQLite 
 waits for the first to finish, then finds the migrations applied and does nothing; without the lock two
 `migrate` runs on a fresh database race on the same CREATE TABLE / CREATE TYPE and one fails.
 
-Later release steps (collectstatic to shared storage, search index setup...) go in `STEPS`, after migrate.
+Steps run in order: migrate, then collectstatic where settings.RELEASE_COLLECTSTATIC says so (production: the
+manifest static storage needs it); later steps (search index setup...) go in `STEPS`.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import connections
@@ -25,6 +27,7 @@ ADVISORY_LOCK_KEY = 7_240_613_100_001
 #: (command, options) run in order under the lock.
 STEPS: list[tuple[str, dict]] = [
     ("migrate", {"interactive": False}),
+    ("collectstatic", {"interactive": False}),
 ]
 
 
@@ -80,6 +83,8 @@ class Command(BaseCommand):
         verbosity = options["verbosity"]
         with release_lock(options["database"], say=self.stdout.write):
             for name, step_options in STEPS:
+                if name == "collectstatic" and not getattr(settings, "RELEASE_COLLECTSTATIC", False):
+                    continue
                 self.stdout.write(f"release: {name}")
                 if name == "migrate":
                     step_options = {**step_options, "database": options["database"]}

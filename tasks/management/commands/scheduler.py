@@ -24,6 +24,7 @@ from functools import partial
 
 import redis
 from apscheduler.schedulers.background import BackgroundScheduler
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 from dramatiq_crontab.conf import get_settings
@@ -62,6 +63,20 @@ def _slot(trigger, now) -> int:
     return int(slot.timestamp())
 
 
+def _lock_client(redis_url: str) -> redis.Redis:
+    """The Redis the leader lock lives on: the Sentinel-elected master when REDIS_SENTINELS is set."""
+    if settings.REDIS_SENTINELS:
+        from config.redis_clients import sentinel_master_client
+
+        return sentinel_master_client(
+            redis_url=settings.REDIS_URL,
+            sentinels=settings.REDIS_SENTINELS,
+            master=settings.REDIS_SENTINEL_MASTER,
+            socket_timeout=5,
+        )
+    return redis.Redis.from_url(redis_url, socket_timeout=5, socket_connect_timeout=5)
+
+
 class Command(BaseCommand):
     help = "Run the cron schedule as the leader, or wait as a standby for the leader's lock."
 
@@ -70,7 +85,7 @@ class Command(BaseCommand):
         conf = get_settings()
         self.ttl_ms = int(conf.LOCK_TIMEOUT) * 1000
         self.refresh = float(conf.LOCK_REFRESH_INTERVAL)
-        self.client = redis.Redis.from_url(conf.REDIS_URL, socket_timeout=5, socket_connect_timeout=5)
+        self.client = _lock_client(conf.REDIS_URL)
         self.stopping = threading.Event()
         for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
             signal.signal(signum, self._stop)

@@ -14,11 +14,18 @@ import pytest
 
 BASE_DIR = Path(__file__).resolve().parents[3]
 KEYS = BASE_DIR / "var" / "alipay-sandbox"
+#: Production requires its services (tests/config/test_production_settings.py checks that).
+SERVICES_ENV = {
+    "DATABASE_URL": os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'var' / 'production-check.sqlite3'}",
+    "REDIS_URL": os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0",
+    "SINGLE_MACHINE": "true",
+}
 
 
 def run_check(**env: str) -> subprocess.CompletedProcess:
     base = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "ALIPAY_"))}
     required = {
+        **SERVICES_ENV,
         "DJANGO_SETTINGS_MODULE": "config.settings.production",
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
         "DJANGO_ALLOWED_HOSTS": "shop.example.com",
@@ -80,6 +87,7 @@ def test_production_never_mounts_the_sandbox():
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "ALIPAY_"))}
     env.update(
+        **SERVICES_ENV,
         DJANGO_SETTINGS_MODULE="config.settings.production",
         DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
         DJANGO_ALLOWED_HOSTS="shop.example.com",
