@@ -3,6 +3,7 @@ Each entry only enqueues an actor; the worker does the work."""
 
 from dramatiq_crontab import cron
 
+from tasks.actors.catalog import flush_visits_task
 from tasks.actors.cms import publish_scheduled_pages_task
 from tasks.actors.orders import sweep_unpaid_orders_task
 from tasks.actors.payments import sweep_awaiting_payments_task
@@ -25,3 +26,6 @@ cron("* * * * *")(publish_scheduled_pages_task)
 
 # SPEC F4: ask Alipay about orders sent to the cashier that neither a notify nor a return settled.
 cron("*/2 * * * *")(sweep_awaiting_payments_task)
+
+# SPEC B4: product page visits are counted in Redis; move them into the dashboard's table.
+cron("* * * * *")(flush_visits_task)
