@@ -10,6 +10,7 @@ another query, and without writing to Redis.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -29,6 +30,7 @@ from commerce.catalog.models import (
 )
 
 CATEGORY_MENU_KEY = "catalog:category-menu"
+CATEGORY_MENU_VERSION_KEY = "catalog:category-menu-version"
 CATEGORY_MENU_SECONDS = 300
 HOT_SKUS_KEY = "catalog:hot-skus:{category_id}"
 
@@ -161,10 +163,20 @@ def list_hot_skus(category_id: int) -> list[dict]:
     return hot
 
 
+def get_category_menu_version() -> str:
+    """A token that changes whenever the category menu is forgotten (one Redis GET; a new token is stored only
+    when there is none). Templates cache the menu's rendered HTML per process under it (`{% cache %}`)."""
+    version = cache.get(CATEGORY_MENU_VERSION_KEY)
+    if version is None:
+        cache.add(CATEGORY_MENU_VERSION_KEY, uuid.uuid4().hex, None)
+        version = cache.get(CATEGORY_MENU_VERSION_KEY)
+    return version
+
+
 def forget_category_menu() -> None:
     """Drop the cached category menu (after a category, channel or channel group edit): the next page
-    that shows the menu rebuilds it from the database."""
-    cache.delete(CATEGORY_MENU_KEY)
+    that shows the menu rebuilds it from the database, and every process renders it again."""
+    cache.delete_many([CATEGORY_MENU_KEY, CATEGORY_MENU_VERSION_KEY])
 
 
 def forget_hot_skus(category_id: int | None) -> None:

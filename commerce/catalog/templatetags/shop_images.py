@@ -5,7 +5,7 @@ Same arguments as `{% image %}` (`{% cached_image img fill-400x400 loading="lazy
 costs about 0.4 ms an image even when the rendition is known (filter parsing, pickling the rendition in and out
 of the cache, building the tag); a page of 40 product cards spent most of its time there. This tag keeps the
 finished `<img>` (or the url and size) in the per-process "renditions" cache, keyed by everything that changes
-the output: image id, file hash, focal point, filter spec, alt text and attributes. An edited image therefore
+the output: image id, file name and hash, focal point, filter spec, alt text and attributes. An edited image therefore
 gets a new key; a purged rendition is forgotten within the cache's timeout (an hour).
 """
 
@@ -33,6 +33,7 @@ class CachedRendition:
 def _key(image, spec: str, extra: object) -> str:
     parts = (
         image.pk,
+        image.file.name,
         image.file_hash,
         image.focal_point_x,
         image.focal_point_y,
