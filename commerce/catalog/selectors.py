@@ -10,6 +10,7 @@ another query, and without writing to Redis.
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -218,6 +219,14 @@ def list_skus_by_ids(ids: Iterable[int]) -> dict[int, SKU]:
     if not ids:
         return {}
     return {sku.id: sku for sku in _skus_with_images(SKU.objects.filter(pk__in=ids, is_launched=True), CARD_IMAGE)}
+
+
+def get_skus_version(ids: Iterable[int]) -> str:
+    """A short token that changes when any of these SKUs is saved, launched or taken off the shelf (one light
+    query, no model instances): a page caching its rendered SKU cards keys them with it. Stock and sales
+    (changed without a save) are not part of it; cards do not show them."""
+    rows = SKU.objects.filter(pk__in=list(ids)).order_by("pk").values_list("pk", "updated_at", "is_launched")
+    return hashlib.md5(repr(list(rows)).encode(), usedforsecurity=False).hexdigest()
 
 
 @dataclass

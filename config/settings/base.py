@@ -74,6 +74,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "config.middleware.SyncChainMiddleware",  # keep last: the whole chain runs sync, in one thread (ASGI)
 ]
 
 ROOT_URLCONF = "config.urls"
