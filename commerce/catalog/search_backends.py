@@ -289,7 +289,7 @@ class ChineseWhooshSearchBackend(WhooshSearchBackend):
             except BaseException:
                 writer.cancel()
                 raise
-            writer.commit()
+            writer.commit(optimize=True)  # one segment: the cleared documents are dropped, not carried along
         return added
 
     def search(
