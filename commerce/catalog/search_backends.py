@@ -34,11 +34,28 @@ from haystack.backends.whoosh_backend import WhooshEngine, WhooshSearchBackend, 
 from haystack.constants import DJANGO_CT
 from haystack.exceptions import SkipDocument
 from whoosh import index as whoosh_index
-from whoosh.analysis import LowercaseFilter, StemFilter, StopFilter, Token, Tokenizer
-from whoosh.fields import TEXT
+from whoosh.analysis import Analyzer, LowercaseFilter, StemFilter, StopFilter, Token, Tokenizer
+from whoosh.codec.whoosh3 import W3PerDocReader
+from whoosh.fields import NUMERIC, TEXT
 from whoosh.query import Or, Term
 
 jieba.setLogLevel(logging.WARNING)  # jieba logs its dictionary loading at DEBUG through its own handler
+
+
+def _cached_reader(self, fieldname, column):
+    """Whoosh 2.7.4's W3PerDocReader._cached_reader remembers the length columns it found but not the ones it
+    did not, so writing a segment stats the disk for a missing length file once per posting of every
+    unscored field (ids, numbers): a third of a rebuild's time. A segment's files never change once written,
+    so "no such column" is remembered as well."""
+    try:
+        return self._readers[fieldname]
+    except KeyError:
+        reader = self.column_reader(fieldname, column) if self.has_column(fieldname) else None
+        self._readers[fieldname] = reader
+        return reader
+
+
+W3PerDocReader._cached_reader = _cached_reader
 
 IK_INDEX_ANALYZER = "ik_max_word"
 IK_SEARCH_ANALYZER = "ik_smart"
@@ -50,38 +67,6 @@ STOP_WORDS = frozenset(
     "will with yet you your 的 了 和".split()
 )
 HAN = re.compile(r"[\u4E00-\u9FD5]+")
-
-
-class _Segments:
-    """jieba's search-mode segmentation of one line, remembered for the lines seen most recently (bounded):
-    the SKUs of one SPU share its name, brand and detail text, so a rebuild segments each only once."""
-
-    MAX_LINES = 2048
-
-    def __init__(self) -> None:
-        self._lines: OrderedDict[str, tuple[tuple[str, int, int], ...]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def __call__(self, line: str) -> tuple[tuple[str, int, int], ...]:
-        with self._lock:
-            found = self._lines.get(line)
-            if found is not None:
-                self._lines.move_to_end(line)
-                return found
-        words = tuple(
-            (word, start, end)
-            for word, start, end in jieba.tokenize(line, mode="search")
-            if len(word) > 1 or HAN.match(word)  # spaces and punctuation dropped
-        )
-        if len(line) > 20:  # short lines (queries, names) are cheap to cut again
-            with self._lock:
-                self._lines[line] = words
-                if len(self._lines) > self.MAX_LINES:
-                    self._lines.popitem(last=False)
-        return words
-
-
-_segments = _Segments()
 
 
 class ChineseTokenizer(Tokenizer):
@@ -101,24 +86,90 @@ class ChineseTokenizer(Tokenizer):
         **kwargs,
     ):
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        # Indexing cuts in search mode (a long word and the shorter words inside it); a query is cut into its
+        # longest words only: each of them is among a document's indexed words, so the same documents match,
+        # with one posting list to walk per word instead of five (笔记本电脑 vs 笔记/记本/笔记本/电脑/笔记本电脑).
+        cut = "default" if mode == "query" else "search"
+        for position, (word, start, end) in enumerate(jieba.tokenize(value, mode=cut)):
+            if len(word) <= 1 and not HAN.match(word):  # spaces and punctuation
+                continue
+            token.original = token.text = word
+            token.boost = 1.0
+            token.stopped = False
+            if positions:
+                token.pos = start_pos + position
+            if chars:
+                token.startchar = start_char + start
+                token.endchar = start_char + end
+            yield token
+
+
+class ChineseAnalyzer(Analyzer):
+    """jieba segmentation, lower-casing, stop words and English stemming (jieba.analyse.ChineseAnalyzer's chain).
+
+    When indexing, the finished tokens of each line are remembered for the most recent lines (bounded): the
+    SKUs of one SPU share its name, brand and detail text, so a rebuild analyses each of those once, not once
+    per SKU. Queries (and anything but indexing) always go through the chain.
+    """
+
+    MAX_LINES = 2048
+
+    def __init__(self) -> None:
+        self.chain = ChineseTokenizer() | LowercaseFilter() | StopFilter(stoplist=STOP_WORDS, minsize=1) | StemFilter()
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, ChineseAnalyzer)
+
+    __hash__ = object.__hash__
+
+    def has_morph(self) -> bool:
+        return self.chain.has_morph()
+
+    def clean(self) -> None:
+        self.chain.clean()
+
+    def __call__(self, value, positions=False, chars=False, start_pos=0, start_char=0, mode="", **kwargs):
+        if mode != "index" or not kwargs.get("removestops", True) or kwargs.get("keeporiginal"):
+            yield from self.chain(
+                value, positions=positions, chars=chars, start_pos=start_pos, start_char=start_char, mode=mode, **kwargs
+            )
+            return
+        token = Token(positions, chars, mode=mode)
+        token.boost, token.stopped = 1.0, False
         position, offset = start_pos, start_char
         for line in value.splitlines(keepends=True):
-            for word, start, end in _segments(line):
-                token.original = token.text = word
-                token.boost = 1.0
-                token.stopped = False
+            width = 0
+            for text, pos, start, end in _index_tokens(self.chain, line):
+                token.text = token.original = text
                 if positions:
-                    token.pos = position
+                    token.pos = position + pos
                 if chars:
-                    token.startchar = offset + start
-                    token.endchar = offset + end
-                position += 1
+                    token.startchar, token.endchar = offset + start, offset + end
+                width = pos + 1
                 yield token
+            position += width
             offset += len(line)
 
 
-def ChineseAnalyzer():  # noqa: N802 - the name jieba and Whoosh use for analyzer factories
-    return ChineseTokenizer() | LowercaseFilter() | StopFilter(stoplist=STOP_WORDS, minsize=1) | StemFilter()
+_lines: OrderedDict[str, tuple[tuple[str, int, int, int], ...]] = OrderedDict()
+_lines_lock = threading.Lock()
+
+
+def _index_tokens(chain, line: str) -> tuple[tuple[str, int, int, int], ...]:
+    """(text, position, start, end) of the line's index tokens, from the memory of recent lines or the chain."""
+    with _lines_lock:
+        found = _lines.get(line)
+        if found is not None:
+            _lines.move_to_end(line)
+            return found
+    found = tuple(
+        (t.text, t.pos, t.startchar, t.endchar) for t in chain(line, positions=True, chars=True, mode="index")
+    )
+    with _lines_lock:
+        _lines[line] = found
+        if len(_lines) > ChineseAnalyzer.MAX_LINES:
+            _lines.popitem(last=False)
+    return found
 
 
 WHOOSH_WRITER_LOCK = "search:whoosh-writer"
@@ -257,6 +308,21 @@ class ChineseWhooshSearchBackend(WhooshSearchBackend):
             field_type = schema[field_class.index_fieldname]
             if isinstance(field_type, TEXT) and field_class.analyzer is None:
                 field_type.analyzer = analyzer
+            if isinstance(field_type, NUMERIC):
+                # Sorted on, never range-searched: one term per value instead of 8-16 precision tiers, and a
+                # column so that sorting reads numbers straight from it.
+                schema.remove(field_class.index_fieldname)
+                schema.add(
+                    field_class.index_fieldname,
+                    NUMERIC(
+                        numtype=field_type.numtype,
+                        bits=field_type.bits,
+                        stored=field_type.stored,
+                        shift_step=0,
+                        default=0,
+                        sortable=True,
+                    ),
+                )
             if isinstance(field_type, TEXT) and field_class.index_fieldname == content_field_name:
                 # Searched, never shown, sorted on or spell-checked: keep only the postings.
                 field_type.stored = False
