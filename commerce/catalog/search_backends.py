@@ -112,7 +112,7 @@ class ChineseAnalyzer(Analyzer):
     per SKU. Queries (and anything but indexing) always go through the chain.
     """
 
-    MAX_LINES = 2048
+    MAX_LINES = 256
 
     def __init__(self) -> None:
         self.chain = ChineseTokenizer() | LowercaseFilter() | StopFilter(stoplist=STOP_WORDS, minsize=1) | StemFilter()
@@ -338,7 +338,7 @@ class ChineseWhooshSearchBackend(WhooshSearchBackend):
         added = 0
         with _one_long_writer() as extend_lock:
             self.index = self.index.refresh()
-            writer = self.index.writer(limitmb=64)
+            writer = self.index.writer(limitmb=32)
             try:
                 for batch in batches:
                     for obj in batch:
@@ -425,6 +425,7 @@ class ChineseWhooshSearchBackend(WhooshSearchBackend):
                     pagelen=page_length,
                     sortedby=sort_fields or None,
                     reverse=reverse,
+                    optimize=False,  # score every match once and count it then: no second pass for the total
                     filter=self._models_filter(models, limit_to_registered_models),
                 )
             except ValueError:
