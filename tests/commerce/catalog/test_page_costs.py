@@ -113,10 +113,10 @@ def test_list_page_costs_at_most_three_queries_whatever_the_number_of_cards(clie
     assert response.content.decode().count('class="sku-card"') == 12
 
 
-def test_home_page_costs_at_most_eight_queries(client, home_page, django_assert_max_num_queries):
+def test_home_page_costs_at_most_six_queries(client, home_page, django_assert_max_num_queries):
     client.get("/?dynamic=1")
 
-    with django_assert_max_num_queries(8):  # site, page and its restrictions; floors, their SKUs; slide images
+    with django_assert_max_num_queries(6):  # site, page, its restrictions (2); floors; their SKUs' version
         response = client.get("/?dynamic=1")
 
     assert response.content.decode().count('class="sku-card"') == 8
