@@ -1,9 +1,15 @@
 """Shared benchmark harness: a production-like shop in a temporary folder, and an HTTP load loop.
 
-`production_shop()` migrates a fresh SQLite database, loads the demo catalog, collects static files and
-starts Daphne with config.settings.production (DEBUG off, manifest static files) and an embedded Redis.
-`measure()` drives one URL from N threads with keep-alive connections for a fixed time on 127.0.0.1 and
-returns requests per second and latency percentiles. Loops are bounded in time and count.
+`production_shop()` migrates a fresh database (a throw-away PostgreSQL database when `database_url` names a
+server, else SQLite), loads the demo catalog, collects static files and starts Daphne with production settings
+(`bench.settings`: config.settings.production plus a middleware that counts SQL queries) and an embedded Redis
+of its own. `measure()` drives one URL from N threads with keep-alive connections for a fixed time on
+127.0.0.1 and returns requests per second and latency percentiles, and, read before and after the line, the
+server process's CPU time (/proc/<pid>/stat utime + stime), its SQL queries and the Redis commands the shop's
+Redis ran (INFO commandstats), each per request. Loops are bounded in time and count.
+
+CPU milliseconds per request hold on a busy machine (they count only the server process's own time);
+requests per second and latencies move with whatever else the machine runs.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlparse
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
@@ -31,6 +38,18 @@ sys.path.insert(0, str(BASE_DIR))
 from config.embedded_redis import EmbeddedRedis, _free_port  # noqa: E402
 
 MAX_REQUESTS_PER_WORKER = 200_000
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+DEFAULT_POSTGRES = "postgres://postgres@127.0.0.1:5432/"
+
+
+@dataclass(frozen=True)
+class Counters:
+    """Cumulative figures of the server at one moment."""
+
+    cpu_ms: float
+    queries: int
+    redis_calls: int
+    redis_writes: int
 
 
 @dataclass
@@ -40,6 +59,8 @@ class Shop:
     port: int
     env: dict
     workdir: Path
+    pid: int = 0
+    _write_commands: dict[str, bool] = field(default_factory=dict, repr=False)
 
     def manage(self, *args: str) -> str:
         return subprocess.run(
@@ -50,6 +71,40 @@ class Shop:
         """Run Python in a Django shell of this shop and return what it printed as JSON."""
         return json.loads(self.manage("shell", "-c", code).strip().splitlines()[-1])
 
+    def redis(self):
+        import redis
+
+        return redis.Redis.from_url(self.env["REDIS_URL"])
+
+    def server_cpu_ms(self) -> float:
+        """User + system CPU time of the Daphne process (all its threads) so far, in milliseconds."""
+        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) * 1000 / CLOCK_TICKS
+
+    def counters(self) -> Counters:
+        conn = http.client.HTTPConnection(self.host, self.port, timeout=10)
+        conn.request("GET", "/__bench__/counters", headers={"Host": "127.0.0.1"})
+        queries = json.loads(conn.getresponse().read())["queries"]
+        calls, writes = self._redis_calls()
+        return Counters(self.server_cpu_ms(), queries, calls, writes)
+
+    def _redis_calls(self) -> tuple[int, int]:
+        """(all commands, write commands) the shop's Redis has run so far; connection set-up (CLIENT, HELLO)
+        and this harness's own INFO and COMMAND left out. A command is a write when Redis flags it so."""
+        client = self.redis()
+        calls = writes = 0
+        for key, value in client.info("commandstats").items():
+            name = key.removeprefix("cmdstat_").split("|")[0]
+            if name in ("info", "command", "client", "hello"):
+                continue
+            if name not in self._write_commands:
+                flags = client.execute_command("COMMAND", "INFO", name).get(name, {}).get("flags", [])
+                self._write_commands[name] = "write" in flags
+            calls += int(value["calls"])
+            writes += int(value["calls"]) if self._write_commands[name] else 0
+        client.close()
+        return calls, writes
+
 
 @dataclass
 class Result:
@@ -58,6 +113,29 @@ class Result:
     errors: int
     seconds: float
     latencies_ms: list[float] = field(repr=False)
+    before: Counters | None = field(default=None, repr=False)
+    after: Counters | None = field(default=None, repr=False)
+
+    def per_request(self, name: str) -> float:
+        if not (self.before and self.after and self.requests):
+            return float("nan")
+        return (getattr(self.after, name) - getattr(self.before, name)) / self.requests
+
+    @property
+    def cpu_ms(self) -> float:
+        return self.per_request("cpu_ms")
+
+    @property
+    def queries(self) -> float:
+        return self.per_request("queries")
+
+    @property
+    def redis_calls(self) -> float:
+        return self.per_request("redis_calls")
+
+    @property
+    def redis_writes(self) -> float:
+        return self.per_request("redis_writes")
 
     @property
     def rps(self) -> float:
@@ -70,10 +148,16 @@ class Result:
         return ordered[min(len(ordered) - 1, int(len(ordered) * pct / 100))]
 
     def line(self) -> str:
-        return (
-            f"{self.label:<28} {self.rps:9.1f} req/s   p50 {self.percentile(50):7.1f} ms   "
-            f"p99 {self.percentile(99):7.1f} ms   n={self.requests} errors={self.errors}"
+        figures = (
+            f"{self.label:<34} {self.rps:8.1f} req/s  p50 {self.percentile(50):6.1f} ms  "
+            f"p99 {self.percentile(99):6.1f} ms"
         )
+        if self.before and self.after:
+            figures += (
+                f"  cpu {self.cpu_ms:5.2f} ms/req  sql {self.queries:4.1f}/req  "
+                f"redis {self.redis_calls:4.1f}/req ({self.redis_writes:.1f} writes)"
+            )
+        return figures + f"  n={self.requests} errors={self.errors}"
 
 
 def _wait_for_port(port: int, timeout: float = 30) -> None:
@@ -107,20 +191,44 @@ def offline_alipay_env(folder: Path) -> dict[str, str]:
     }
 
 
+def postgres_reachable(server_url: str = DEFAULT_POSTGRES) -> bool:
+    try:
+        import psycopg
+
+        with psycopg.connect(urlparse(server_url)._replace(path="/postgres").geturl(), connect_timeout=3):
+            return True
+    except Exception:  # noqa: BLE001 - any failure means "use SQLite"
+        return False
+
+
 @contextlib.contextmanager
-def production_shop(extra_env: dict | None = None) -> Iterator[Shop]:
-    """A Daphne process on production settings over a fresh demo database; stopped and removed on exit."""
-    workdir = Path(tempfile.mkdtemp(prefix="meihao-bench-"))
-    redis = EmbeddedRedis().start()
-    port = _free_port()
-    env = {
+def throwaway_postgres(server_url: str, prefix: str = "meihao_bench") -> Iterator[str]:
+    """A new, empty PostgreSQL database on the server of `server_url` (its database name is ignored),
+    dropped on exit. Yields its URL."""
+    import psycopg
+
+    name = f"{prefix}_{secrets.token_hex(4)}"
+    parsed = urlparse(server_url)
+    admin = parsed._replace(path="/postgres").geturl()
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield parsed._replace(path=f"/{name}").geturl()
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def bench_environment(workdir: Path, redis_url: str, database_url: str) -> dict[str, str]:
+    """Environment of a production-settings process of a benchmark shop living in `workdir`."""
+    return {
         **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.production",
+        "DJANGO_SETTINGS_MODULE": "bench.settings",
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
         "DJANGO_SECURE_SSL_REDIRECT": "false",
-        "DATABASE_URL": f"sqlite:///{workdir / 'bench.sqlite3'}",
-        "REDIS_URL": redis.url,
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
         "MEDIA_ROOT": str(workdir / "media"),
         "STATIC_ROOT": str(workdir / "static"),
         "STATIC_PAGES_ROOT": str(workdir / "static_pages"),
@@ -128,6 +236,28 @@ def production_shop(extra_env: dict | None = None) -> Iterator[Shop]:
         "SINGLE_MACHINE": "true",  # Whoosh and local media/static-page folders on one machine
         "LOG_LEVEL": "WARNING",
         **offline_alipay_env(workdir),
+    }
+
+
+@contextlib.contextmanager
+def production_shop(extra_env: dict | None = None, *, postgres: str | None = None) -> Iterator[Shop]:
+    """A Daphne process on production settings over a fresh demo database (a throw-away database on the
+    PostgreSQL server `postgres`, or SQLite when None) and its own embedded Redis; stopped and removed on exit."""
+    with contextlib.ExitStack() as stack:
+        workdir = Path(tempfile.mkdtemp(prefix="meihao-bench-"))
+        stack.callback(shutil.rmtree, workdir, ignore_errors=True)
+        database_url = (
+            stack.enter_context(throwaway_postgres(postgres)) if postgres else f"sqlite:///{workdir / 'bench.sqlite3'}"
+        )
+        yield stack.enter_context(_serve(workdir, database_url, extra_env))
+
+
+@contextlib.contextmanager
+def _serve(workdir: Path, database_url: str, extra_env: dict | None) -> Iterator[Shop]:
+    redis = EmbeddedRedis().start()
+    port = _free_port()
+    env = {
+        **bench_environment(workdir, redis.url, database_url),
         **(extra_env or {}),
     }
     shop = Shop(f"http://127.0.0.1:{port}", "127.0.0.1", port, env, workdir)
@@ -144,21 +274,23 @@ def production_shop(extra_env: dict | None = None) -> Iterator[Shop]:
             stderr=subprocess.DEVNULL,
         )
         _wait_for_port(port)
+        shop.pid = server.pid
         yield shop
     finally:
         if server:
             server.terminate()
             server.wait(timeout=10)
         redis.stop()
-        shutil.rmtree(workdir, ignore_errors=True)
 
 
 def measure(
     shop: Shop, path: str, *, label: str, seconds: float = 5.0, concurrency: int = 8, warmup: int = 20
 ) -> Result:
-    """Hammer one path from `concurrency` threads for `seconds`; non-200 answers count as errors."""
+    """Hammer one path from `concurrency` threads for `seconds`; non-200 answers count as errors. The server's
+    counters are read after the warm-up and after the line (when the shop has a server pid)."""
     for _ in range(warmup):
         _get(http.client.HTTPConnection(shop.host, shop.port, timeout=10), path)
+    before = shop.counters() if shop.pid else None
     latencies: list[float] = []
     errors = 0
     lock = threading.Lock()
@@ -190,7 +322,8 @@ def measure(
     for thread in threads:
         thread.join()
     elapsed = time.monotonic() - started
-    return Result(label, len(latencies), errors, elapsed, latencies)
+    after = shop.counters() if shop.pid else None
+    return Result(label, len(latencies), errors, elapsed, latencies, before, after)
 
 
 def _get(conn: http.client.HTTPConnection, path: str) -> bool:

@@ -6,6 +6,9 @@ Because HomePage is a Wagtail Page, editors get drafts, preview, revisions and s
 
 from __future__ import annotations
 
+import hashlib
+import uuid
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
@@ -41,25 +44,64 @@ class HomePage(Page):
         verbose_name_plural = _("首页")
 
     def get_context(self, request, *args, **kwargs):
+        """The floors, lazily, and `floors_version`, which keys the per-process cache of the floors' HTML
+        (`{% cache %}` in the template): a warm process renders a home page with two light queries for its
+        floors, without loading or drawing a single SKU card."""
         context = super().get_context(request, *args, **kwargs)
-        context["floors"] = self.build_floors()
+        floors = list(self.floors.select_related("channel__category").all())
+        chosen = _chosen_sku_ids(floors)
+        context["floors"] = _Once(lambda: self.build_floors(floors, chosen))
+        context["floors_version"] = self.floors_version(request, floors, chosen)
         return context
 
-    def build_floors(self) -> list[dict]:
+    def floors_version(self, request, floors: list[HomeFloor], chosen: dict) -> str:
+        """Changes with the published revision, the floors and their channels, and any chosen SKU's save."""
+        from commerce.catalog.selectors import get_skus_version
+
+        if getattr(request, "is_preview", False):  # a draft's floors are not the published ones: never reuse
+            return f"preview-{uuid.uuid4().hex}"
+        shape = [
+            (self.pk, self.live_revision_id, self.last_published_at),
+            [(f.pk, f.title, f.channel_id, f.channel.updated_at if f.channel else None) for f in floors],
+            get_skus_version(sku_id for ids in chosen.values() for sku_id in ids),
+        ]
+        return hashlib.md5(repr(shape).encode(), usedforsecurity=False).hexdigest()
+
+    def build_floors(self, floors: list[HomeFloor] | None = None, chosen: dict | None = None) -> list[dict]:
         """Floors in editor order with their launched SKUs loaded in one query (unlaunched SKUs and floors left
         without any are hidden)."""
         from commerce.catalog.selectors import list_skus_by_ids
 
-        floors = list(self.floors.select_related("channel__category", "channel__group").all())
-        # raw_data holds the chosen SKU ids without loading them one floor at a time.
-        chosen = {floor.pk: [item["value"] for item in floor.skus.raw_data if item.get("value")] for floor in floors}
+        if floors is None:
+            floors = list(self.floors.select_related("channel__category").all())
+        if chosen is None:
+            chosen = _chosen_sku_ids(floors)
         skus = list_skus_by_ids({sku_id for ids in chosen.values() for sku_id in ids})
         built = [
-            {"floor": floor, "skus": [skus[sku_id] for sku_id in chosen[floor.pk] if sku_id in skus]}
+            {"floor": floor, "skus": [skus[sku_id] for sku_id in chosen[id(floor)] if sku_id in skus]}
             for floor in floors
         ]
         # A floor with nothing on sale would be a dead end for the shopper: it stays out until it has products.
         return [item for item in built if item["skus"]]
+
+
+def _chosen_sku_ids(floors: list[HomeFloor]) -> dict[int, list[int]]:
+    """Each floor's chosen SKU ids in order, keyed by id(floor) (a floor in a preview has no pk yet); read from
+    the StreamField's raw data, without loading the SKUs one floor at a time."""
+    return {id(floor): [item["value"] for item in floor.skus.raw_data if item.get("value")] for floor in floors}
+
+
+class _Once:
+    """A value computed on first use, for a template that may not need it (its fragment is cached)."""
+
+    def __init__(self, load) -> None:
+        self.load = load
+        self.loaded = None
+
+    def __call__(self):
+        if self.loaded is None:
+            self.loaded = self.load()
+        return self.loaded
 
 
 class HomeFloor(Orderable):

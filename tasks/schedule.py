@@ -7,6 +7,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 from dramatiq_crontab import cron, scheduler
 
+from tasks.actors.catalog import flush_visits_task
 from tasks.actors.cms import publish_scheduled_pages_task
 from tasks.actors.durable import dispatch_due_jobs_task
 from tasks.actors.orders import sweep_unpaid_orders_task
@@ -41,3 +42,6 @@ cron("* * * * *")(publish_scheduled_pages_task)
 
 # SPEC F4: ask Alipay about orders sent to the cashier that neither a notify nor a return settled.
 cron("*/2 * * * *")(sweep_awaiting_payments_task)
+
+# SPEC B4: product page visits are counted in Redis; move them into the dashboard's table.
+cron("* * * * *")(flush_visits_task)

@@ -40,10 +40,15 @@ def pytest_sessionfinish(session, exitstatus):
 
 @pytest.fixture(autouse=True)
 def clean_redis():
-    """Every test starts on an empty Redis database (cache, channel layer and broker share it)."""
+    """Every test starts on an empty Redis database (cache, channel layer and broker share it)..."""
     from django_redis import get_redis_connection
 
     get_redis_connection("default").flushdb()
+    # ...and empty per-process caches: database ids repeat between tests, and these caches key by id.
+    from django.core.cache import caches
+
+    for alias in ("renditions", "template_fragments"):
+        caches[alias].clear()
     yield
 
 

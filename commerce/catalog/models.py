@@ -310,3 +310,18 @@ class GoodsVisitCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.category_id} {self.date}: {self.count}"
+
+
+class VisitFlush(models.Model):
+    """A batch of Redis visit counts already added to GoodsVisitCount (commerce.catalog.visits): its id is
+    written in the same transaction as the counts, so a batch is never added twice."""
+
+    batch = models.CharField(_("批次"), max_length=64, unique=True)
+    applied_at = models.DateTimeField(_("写入时间"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("访问量写入批次")
+        verbose_name_plural = _("访问量写入批次")
+
+    def __str__(self) -> str:
+        return self.batch

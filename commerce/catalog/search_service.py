@@ -64,9 +64,18 @@ def clean_query(raw: str | None) -> str:
     return query
 
 
+def _page_number(raw: str | int | None) -> int:
+    try:
+        return max(1, int(raw or 1))
+    except (TypeError, ValueError):
+        return 1
+
+
 def search_skus(*, query: str | None, sort: str | None = None, page: str | int | None = 1) -> SearchPage:
     """One page of launched SKUs matching ``query`` (segmented by the engine's Chinese analyzer).
 
+    One search per page: the page's slice is fetched first, and its answer carries the total that the
+    paginator needs (a second search only for a page past the end, which shows the last page).
     An unknown sort falls back to relevance and a garbage or out-of-range page to the nearest real page.
     Raises SearchQueryError for an empty or over-long query.
     """
@@ -75,8 +84,15 @@ def search_skus(*, query: str | None, sort: str | None = None, page: str | int |
     results = SearchQuerySet().models(SKU).filter(content=AutoQuery(text))
     if SORTS[sort_key]:
         results = results.order_by(SORTS[sort_key])
-    current = Paginator(results, PAGE_SIZE).get_page(page)
-    ids = [int(result.pk) for result in current.object_list]
+    number = _page_number(page)
+    hits = list(results[(number - 1) * PAGE_SIZE : number * PAGE_SIZE])
+    paginator = Paginator(results, PAGE_SIZE)
+    paginator.count = results.count()  # known from the search above: no second search (cached_property)
+    if number > paginator.num_pages:
+        number = paginator.num_pages
+        hits = list(results[(number - 1) * PAGE_SIZE : number * PAGE_SIZE])
+    current = Page(hits, number, paginator)
+    ids = [int(result.pk) for result in hits]
     # A document indexed before its SKU left the shelf is dropped here until the index job removes it.
     loaded = list_skus_by_ids(ids)
     return SearchPage(query=text, sort=sort_key, page=current, skus=[loaded[i] for i in ids if i in loaded])
@@ -115,8 +131,10 @@ def sync_search_documents(*, model_label: str, pk: int) -> int:
 
 
 def rebuild_search_index(*, batch_size: int = 500, progress: Callable[[int, int], None] | None = None) -> int:
-    """Empty the index and index every launched SKU again, ``batch_size`` documents per write.
+    """Empty the index and index every launched SKU again, reading ``batch_size`` SKUs per query.
 
+    The embedded Whoosh engine writes them all through one writer and commits once (searches see the old
+    documents gone and the new ones appear together at the end); other engines write batch by batch.
     ``progress(done, total)`` is called after each batch. Returns the number of SKUs indexed.
     """
     index = _sku_index()
@@ -124,16 +142,20 @@ def rebuild_search_index(*, batch_size: int = 500, progress: Callable[[int, int]
     backend.clear(models=[SKU], commit=True)
     queryset = index.index_queryset().order_by("pk")
     total = queryset.count()
-    done = 0
     if progress:
-        progress(done, total)
-    last_pk = 0
-    while True:
-        batch = list(queryset.filter(pk__gt=last_pk)[:batch_size])
-        if not batch:
-            break
+        progress(0, total)
+
+    def batches():
+        last_pk = 0
+        while batch := list(queryset.filter(pk__gt=last_pk)[:batch_size]):
+            last_pk = batch[-1].pk
+            yield batch
+
+    if hasattr(backend, "rebuild"):
+        return backend.rebuild(index, batches(), progress=lambda done: progress and progress(min(done, total), total))
+    done = 0
+    for batch in batches():
         backend.update(index, batch, commit=True)
-        last_pk = batch[-1].pk
         done += len(batch)
         if progress:
             progress(min(done, total), total)

@@ -2,10 +2,16 @@
 
 Everything here is read-only. Results that every page needs (the category menu, hot sellers) are cached in
 Redis through Django's cache; they hold plain dicts and strings, never model instances.
+
+Images are loaded with their SKUs (a join), not with their renditions: Wagtail finds a rendition in the
+per-process "renditions" cache (config/settings/base.py), so a warm process renders a page of images without
+another query, and without writing to Redis.
 """
 
 from __future__ import annotations
 
+import hashlib
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -15,18 +21,17 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Prefetch, QuerySet
 from django.urls import reverse
-from wagtail.images import get_image_model
 
 from commerce.catalog.models import (
     SKU,
     GoodsCategory,
     GoodsChannel,
     GoodsVisitCount,
-    SKUSpecification,
-    SPUSpecification,
+    SpecificationOption,
 )
 
 CATEGORY_MENU_KEY = "catalog:category-menu"
+CATEGORY_MENU_VERSION_KEY = "catalog:category-menu-version"
 CATEGORY_MENU_SECONDS = 300
 HOT_SKUS_KEY = "catalog:hot-skus:{category_id}"
 
@@ -97,7 +102,10 @@ def get_category_menu() -> list[dict]:
 
 def get_category(category_id: int) -> GoodsCategory | None:
     """The category with its parents loaded (for breadcrumbs), or None."""
-    return GoodsCategory.objects.select_related("parent__parent").filter(pk=category_id).first()
+    try:  # get(), not first(): no ORDER BY to build for a primary-key lookup
+        return GoodsCategory.objects.select_related("parent__parent").get(pk=category_id)
+    except GoodsCategory.DoesNotExist:
+        return None
 
 
 def get_breadcrumb(category: GoodsCategory) -> list[GoodsCategory]:
@@ -109,8 +117,8 @@ def get_breadcrumb(category: GoodsCategory) -> list[GoodsCategory]:
 
 
 def _skus_with_images(queryset: QuerySet[SKU], *filters: str) -> QuerySet[SKU]:
-    images = get_image_model().objects.prefetch_renditions(*filters)
-    return queryset.select_related(None).prefetch_related(Prefetch("default_image", queryset=images))
+    """The SKUs with their default image joined in (one query; renditions come from the renditions cache)."""
+    return queryset.select_related(None).select_related("default_image")
 
 
 def launched_skus_of_category(category: GoodsCategory) -> QuerySet[SKU]:
@@ -159,10 +167,20 @@ def list_hot_skus(category_id: int) -> list[dict]:
     return hot
 
 
+def get_category_menu_version() -> str:
+    """A token that changes whenever the category menu is forgotten (one Redis GET; a new token is stored only
+    when there is none). Templates cache the menu's rendered HTML per process under it (`{% cache %}`)."""
+    version = cache.get(CATEGORY_MENU_VERSION_KEY)
+    if version is None:
+        cache.add(CATEGORY_MENU_VERSION_KEY, uuid.uuid4().hex, None)
+        version = cache.get(CATEGORY_MENU_VERSION_KEY)
+    return version
+
+
 def forget_category_menu() -> None:
     """Drop the cached category menu (after a category, channel or channel group edit): the next page
-    that shows the menu rebuilds it from the database."""
-    cache.delete(CATEGORY_MENU_KEY)
+    that shows the menu rebuilds it from the database, and every process renders it again."""
+    cache.delete_many([CATEGORY_MENU_KEY, CATEGORY_MENU_VERSION_KEY])
 
 
 def forget_hot_skus(category_id: int | None) -> None:
@@ -178,21 +196,21 @@ def forget_hot_skus(category_id: int | None) -> None:
 
 def get_launched_sku(sku_id: int) -> SKU | None:
     """A launched SKU with its SPU, brand and category path loaded, or None."""
-    return (
-        SKU.objects.select_related("spu__brand", "category__parent__parent", "default_image")
-        .filter(pk=sku_id, is_launched=True)
-        .first()
-    )
+    try:  # get(), not first(): no ORDER BY to build for a primary-key lookup (~0.4 ms of CPU a page)
+        return SKU.objects.select_related("spu__brand", "category__parent__parent", "default_image").get(
+            pk=sku_id, is_launched=True
+        )
+    except SKU.DoesNotExist:
+        return None
 
 
 def list_sku_images(sku: SKU) -> list:
-    """The SKU's gallery: its default image first, then its extra images, without duplicates."""
+    """The SKU's gallery: its default image first, then its extra images, without duplicates (one query)."""
     images = []
     if sku.default_image_id:
         images.append(sku.default_image)
     seen = {sku.default_image_id}
-    renditions = get_image_model().objects.prefetch_renditions(DETAIL_IMAGE, THUMB_IMAGE)
-    for item in sku.images.prefetch_related(Prefetch("image", queryset=renditions)).order_by("sort_order", "id"):
+    for item in sku.images.select_related("image").order_by("sort_order", "id"):
         if item.image_id not in seen:
             seen.add(item.image_id)
             images.append(item.image)
@@ -205,6 +223,14 @@ def list_skus_by_ids(ids: Iterable[int]) -> dict[int, SKU]:
     if not ids:
         return {}
     return {sku.id: sku for sku in _skus_with_images(SKU.objects.filter(pk__in=ids, is_launched=True), CARD_IMAGE)}
+
+
+def get_skus_version(ids: Iterable[int]) -> str:
+    """A short token that changes when any of these SKUs is saved, launched or taken off the shelf (one light
+    query, no model instances): a page caching its rendered SKU cards keys them with it. Stock and sales
+    (changed without a save) are not part of it; cards do not show them."""
+    rows = SKU.objects.filter(pk__in=list(ids)).order_by("pk").values_list("pk", "updated_at", "is_launched")
+    return hashlib.md5(repr(list(rows)).encode(), usedforsecurity=False).hexdigest()
 
 
 @dataclass
@@ -234,40 +260,44 @@ def get_spec_switcher(sku: SKU) -> list[SpecChoice]:
     """For each specification of the SKU's SPU, its options; each option points at the launched SKU that has the
     current SKU's options with that one specification changed (None when no such SKU exists: render it disabled).
 
-    Three queries whatever the number of SKUs or options.
+    One query whatever the number of SKUs or options: every option of the SPU, left-joined to the SKUs that
+    use it. A specification without options is left out (there is nothing to choose).
     """
-    specs = list(
-        SPUSpecification.objects.filter(spu_id=sku.spu_id).order_by("sequence", "id").prefetch_related("options")
+    rows = (
+        SpecificationOption.objects.filter(spec__spu_id=sku.spu_id)
+        .order_by("spec__sequence", "spec_id", "sort_order", "id")
+        .values_list(
+            "spec_id", "spec__name", "id", "value", "skuspecification__sku_id", "skuspecification__sku__is_launched"
+        )
     )
+    specs: dict[int, SpecChoice] = {}
+    options: dict[int, SpecOption] = {}
+    options_by_sku: dict[int, dict[int, int]] = {}
+    for spec_id, spec_name, option_id, value, sku_id, launched in rows:
+        choice = specs.get(spec_id)
+        if choice is None:
+            choice = specs[spec_id] = SpecChoice(id=spec_id, name=spec_name)
+        if option_id not in options:
+            options[option_id] = SpecOption(id=option_id, value=value, sku_id=None, active=False)
+            choice.options.append(options[option_id])
+        if sku_id is not None and (launched or sku_id == sku.id):
+            options_by_sku.setdefault(sku_id, {})[spec_id] = option_id
     if not specs:
         return []
-    rows = SKUSpecification.objects.filter(sku__spu_id=sku.spu_id, sku__is_launched=True).values_list(
-        "sku_id", "spec_id", "option_id"
-    )
-    options_by_sku: dict[int, dict[int, int]] = {}
-    for sku_id, spec_id, option_id in rows:
-        options_by_sku.setdefault(sku_id, {})[spec_id] = option_id
-    spec_ids = [spec.id for spec in specs]
+    spec_ids = list(specs)
     sku_by_key: dict[tuple, int] = {}
     for sku_id, chosen in options_by_sku.items():
-        sku_by_key.setdefault(tuple(chosen.get(spec_id) for spec_id in spec_ids), sku_id)
+        if sku_id != sku.id or sku.is_launched:
+            sku_by_key.setdefault(tuple(chosen.get(spec_id) for spec_id in spec_ids), sku_id)
 
-    current = options_by_sku.get(sku.id)
-    if current is None:  # the SKU itself is unlaunched or has no option set: show options, link nothing else
-        current = dict(SKUSpecification.objects.filter(sku=sku).values_list("spec_id", "option_id"))
-    current_key = [current.get(spec_id) for spec_id in spec_ids]
-
-    switcher = []
-    for index, spec in enumerate(specs):
-        choice = SpecChoice(id=spec.id, name=spec.name)
-        for option in spec.options.all():
+    current_key = [options_by_sku.get(sku.id, {}).get(spec_id) for spec_id in spec_ids]
+    for index, choice in enumerate(specs.values()):
+        for option in choice.options:
             key = list(current_key)
             key[index] = option.id
-            active = option.id == current_key[index]
-            target = sku.id if active else sku_by_key.get(tuple(key))
-            choice.options.append(SpecOption(id=option.id, value=option.value, sku_id=target, active=active))
-        switcher.append(choice)
-    return switcher
+            option.active = option.id == current_key[index]
+            option.sku_id = sku.id if option.active else sku_by_key.get(tuple(key))
+    return list(specs.values())
 
 
 @dataclass(frozen=True)

@@ -204,8 +204,14 @@ def list_sku_comments(*, sku_id: int, page: object = 1, per_page: int = COMMENTS
         )
         .order_by("-created_at", "-id")
     )
-    paginator = Paginator(queryset, per_page)
-    result = paginator.get_page(page)
+    result = None
+    if str(page) == "1":
+        # The product page shows page 1: when it is not full, it holds every comment and needs no COUNT query.
+        first = list(queryset[: per_page + 1])
+        if len(first) <= per_page:
+            result = Paginator(first, per_page).page(1)
+    if result is None:
+        result = Paginator(queryset, per_page).get_page(page)
     result.object_list = [
         CommentView(
             display_name=mask_name(_display_name(c.user)) if c.is_anonymous else _display_name(c.user),

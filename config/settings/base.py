@@ -80,6 +80,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "config.middleware.SyncChainMiddleware",  # keep last: the whole chain runs sync, in one thread (ASGI)
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -177,6 +178,23 @@ else:
             "OPTIONS": {"CLIENT_CLASS": "django_redis.client.DefaultClient"},
         }
     }
+# Per-process caches for things that never need sharing between processes and must not cost a Redis round trip
+# (or a write) on every page view. "renditions": Wagtail stores every rendition it uses in this alias (on each
+# use, even when prefetched); keys carry the image's file hash and focal point, so an edited image gets new
+# keys and no process serves a stale one. "template_fragments": Django's {% cache %} tag; fragments that depend
+# on shared data put that data's version (read from Redis) in their key, e.g. the category menu.
+CACHES["renditions"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "renditions",
+    "TIMEOUT": 3600,
+    "OPTIONS": {"MAX_ENTRIES": 20000},
+}
+CACHES["template_fragments"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "template-fragments",
+    "TIMEOUT": 3600,
+    "OPTIONS": {"MAX_ENTRIES": 2000},
+}
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 CHANNEL_LAYERS = {

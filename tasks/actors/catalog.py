@@ -1,4 +1,4 @@
-"""Catalog jobs: publishing live stock (SPEC G1).
+"""Catalog jobs: publishing live stock (SPEC G1), flushing visit counts (SPEC B4).
 
 Enqueued after commit by commerce.catalog.stock.stock_changed, and again by the dispatch tick when a push is
 overdue (its message was lost). Safe to run twice or out of order: the actor carries only the SKU id and
@@ -12,6 +12,7 @@ import logging
 import dramatiq
 from django.core.cache import cache
 
+from commerce.catalog.services import flush_visits
 from commerce.catalog.stock import get_current_stock, push_done, push_started
 from realtime.publish import publish_stock
 
@@ -34,3 +35,11 @@ def publish_stock_task(sku_id: int) -> None:
         else:
             publish_stock(sku_id, stock)
         push_done(sku_id, started)  # the dispatch tick re-sends it if this never runs (worker killed)
+
+
+@dramatiq.actor(max_retries=3, min_backoff=1_000, max_backoff=30_000, time_limit=120_000, max_age=10 * 60_000)
+def flush_visits_task() -> None:
+    """Move the visit counts gathered in Redis into the database (SPEC B4); exactly once, safe to run twice."""
+    added = flush_visits()
+    if added:
+        logger.info("flushed %d category visits", added)

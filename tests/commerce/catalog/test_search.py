@@ -232,3 +232,65 @@ def test_worker_threads_creating_and_writing_a_fresh_index_at_once_lose_no_docum
         thread.join()
     assert errors == []
     assert connections["default"].get_backend().search("并发写入手机")["hits"] == len(skus)
+
+
+# --- Cost of a search and of a rebuild (issue 14; timings are bench/search.py's job) --------------------------
+
+
+@pytest.fixture
+def whoosh_searches(monkeypatch):
+    """How many searches Whoosh runs (search_page goes through Searcher.search)."""
+    from whoosh.searching import Searcher
+
+    calls = []
+    original = Searcher.search
+
+    def counting(self, *args, **kwargs):
+        calls.append(self)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Searcher, "search", counting)
+    return calls
+
+
+@pytest.mark.parametrize("sort", ["relevance", "price", "-price", "sales"])
+def test_a_search_page_costs_one_whoosh_search_and_reuses_the_open_searcher(catalog, whoosh_searches, sort):
+    rebuild_search_index()
+
+    first = search_skus(query="手机", sort=sort, page=1)
+    again = search_skus(query="华为", sort=sort, page=1)
+
+    assert first.total == 3 and len(first.skus) == 3 and again.total == 3  # 华为: two phones, a MateBook
+    assert len(whoosh_searches) == 2  # one per page: the page's answer carries the total
+    assert whoosh_searches[0] is whoosh_searches[1]  # the same open searcher, not a reopened index
+
+
+def test_a_page_past_the_end_costs_one_more_search_and_shows_the_last_page(catalog, whoosh_searches):
+    rebuild_search_index()
+
+    result = search_skus(query="手机", page=99)
+
+    assert result.page.number == 1 and len(result.skus) == 3
+    assert len(whoosh_searches) == 2
+
+
+def test_the_searcher_sees_documents_written_after_it_was_opened(catalog):
+    rebuild_search_index()
+    assert search_skus(query="平板").total == 0  # opens and pools a searcher
+
+    SKUFactory(spu=catalog["mate_black"].spu, name="华为 MatePad 平板")
+    rebuild_search_index()
+
+    assert search_skus(query="平板").total == 1
+
+
+def test_rebuild_writes_one_segment_without_a_stored_copy_of_the_text(catalog):
+    rebuild_search_index(batch_size=2)  # three batches, one writer, one commit
+
+    backend = connections["default"].get_backend()
+    backend.setup()
+    ix = backend.index.refresh()
+    with ix.searcher() as searcher:
+        assert len(ix._segments()) == 1
+        stored = searcher.stored_fields(0)
+    assert stored["django_ct"] == "catalog.sku" and "text" not in stored
