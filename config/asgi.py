@@ -11,11 +11,16 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from realtime.limits import SocketsPerAddressLimit  # noqa: E402
 from realtime.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+        # Origin first (a foreign page's handshake is refused with 403), then the per-address cap (before any
+        # session lookup), then session auth and the consumers.
+        "websocket": AllowedHostsOriginValidator(
+            SocketsPerAddressLimit(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
+        ),
     }
 )
