@@ -7,20 +7,17 @@ from django.core.asgi import get_asgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 django_asgi_app = get_asgi_application()
 
-from channels.auth import AuthMiddlewareStack  # noqa: E402
-from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from channels.routing import ProtocolTypeRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from realtime.limits import SocketsPerAddressLimit  # noqa: E402
-from realtime.routing import websocket_urlpatterns  # noqa: E402
+from realtime.routing import websocket_application  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
         # Origin first (a foreign page's handshake is refused with 403), then the per-address cap (before any
-        # session lookup), then session auth and the consumers.
-        "websocket": AllowedHostsOriginValidator(
-            SocketsPerAddressLimit(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
-        ),
+        # session lookup), then the routes (session auth only where a socket needs the shopper).
+        "websocket": AllowedHostsOriginValidator(SocketsPerAddressLimit(websocket_application)),
     }
 )

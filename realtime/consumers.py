@@ -9,17 +9,19 @@ import logging
 import re
 from typing import Any
 
-from channels.db import database_sync_to_async
-
 from commerce.catalog.stock import get_launched_stock
 from realtime.base import CLOSE_NOT_FOUND, LiveConsumer
 from realtime.groups import stock_group
+from realtime.reads import CoalescedRead
 
 logger = logging.getLogger(__name__)
 
 __all__ = ["CLOSE_NOT_FOUND", "StockConsumer", "parse_id"]
 
 _ID = re.compile(r"[1-9][0-9]{0,18}")
+
+#: Sockets of the same SKU connecting (or resyncing) together share one stock query.
+read_launched_stock = CoalescedRead(get_launched_stock)
 
 
 def parse_id(raw: object) -> int | None:
@@ -50,7 +52,7 @@ class StockConsumer(LiveConsumer):
         await self.resync()
 
     async def resync(self) -> None:
-        stock = await database_sync_to_async(get_launched_stock)(self.sku_id)
+        stock = await read_launched_stock(self.sku_id)
         if stock is None:
             await self.channel_layer.group_discard(self.group, self.channel_name)
             self.group = None
