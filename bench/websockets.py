@@ -311,6 +311,61 @@ async def warm_up(url: str, sku_id: int) -> None:
     await ws.close()
 
 
+# --- the layers alone ------------------------------------------------------------------------------------
+
+
+def layer_only(clients: int, rounds: int) -> None:
+    """Each layer in one event loop, no Daphne: `clients` channels join one group, then `rounds` group_sends
+    from a sync publisher (as the worker sends). Prints join time, fan-out time until every channel has the
+    message, and the Redis commands one group_send costs (INFO stats)."""
+    from asgiref.sync import async_to_sync
+    from channels_redis.core import RedisChannelLayer
+    from channels_redis.pubsub import RedisPubSubChannelLayer
+
+    from realtime.layers import RedisFanoutChannelLayer
+
+    redis_server = EmbeddedRedis().start()
+    url = redis_server.url
+    try:
+        import redis as redis_py
+
+        stats = redis_py.Redis.from_url(url)
+        makers = {
+            "core-probe": lambda: RedisChannelLayer(
+                hosts=[{"address": url, "max_connections": 10000, "socket_timeout": 30}]
+            ),
+            "pubsub": lambda: RedisPubSubChannelLayer(hosts=[url]),
+            "fanout": lambda: RedisFanoutChannelLayer(hosts=[url]),
+        }
+        for name, make in makers.items():
+            layer = make()
+
+            async def run(layer=layer, name=name) -> None:
+                channels = [await layer.new_channel() for _ in range(clients)]
+                started = time.perf_counter()
+                for channel in channels:  # one by one: 1,000 at once exhaust channels-redis's connect timeouts
+                    await layer.group_add("stock.1", channel)
+                joined = time.perf_counter() - started
+                send = getattr(layer, "group_send_sync", None) or async_to_sync(layer.group_send)
+                for n in range(rounds):
+                    before = stats.info("stats")["total_commands_processed"]
+                    started = time.perf_counter()
+                    await asyncio.to_thread(send, "stock.1", {"type": "stock.update", "stock": n})
+                    await asyncio.gather(*(layer.receive(c) for c in channels))
+                    took = (time.perf_counter() - started) * 1000
+                    commands = stats.info("stats")["total_commands_processed"] - before - 1
+                    print(
+                        f"{name:<11} {clients} members: join {joined:5.2f} s   group_send -> all received "
+                        f"{took:7.1f} ms   Redis commands {commands}"
+                    )
+                await layer.flush()
+
+            asyncio.run(run())
+            stats.flushall()
+    finally:
+        redis_server.stop()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--clients", type=int, default=1000)
@@ -321,12 +376,16 @@ def main() -> None:
     parser.add_argument("--hold", type=float, default=10.0, help="idle seconds before the changes")
     parser.add_argument("--rounds", type=int, default=3, help="direct publish rounds")
     parser.add_argument("--layer", choices=sorted(LAYERS), default="fanout")
+    parser.add_argument("--layer-only", action="store_true", help="compare the layers without Daphne and exit")
     parser.add_argument(
         "--worker-timeout", type=int, help="ms; Dramatiq's idle poll backoff cap (default 1000, as the Procfile runs)"
     )
     args = parser.parse_args()
 
     nofile = raise_fd_limit()
+    if args.layer_only:
+        layer_only(args.clients, args.rounds)
+        return
     print(
         f"clients={args.clients} skus={args.skus} layer={args.layer} client-procs={args.procs} nofile={nofile} "
         f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
