@@ -32,9 +32,10 @@ def publish(group: str, event: dict[str, Any]) -> None:
     if layer is None:  # pragma: no cover - CHANNEL_LAYERS is always configured
         logger.warning("no channel layer configured; dropped %s event for %s", event.get("type"), group)
         return
-    send_sync = getattr(layer, "group_send_sync", None)
-    if send_sync is not None:
-        send_sync(group, event)
+    # Looked up on the class: channels-redis's pub/sub layer answers unknown attributes through a per-loop
+    # proxy that raises RuntimeError outside an event loop.
+    if getattr(type(layer), "group_send_sync", None) is not None:
+        layer.group_send_sync(group, event)
     else:
         async_to_sync(layer.group_send)(group, event)
 
