@@ -10,6 +10,7 @@ django_asgi_app = get_asgi_application()
 from channels.routing import ProtocolTypeRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from realtime.gc_tuning import tune_gc  # noqa: E402
 from realtime.limits import SocketsPerAddressLimit  # noqa: E402
 from realtime.routing import websocket_application  # noqa: E402
 
@@ -21,3 +22,4 @@ application = ProtocolTypeRouter(
         "websocket": AllowedHostsOriginValidator(SocketsPerAddressLimit(websocket_application)),
     }
 )
+tune_gc()  # the web process holds thousands of long-lived sockets (realtime/gc_tuning.py)
