@@ -157,21 +157,21 @@ async def _client_main(conn, plan: Plan) -> None:
     loop = asyncio.get_running_loop()
     while True:
         command, arg = await loop.run_in_executor(None, conn.recv)
-        if command == "expect":  # {sku_id: stock}: arrival times of that value on every socket
-
-            async def arrival(ws: WsClient, sku_id: int, wanted: dict[int, int]) -> float | None:
-                deadline = time.monotonic() + 60
-                while time.monotonic() < deadline:
-                    try:
-                        at, message = await ws.recv_timed(timeout=max(0.01, deadline - time.monotonic()))
-                    except (TimeoutError, ConnectionError):
-                        return None
-                    if isinstance(message, dict) and message.get("stock") == wanted[sku_id]:
-                        return at
-                return None
-
-            times = await asyncio.gather(*(arrival(ws, sku, arg) for ws, sku in clients))
-            conn.send(list(times))
+        if command == "expect":  # {sku_id: stock}: when each socket received that value (stamped on arrival)
+            arrivals: list[float | None] = [None] * len(clients)
+            pending = set(range(len(clients)))
+            deadline = time.monotonic() + 60
+            while pending and time.monotonic() < deadline:
+                await asyncio.sleep(0.05)
+                for index in list(pending):
+                    ws, sku_id = clients[index]
+                    while not ws.messages.empty():
+                        at, message = ws.messages.get_nowait()
+                        if isinstance(message, dict) and message.get("stock") == arg[sku_id]:
+                            arrivals[index] = at
+                            pending.discard(index)
+                            break
+            conn.send(arrivals)
         elif command == "closed":
             conn.send(sum(ws.closed.is_set() for ws, _ in clients))
         elif command == "close":

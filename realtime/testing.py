@@ -1,9 +1,9 @@
 """A small asyncio websocket client (RFC 6455) for the live-socket tests and bench/websockets.py.
 
-Thousands of them fit in one process: no thread and one reader task per socket. It answers the server's
-pings (Daphne pings idle sockets every 20 s and drops those that do not answer), keeps every JSON text
-message with the time it arrived, and records the close code, so a test can tell "still open" from
-"closed with 4429". `read=False` opens a socket that never reads, like a stalled phone.
+Thousands of them fit in one process: frames are parsed in the protocol's data_received (no task per
+socket), and each JSON text message is kept with the time it arrived. It answers the server's pings (Daphne
+pings idle sockets every 20 s and drops those that do not answer) and records the close code, so a test can
+tell "still open" from "closed with 4429". `read=False` opens a socket that never reads, like a stalled phone.
 """
 
 from __future__ import annotations
@@ -48,17 +48,82 @@ def _frame(opcode: int, payload: bytes) -> bytes:
     return head + key + _mask(payload, key)
 
 
+class _Protocol(asyncio.Protocol):
+    """Reads the handshake answer, then frames, straight from data_received (no task per socket)."""
+
+    def __init__(self, client: WsClient) -> None:
+        self.client = client
+        self.buffer = bytearray()
+        self.head: asyncio.Future = asyncio.get_running_loop().create_future()
+        self.parts: list[bytes] = []
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.client.transport = transport
+
+    def data_received(self, data: bytes) -> None:
+        self.buffer += data
+        if not self.head.done():
+            end = self.buffer.find(b"\r\n\r\n")
+            if end < 0:
+                return
+            self.head.set_result(bytes(self.buffer[: end + 4]).decode("latin-1"))
+            del self.buffer[: end + 4]
+        self._frames()
+
+    def _frames(self) -> None:
+        buffer, client = self.buffer, self.client
+        while len(buffer) >= 2:
+            b0, b1 = buffer[0], buffer[1]
+            opcode, length, offset = b0 & 0x0F, b1 & 0x7F, 2
+            if length == 126:
+                if len(buffer) < 4:
+                    return
+                (length,), offset = struct.unpack_from("!H", buffer, 2), 4
+            elif length == 127:
+                if len(buffer) < 10:
+                    return
+                (length,), offset = struct.unpack_from("!Q", buffer, 2), 10
+            if len(buffer) < offset + length:
+                return
+            payload = bytes(buffer[offset : offset + length])
+            del buffer[: offset + length]
+            if opcode == OP_PING:
+                client.transport.write(_frame(OP_PONG, payload))
+            elif opcode == OP_CLOSE:
+                client.close_code = struct.unpack("!H", payload[:2])[0] if len(payload) >= 2 else 1005
+                client.close_reason = payload[2:].decode("utf-8", "replace")
+                with contextlib.suppress(Exception):
+                    client.transport.write(_frame(OP_CLOSE, payload[:2]))
+                    client.transport.close()
+                return
+            elif opcode in (OP_TEXT, OP_BINARY, OP_CONT):
+                self.parts.append(payload)
+                if b0 & 0x80:
+                    text = b"".join(self.parts).decode("utf-8")
+                    self.parts = []
+                    try:
+                        data = json.loads(text)
+                    except ValueError:
+                        data = text
+                    client.messages.put_nowait((time.time(), data))
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if not self.head.done():
+            self.head.set_exception(ConnectionResetError("closed during the handshake"))
+        if self.client.close_code is None:
+            self.client.close_code = 1006
+        self.client.closed.set()
+
+
 class WsClient:
     """One websocket. Use `await WsClient.open(...)`; then `recv()`, `wait_closed()`, `close()`."""
 
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self.reader = reader
-        self.writer = writer
+    def __init__(self) -> None:
+        self.transport: asyncio.Transport | None = None
         self.messages: asyncio.Queue[tuple[float, Any]] = asyncio.Queue()
         self.close_code: int | None = None
         self.close_reason = ""
         self.closed = asyncio.Event()
-        self.task: asyncio.Task | None = None
 
     @classmethod
     async def open(
@@ -82,10 +147,12 @@ class WsClient:
         if local_host:
             sock.bind((local_host, 0))
         loop = asyncio.get_running_loop()
+        client = cls()
+        protocol = _Protocol(client)
         try:
             async with asyncio.timeout(timeout):
                 await loop.sock_connect(sock, (host, int(port)))
-                reader, writer = await asyncio.open_connection(sock=sock, limit=2**20)
+                await loop.create_connection(lambda: protocol, sock=sock)
                 key = base64.b64encode(os.urandom(16)).decode()
                 lines = [
                     f"GET {path} HTTP/1.1",
@@ -98,57 +165,21 @@ class WsClient:
                 ]
                 if cookies:
                     lines.append("Cookie: " + "; ".join(f"{k}={v}" for k, v in cookies.items()))
-                writer.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
-                head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1")
+                client.transport.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
+                head = await protocol.head
         except BaseException:
-            sock.close()
+            if client.transport is not None:
+                client.transport.abort()
+            else:
+                sock.close()
             raise
         status = int(head.split(" ", 2)[1])
         if status != 101:
-            writer.close()
+            client.transport.close()
             raise HandshakeError(status, head)
-        client = cls(reader, writer)
-        if read:
-            client.task = asyncio.ensure_future(client._read())
+        if not read:
+            client.transport.pause_reading()  # like a stalled phone: the kernel buffers fill up
         return client
-
-    async def _read(self) -> None:
-        parts: list[bytes] = []
-        code = 1006
-        try:
-            while True:
-                b0, b1 = await self.reader.readexactly(2)
-                opcode, length = b0 & 0x0F, b1 & 0x7F
-                if length == 126:
-                    (length,) = struct.unpack("!H", await self.reader.readexactly(2))
-                elif length == 127:
-                    (length,) = struct.unpack("!Q", await self.reader.readexactly(8))
-                payload = await self.reader.readexactly(length) if length else b""
-                if opcode == OP_PING:
-                    self.writer.write(_frame(OP_PONG, payload))
-                elif opcode == OP_CLOSE:
-                    code = struct.unpack("!H", payload[:2])[0] if len(payload) >= 2 else 1005
-                    self.close_reason = payload[2:].decode("utf-8", "replace")
-                    with contextlib.suppress(OSError):
-                        self.writer.write(_frame(OP_CLOSE, payload[:2]))
-                    return
-                elif opcode in (OP_TEXT, OP_BINARY, OP_CONT):
-                    parts.append(payload)
-                    if b0 & 0x80:
-                        text = b"".join(parts).decode("utf-8")
-                        parts = []
-                        try:
-                            data = json.loads(text)
-                        except ValueError:
-                            data = text
-                        self.messages.put_nowait((time.time(), data))
-        except (asyncio.IncompleteReadError, ConnectionError, OSError):
-            return
-        finally:
-            self.close_code = code
-            self.closed.set()
-            with contextlib.suppress(Exception):
-                self.writer.close()
 
     async def recv_timed(self, timeout: float = 10) -> tuple[float, Any]:
         """(arrival time.time(), message); raises TimeoutError, or ConnectionError once closed and drained."""
@@ -185,23 +216,16 @@ class WsClient:
         return self.closed.is_set()
 
     def send_json(self, data: Any) -> None:
-        self.writer.write(_frame(OP_TEXT, json.dumps(data).encode()))
+        self.transport.write(_frame(OP_TEXT, json.dumps(data).encode()))
 
     async def close(self, code: int = 1000) -> None:
         if not self.closed.is_set():
-            with contextlib.suppress(OSError, RuntimeError):
-                self.writer.write(_frame(OP_CLOSE, struct.pack("!H", code)))
-            await self.wait_closed(5)
-        if self.task is not None:
-            self.task.cancel()
-            with contextlib.suppress(BaseException):
-                await self.task
-        with contextlib.suppress(Exception):
-            self.writer.close()
+            with contextlib.suppress(Exception):
+                self.transport.write(_frame(OP_CLOSE, struct.pack("!H", code)))
+            if not await self.wait_closed(5):
+                self.transport.abort()
 
     def abort(self) -> None:
         """Drop the TCP connection without a close frame."""
         with contextlib.suppress(Exception):
-            self.writer.transport.abort()
-        if self.task is not None:
-            self.task.cancel()
+            self.transport.abort()
