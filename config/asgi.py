@@ -10,15 +10,19 @@ from django.core.asgi import get_asgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
 django_asgi_app = get_asgi_application()
 
-from channels.auth import AuthMiddlewareStack  # noqa: E402
-from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from channels.routing import ProtocolTypeRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
-from realtime.routing import websocket_urlpatterns  # noqa: E402
+from realtime.gc_tuning import tune_gc  # noqa: E402
+from realtime.limits import SocketsPerAddressLimit  # noqa: E402
+from realtime.routing import websocket_application  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+        # Origin first (a foreign page's handshake is refused with 403), then the per-address cap (before any
+        # session lookup), then the routes (session auth only where a socket needs the shopper).
+        "websocket": AllowedHostsOriginValidator(SocketsPerAddressLimit(websocket_application)),
     }
 )
+tune_gc()  # the web process holds thousands of long-lived sockets (realtime/gc_tuning.py)

@@ -1,7 +1,6 @@
 """Websocket consumers (SPEC G). They only read: services publish events after commit (realtime.publish).
 
-Close codes (4000-4999 are the application's own; the browser client does not reconnect after them):
-  4404  the requested thing does not exist or is not public (unknown or withdrawn SKU, malformed id).
+Close codes and the refusal message are in realtime.base (4404 here: unknown or withdrawn SKU, malformed id).
 """
 
 from __future__ import annotations
@@ -10,16 +9,19 @@ import logging
 import re
 from typing import Any
 
-from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
-
 from commerce.catalog.stock import get_launched_stock
+from realtime.base import CLOSE_NOT_FOUND, LiveConsumer
 from realtime.groups import stock_group
+from realtime.reads import CoalescedRead
 
 logger = logging.getLogger(__name__)
 
-CLOSE_NOT_FOUND = 4404
+__all__ = ["CLOSE_NOT_FOUND", "StockConsumer", "parse_id"]
+
 _ID = re.compile(r"[1-9][0-9]{0,18}")
+
+#: Sockets of the same SKU connecting (or resyncing) together share one stock query.
+read_launched_stock = CoalescedRead(get_launched_stock)
 
 
 def parse_id(raw: object) -> int | None:
@@ -28,11 +30,12 @@ def parse_id(raw: object) -> int | None:
     return int(text) if _ID.fullmatch(text) else None
 
 
-class StockConsumer(AsyncJsonWebsocketConsumer):
-    """`/ws/stock/<sku_id>/`: the SKU's stock on connect, then again after every committed change.
+class StockConsumer(LiveConsumer):
+    """`/ws/stock/<sku_id>/`: the SKU's stock on connect, then again after every committed change, and
+    again after the channel layer reconnected to Redis (resync).
 
     Messages: {"type": "stock", "sku_id": <int>, "stock": <int>}. Unknown or unlaunched SKUs are accepted
-    and closed at once with 4404, so the browser sees a reason instead of a failed handshake.
+    and refused at once with 4404, so the browser sees a reason instead of a failed handshake.
     """
 
     group: str | None = None
@@ -41,25 +44,25 @@ class StockConsumer(AsyncJsonWebsocketConsumer):
         self.sku_id = parse_id(self.scope["url_route"]["kwargs"].get("sku_id"))
         await self.accept()
         if self.sku_id is None:
-            await self.close(code=CLOSE_NOT_FOUND)
+            await self.refuse(CLOSE_NOT_FOUND)
             return
         # Join first, then read: a change committed meanwhile is either in the snapshot or delivered after it.
         self.group = stock_group(self.sku_id)
         await self.channel_layer.group_add(self.group, self.channel_name)
-        stock = await database_sync_to_async(get_launched_stock)(self.sku_id)
+        await self.resync()
+
+    async def resync(self) -> None:
+        stock = await read_launched_stock(self.sku_id)
         if stock is None:
             await self.channel_layer.group_discard(self.group, self.channel_name)
             self.group = None
-            await self.close(code=CLOSE_NOT_FOUND)
+            await self.refuse(CLOSE_NOT_FOUND)
             return
         await self.send_stock(stock)
 
     async def disconnect(self, code: int) -> None:
         if self.group is not None:
             await self.channel_layer.group_discard(self.group, self.channel_name)
-
-    async def receive_json(self, content: Any, **kwargs: Any) -> None:
-        """Clients have nothing to say on this socket; whatever they send is ignored."""
 
     async def stock_update(self, event: dict[str, Any]) -> None:
         """Group event from realtime.publish.publish_stock."""

@@ -2,10 +2,13 @@
 
 On connect the consumer checks the session user owns the order, joins the order's group, then sends the
 committed status; after that, every status change the orders state machine commits (published by
-`commerce.orders.states.announce_status`). Messages:
+`commerce.orders.states.announce_status`), and the status again after the channel layer reconnected to Redis.
+Messages:
     {"type": "order_status", "order_id": "...", "status": "unsend", "label": "待发货"}
-Refusals are an accepted socket closed at once with an application code (the browser client does not
-reconnect after 4000-4999): 4401 not logged in; 4403 not your order (unknown, malformed and someone else's
+Each event is re-checked before it is sent: the session must still be logged in as the same active user (a
+logout, a password change or a deactivation ends the socket with 4401) and the status is read again from
+the database (events are rare, a few per order, so this costs one or two queries per change).
+Refusals (realtime.base): 4401 not logged in; 4403 not your order (unknown, malformed and someone else's
 order look the same, so the socket reveals nothing about other people's orders).
 """
 
@@ -13,21 +16,24 @@ from __future__ import annotations
 
 import logging
 import re
+from importlib import import_module
 from typing import Any
 
+from channels.auth import get_user
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
 from django.utils import translation
 
 from commerce.errors import CommerceError
 from commerce.orders.models import OrderStatus
 from commerce.orders.selectors import get_order_for_user
+from realtime.base import CLOSE_FORBIDDEN, CLOSE_NOT_LOGGED_IN, LiveConsumer
 from realtime.groups import order_group
 
 logger = logging.getLogger(__name__)
 
-CLOSE_NOT_LOGGED_IN = 4401
-CLOSE_FORBIDDEN = 4403
+__all__ = ["CLOSE_FORBIDDEN", "CLOSE_NOT_LOGGED_IN", "OrderStatusConsumer"]
+
 _ORDER_ID = re.compile(r"[0-9]{1,40}")
 
 
@@ -48,7 +54,7 @@ def status_label(status: str, language: str | None = None) -> str:
         return str(choice.label)
 
 
-class OrderStatusConsumer(AsyncJsonWebsocketConsumer):
+class OrderStatusConsumer(LiveConsumer):
     group: str | None = None
 
     async def connect(self) -> None:
@@ -57,33 +63,59 @@ class OrderStatusConsumer(AsyncJsonWebsocketConsumer):
         user = self.scope.get("user")
         await self.accept()
         if user is None or not user.is_authenticated:
-            await self.close(code=CLOSE_NOT_LOGGED_IN)
+            await self.refuse(CLOSE_NOT_LOGGED_IN)
             return
+        self.user_id = user.pk
+        session = self.scope.get("session")
+        self.session_key = getattr(session, "session_key", None)
         if not _ORDER_ID.fullmatch(self.order_id):
-            await self.close(code=CLOSE_FORBIDDEN)
+            await self.refuse(CLOSE_FORBIDDEN)
             return
         # Join first, then read: a change committed meanwhile is in the snapshot or delivered after it.
         self.group = order_group(self.order_id)
         await self.channel_layer.group_add(self.group, self.channel_name)
         status = await database_sync_to_async(_owned_status)(user, self.order_id)
         if status is None:
-            await self.channel_layer.group_discard(self.group, self.channel_name)
-            self.group = None
+            await self._leave()
             logger.info("user %s refused the status socket of order %s", user.pk, self.order_id)
-            await self.close(code=CLOSE_FORBIDDEN)
+            await self.refuse(CLOSE_FORBIDDEN)
             return
         await self.send_status(status)
 
     async def disconnect(self, code: int) -> None:
+        await self._leave()
+
+    async def _leave(self) -> None:
         if self.group is not None:
             await self.channel_layer.group_discard(self.group, self.channel_name)
-
-    async def receive_json(self, content: Any, **kwargs: Any) -> None:
-        """Clients have nothing to say on this socket; whatever they send is ignored."""
+            self.group = None
 
     async def order_status(self, event: dict[str, Any]) -> None:
-        """Group event from realtime.publish.publish_order_status."""
-        await self.send_status(str(event.get("status", "")))
+        """Group event from realtime.publish.publish_order_status: re-checked, then the committed status."""
+        await self.resync()
+
+    async def resync(self) -> None:
+        if self.group is None:
+            return
+        user = await self._session_user()
+        if user is None or user.pk != self.user_id or not user.is_active:
+            await self._leave()
+            await self.refuse(CLOSE_NOT_LOGGED_IN)
+            return
+        status = await database_sync_to_async(_owned_status)(user, self.order_id)
+        if status is None:
+            await self._leave()
+            await self.refuse(CLOSE_FORBIDDEN)
+            return
+        await self.send_status(status)
+
+    async def _session_user(self):
+        """The user the socket's session is logged in as now (None after a logout or a password change)."""
+        if not self.session_key:
+            return None
+        store = import_module(settings.SESSION_ENGINE).SessionStore(self.session_key)
+        user = await get_user({"session": store})
+        return user if user.is_authenticated else None
 
     async def send_status(self, status: str) -> None:
         await self.send_json(

@@ -4,7 +4,8 @@ The server drives it: on connect, and whenever this browser's session starts a n
 `sms_group(session_key)`, published by commerce.accounts.sms), the consumer sends the remaining seconds
 read from the Redis TTL of the window key, once a second until 0. A reload therefore shows the true
 remainder, not a fresh 60. Messages: {"type": "countdown", "mobile": "138...", "remaining": <int>}.
-The client may switch mobiles with {"mobile": "139..."}.
+The client may switch mobiles with {"mobile": "139..."}. After the channel layer reconnected to Redis the
+countdown is read and sent again (resync); while Redis is unreachable the ticker waits and retries.
 The password-reset page knows only the masked number: it connects with ``?token=<step-2 token>``; the
 consumer finds the mobile by the token and sends it masked ("138****5678"), never in full.
 """
@@ -19,10 +20,11 @@ from urllib.parse import parse_qs
 
 from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from redis.exceptions import RedisError
 
 from commerce.accounts.services import mask_mobile
 from commerce.accounts.sms import MOBILE_RE, resend_remaining
+from realtime.base import LiveConsumer
 from realtime.groups import sms_group
 
 logger = logging.getLogger(__name__)
@@ -30,7 +32,7 @@ logger = logging.getLogger(__name__)
 TICK_SECONDS = 1.0
 
 
-class SmsCountdownConsumer(AsyncJsonWebsocketConsumer):
+class SmsCountdownConsumer(LiveConsumer):
     group: str | None = None
     mobile: str = ""
     masked: bool = False  # password reset: the browser knows only 138****5678; never send it the number
@@ -61,6 +63,9 @@ class SmsCountdownConsumer(AsyncJsonWebsocketConsumer):
             self.mobile = self._valid_mobile(content.get("mobile"))
             self.start_ticker()
 
+    async def resync(self) -> None:
+        self.start_ticker()
+
     async def sms_window(self, event: dict[str, Any]) -> None:
         """Group event: this browser just started a resend window for event["mobile"]."""
         self.mobile = self._valid_mobile(event.get("mobile"))
@@ -80,9 +85,14 @@ class SmsCountdownConsumer(AsyncJsonWebsocketConsumer):
         mobile = self.mobile
         with contextlib.suppress(asyncio.CancelledError):
             while True:
-                remaining = await sync_to_async(resend_remaining, thread_sensitive=False)(
-                    session_key=self.session_key, mobile=mobile
-                )
+                try:
+                    remaining = await sync_to_async(resend_remaining, thread_sensitive=False)(
+                        session_key=self.session_key, mobile=mobile
+                    )
+                except (RedisError, OSError) as exc:  # Redis down: keep the page's countdown, try again
+                    logger.warning("SMS countdown cannot read Redis: %s", exc)
+                    await asyncio.sleep(TICK_SECONDS)
+                    continue
                 shown = mask_mobile(mobile) if self.masked else mobile
                 await self.send_json({"type": "countdown", "mobile": shown, "remaining": remaining})
                 if remaining <= 0:

@@ -24,13 +24,20 @@ ORDER_STATUS_EVENT = "order.status"
 def publish(group: str, event: dict[str, Any]) -> None:
     """Send `event` (must carry a "type") to every consumer in `group` through the channel layer.
 
-    Raises whatever the channel layer raises (e.g. redis ConnectionError), so an actor can retry.
+    Raises whatever the channel layer raises (e.g. redis ConnectionError), so an actor can retry. With
+    realtime.layers.RedisFanoutChannelLayer this is one PUBLISH on a shared client; other layers are driven
+    through async_to_sync (a fresh event loop, and their connections, per call).
     """
     layer = get_channel_layer()
     if layer is None:  # pragma: no cover - CHANNEL_LAYERS is always configured
         logger.warning("no channel layer configured; dropped %s event for %s", event.get("type"), group)
         return
-    async_to_sync(layer.group_send)(group, event)
+    # Looked up on the class: channels-redis's pub/sub layer answers unknown attributes through a per-loop
+    # proxy that raises RuntimeError outside an event loop.
+    if getattr(type(layer), "group_send_sync", None) is not None:
+        layer.group_send_sync(group, event)
+    else:
+        async_to_sync(layer.group_send)(group, event)
 
 
 def publish_stock(sku_id: int, stock: int) -> None:

@@ -197,13 +197,27 @@ CACHES["template_fragments"] = {
 }
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
+# --- Channel layer (SPEC G): the one place it is configured. docs/realtime.md says why this layer ----------
+# realtime.layers.RedisFanoutChannelLayer: one Redis pub/sub subscription per Daphne process per watched group
+# with local fan-out, no idle read timeout, bounded per-socket queues (CHANNEL_LAYER_CAPACITY messages, oldest
+# dropped) and a resync of every open socket after Redis comes back. "hosts" takes one Redis URL, or a dict
+# in channels-redis's format (Sentinel: {"master_name": ..., "sentinels": [(host, port)], ...}).
+CHANNEL_LAYER_REDIS_URL = env("CHANNEL_LAYER_REDIS_URL", default=REDIS_URL)
 CHANNEL_LAYERS = {
     "default": {
-        "BACKEND": "channels_redis.core.RedisChannelLayer",
-        "CONFIG": {"hosts": [REDIS_URL], "prefix": "mh:asgi"},
+        "BACKEND": "realtime.layers.RedisFanoutChannelLayer",
+        "CONFIG": {
+            "hosts": [CHANNEL_LAYER_REDIS_URL],
+            "prefix": "mh:asgi",
+            "capacity": env.int("CHANNEL_LAYER_CAPACITY", default=100),
+        },
     }
 }
-if REDIS_SENTINELS:  # channels-redis takes a sentinel host entry: {"sentinels", "master_name", db, password}
+# Open websockets one client address may hold on one Daphne process; more are accepted and closed at once
+# with code 4429 (realtime.limits). The address is Daphne's peer, or X-Forwarded-For with --proxy-headers.
+REALTIME_MAX_SOCKETS_PER_ADDRESS = env.int("REALTIME_MAX_SOCKETS_PER_ADDRESS", default=200)
+
+if REDIS_SENTINELS:  # a sentinel host entry in channels-redis's format: {"sentinels", "master_name", db, password}
     from config.redis_clients import sentinel_channel_host  # noqa: E402
 
     CHANNEL_LAYERS["default"]["CONFIG"]["hosts"] = [

@@ -13,6 +13,7 @@ from config.asgi import application
 from realtime.consumers_orders import CLOSE_FORBIDDEN, CLOSE_NOT_LOGGED_IN
 from tests.commerce.payments.conftest import place_alipay_order
 from tests.factories import UserFactory
+from tests.realtime.support import refused_with
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
 
@@ -42,15 +43,6 @@ def socket(order_id: str, session_key: str | None = None, language: str | None =
     if cookies:
         headers.append((b"cookie", "; ".join(cookies).encode()))
     return WebsocketCommunicator(application, f"/ws/orders/{order_id}/", headers=headers)
-
-
-async def refused_with(ws: WebsocketCommunicator) -> int:
-    connected, _ = await ws.connect()
-    assert connected  # accepted only to say why it is closed
-    output = await ws.receive_output(timeout=5)
-    assert output["type"] == "websocket.close"
-    await ws.wait()
-    return output["code"]
 
 
 async def test_the_owner_gets_the_status_on_connect_and_every_change():

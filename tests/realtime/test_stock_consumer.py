@@ -10,6 +10,7 @@ from config.asgi import application
 from realtime.consumers import CLOSE_NOT_FOUND
 from realtime.publish import publish_stock
 from tests.factories import SKUFactory
+from tests.realtime.support import refused_with
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
 
@@ -48,19 +49,12 @@ async def test_a_published_stock_change_reaches_every_watcher_of_that_sku_only()
 
 @pytest.mark.parametrize("sku_id", ["999999", "0", "abc", "12x", "99999999999999999999999", "-1"])
 async def test_an_unknown_or_malformed_sku_is_refused_with_4404(sku_id):
-    ws = communicator(f"/ws/stock/{sku_id}/")
-    connected, _ = await ws.connect()
-    assert connected  # accepted only to tell the browser why it is closed
-    assert await ws.receive_output(timeout=5) == {"type": "websocket.close", "code": CLOSE_NOT_FOUND}
-    await ws.wait()
+    assert await refused_with(communicator(f"/ws/stock/{sku_id}/")) == CLOSE_NOT_FOUND
 
 
 async def test_an_unlaunched_sku_is_refused_with_4404():
     sku = await sync_to_async(SKUFactory)(stock=5, is_launched=False)
-    ws = communicator(f"/ws/stock/{sku.id}/")
-    await ws.connect()
-    assert await ws.receive_output(timeout=5) == {"type": "websocket.close", "code": CLOSE_NOT_FOUND}
-    await ws.wait()
+    assert await refused_with(communicator(f"/ws/stock/{sku.id}/")) == CLOSE_NOT_FOUND
 
 
 async def test_a_foreign_origin_is_rejected():

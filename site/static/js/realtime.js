@@ -3,21 +3,25 @@
  *
  *   var handle = MeihaoRealtime.connect("/ws/stock/12/", {
  *     onMessage: function (data) {},      // each JSON message (non-JSON frames are ignored)
- *     onState: function (state, code) {}, // "connecting" | "live" | "retrying" | "refused" | "stopped"
+ *     onState: function (state, code, reason) {}, // "connecting" | "live" | "retrying" | "refused" | "stopped"
  *   });
  *   handle.close();                       // stop for good
  *
  * Reconnects with exponential backoff (1s, 2s, 4s ... 30s, each +/-20% jitter so a restarted server is not
- * hit by every page at once); the backoff restarts once a message has arrived. Close codes 4000-4999 are the
- * server's considered "no" (e.g. 4404 unknown SKU, 4403 not your order): no reconnect then. The socket is
- * closed on pagehide and reopened if the page comes back from the back/forward cache; going back online
- * retries at once.
+ * hit by every page at once); the backoff restarts once a message has arrived. Every (re)connect is answered
+ * with the current value, and the server sends it again after its Redis came back, so a page never needs
+ * to ask. Close codes 4000-4999 are the server's considered "no" (e.g. 4404 unknown SKU, 4403 not your
+ * order; realtime/base.py): no reconnect then, and onState gets the code and the reason from the server's
+ * last {"type": "refused", "code", "reason"} message. 4429 (too many sockets from this address) is the
+ * exception: it retries after the longest backoff. The socket is closed on pagehide and reopened if the page
+ * comes back from the back/forward cache; going back online retries at once.
  */
 (function (window) {
   "use strict";
 
   var BASE_DELAY = 1000;
   var MAX_DELAY = 30000;
+  var TOO_MANY = 4429;
 
   function socketUrl(path) {
     var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
@@ -34,12 +38,13 @@
     var socket = null;
     var timer = null;
     var attempt = 0;
+    var refusal = "";      // the reason of the server's last "refused" message
     var stopped = false;   // closed by the page (handle.close or refused): never reopen
     var suspended = false; // page hidden into the back/forward cache: reopen on pageshow
 
-    function setState(state, code) {
+    function setState(state, code, reason) {
       if (options.onState) {
-        options.onState(state, code);
+        options.onState(state, code, reason);
       }
     }
 
@@ -61,6 +66,10 @@
         } catch (error) {
           return;
         }
+        if (data && data.type === "refused") {
+          refusal = String(data.reason || "");
+          return;
+        }
         attempt = 0;
         if (options.onMessage) {
           options.onMessage(data);
@@ -74,9 +83,14 @@
         if (stopped || suspended) {
           return;
         }
+        if (event.code === TOO_MANY) {
+          attempt = Math.max(attempt, 5); // 2^5 s > MAX_DELAY: wait the longest backoff
+          schedule();
+          return;
+        }
         if (event.code >= 4000 && event.code <= 4999) {
           stopped = true;
-          setState("refused", event.code);
+          setState("refused", event.code, refusal || event.reason);
           return;
         }
         schedule();
