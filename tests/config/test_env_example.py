@@ -21,7 +21,7 @@ def variables_listed() -> set[str]:
 
 def test_the_scan_finds_the_settings_reads():
     found = variables_read_by_settings()
-    assert {"DATABASE_URL", "REDIS_SENTINELS", "TRUSTED_PROXIES", "PORT", "DATABASE_POOL_MAX"} <= found
+    assert {"DATABASE_URL", "REDIS_SENTINELS", "TRUSTED_PROXIES", "DATABASE_POOL_MAX"} <= found
 
 
 def test_env_example_lists_every_variable_the_settings_read():
