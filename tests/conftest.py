@@ -79,14 +79,24 @@ def _reset_state_inherited_by_fork() -> None:
     """Run in the Daphne child before it serves. The pytest process may already have used asgiref's single
     sync thread (its thread object is copied by fork but the thread is not, so every database_sync_to_async
     in a consumer would wait forever) and the channel layer (whose client prefix, shared with the parent,
-    would let both processes pop each other's websocket messages): start both afresh."""
+    would let both processes pop each other's websocket messages): start both afresh. The child outlives many
+    tests whose flush recreates the content types under new ids: it forgets them at every request, or the
+    admin would write log entries and revisions naming ids that no longer exist."""
     from concurrent.futures import ThreadPoolExecutor
 
     from asgiref.sync import SyncToAsync
     from channels.layers import channel_layers
+    from django.core.signals import request_started
 
     SyncToAsync.single_thread_executor = ThreadPoolExecutor(max_workers=1)
     channel_layers.backends = {}
+    request_started.connect(_forget_content_types, weak=False)
+
+
+def _forget_content_types(**_kwargs) -> None:
+    from django.contrib.contenttypes.models import ContentType
+
+    ContentType.objects.clear_cache()
 
 
 @pytest.fixture(scope="session")

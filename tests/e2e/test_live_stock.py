@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import Page, WebSocketRoute, expect
 
 from commerce.catalog.models import SKU
-from tests.factories import SKUFactory, UserFactory
+from tests.factories import SKUFactory, UserFactory, ensure_wagtail_tree
 
 pytestmark = [pytest.mark.browser]
 
@@ -56,6 +56,7 @@ def save_stock_in_admin(page: Page, base_url: str, sku_id: int, stock: int) -> N
 def test_an_editor_saving_stock_in_the_admin_updates_the_open_detail_page(
     daphne_server, page, dramatiq_worker, transactional_db
 ):
+    ensure_wagtail_tree()  # an earlier transactional test's flush emptied Wagtail's migrated rows
     sku = SKUFactory(stock=12)
     UserFactory(username="editor", is_staff=True, is_superuser=True)
     errors = realtime_script_errors(page)

@@ -53,13 +53,14 @@ def test_anonymous_cart_login_checkout_cash_on_delivery_then_my_orders_and_live_
     page.locator("a[data-checkout]").click()
     expect(page).to_have_url(re.compile(r"/orders/settlement/$"))
     expect(page.locator('[data-amount="goods_amount"]')).to_have_text("¥2598.00")
-    expect(page.locator('[data-amount="pay_amount"]')).to_have_text("¥2608.00")
+    expect(page.locator('[data-amount="freight"]')).to_have_text("¥0.00")  # 满99包邮, the default rule
+    expect(page.locator('[data-amount="pay_amount"]')).to_have_text("¥2598.00")
     page.get_by_label("货到付款").check()
     page.locator("[data-submit]").click()
 
     expect(page).to_have_url(re.compile(r"/orders/\d{29}/$"))
     order = Order.objects.get(user=user)
-    assert order.status == OrderStatus.UNSEND and order.pay_amount == Decimal("2608.00")
+    assert order.status == OrderStatus.UNSEND and order.pay_amount == Decimal("2598.00")
     expect(page.locator("[data-order-status]")).to_have_attribute("data-order-status", "unsend")
     expect(page.locator(f'[data-order-id="{order.pk}"]')).to_be_visible()
 
