@@ -1,0 +1,38 @@
+"""/api/v1/ routes (included from config/urls.py). The schema and its docs page are part of the API."""
+
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from api.views import accounts, cart, catalog, orders
+
+app_name = "api"
+
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    # catalog and areas
+    path("categories/", catalog.CategoryMenuView.as_view(), name="categories"),
+    path("categories/<int:category_id>/skus/", catalog.CategorySKUsView.as_view(), name="category_skus"),
+    path("categories/<int:category_id>/hot/", catalog.HotSKUsView.as_view(), name="category_hot"),
+    path("skus/<int:sku_id>/", catalog.SKUDetailView.as_view(), name="sku_detail"),
+    path("search/", catalog.SearchView.as_view(), name="search"),
+    path("areas/", catalog.ProvinceListView.as_view(), name="provinces"),
+    path("areas/<int:area_code>/", catalog.AreaView.as_view(), name="area"),
+    # auth and account
+    path("auth/login/", accounts.LoginView.as_view(), name="login"),
+    path("auth/refresh/", accounts.RefreshView.as_view(), name="refresh"),
+    path("auth/logout/", accounts.LogoutView.as_view(), name="logout"),
+    path("profile/", accounts.ProfileView.as_view(), name="profile"),
+    path("addresses/", accounts.AddressListView.as_view(), name="addresses"),
+    path("addresses/<int:address_id>/", accounts.AddressDetailView.as_view(), name="address"),
+    path("addresses/<int:address_id>/default/", accounts.DefaultAddressView.as_view(), name="address_default"),
+    # cart, checkout, orders, payment
+    path("cart/", cart.CartView.as_view(), name="cart"),
+    path("cart/<int:sku_id>/", cart.CartLineView.as_view(), name="cart_line"),
+    path("checkout/", orders.CheckoutView.as_view(), name="checkout"),
+    path("orders/", orders.OrderListView.as_view(), name="orders"),
+    path("orders/<str:order_id>/", orders.OrderDetailView.as_view(), name="order"),
+    path("orders/<str:order_id>/cancel/", orders.OrderCancelView.as_view(), name="order_cancel"),
+    path("orders/<str:order_id>/receive/", orders.OrderReceiveView.as_view(), name="order_receive"),
+    path("orders/<str:order_id>/pay/", orders.OrderPayView.as_view(), name="order_pay"),
+]
