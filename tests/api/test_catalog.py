@@ -124,3 +124,4 @@ def test_areas_provinces_and_subdivisions(api):
     assert beijing["name"] == "北京市" and 1101 in [sub["id"] for sub in beijing["subs"]]
     missing = api.get("/api/v1/areas/999/")
     assert missing.status_code == 404 and missing.json()["code"] == "area_not_found"
+    assert api.get("/api/v1/areas/999/", HTTP_ACCEPT_LANGUAGE="en").json()["message"] == "No such area"

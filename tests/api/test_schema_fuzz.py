@@ -8,10 +8,11 @@ import schemathesis
 from django.core.wsgi import get_wsgi_application
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, settings
+from rest_framework_simplejwt.tokens import RefreshToken
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance, status_code_conformance
 
-from tests.factories import AddressFactory, SKUFactory
+from tests.factories import AddressFactory, SKUFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -59,10 +60,6 @@ def _keep_the_test_connection():
 @pytest.fixture
 def shopper_world():
     """A shopper with an address and a SKU in stock, so authenticated operations reach their services."""
-    from tests.factories import UserFactory
-
-    from rest_framework_simplejwt.tokens import RefreshToken
-
     user = UserFactory()
     AddressFactory(user=user)
     SKUFactory(stock=100)
