@@ -17,6 +17,7 @@ from rest_framework.response import Response
 
 from commerce.accounts.addresses import AddressError, AddressNotFound
 from commerce.accounts.areas import AreaNotFound
+from commerce.accounts.history import UnknownSKU
 from commerce.accounts.user_center import PasswordChangeError
 from commerce.catalog.search_service import SearchQueryError
 from commerce.errors import CommerceError
@@ -83,6 +84,9 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         return Response(error_body(exc.code, exc.message, fields), status=code)
     if isinstance(exc, AreaNotFound):
         return Response(error_body("area_not_found", _("地区不存在")), status=status.HTTP_404_NOT_FOUND)
+    if isinstance(exc, UnknownSKU):
+        message = _("商品不存在或已下架")
+        return Response(error_body(exc.code, message, {"sku_id": [message]}), status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, SearchQueryError):
         return Response(
             error_body(f"search_{exc.code}", exc.message, {"q": [exc.message]}), status=status.HTTP_400_BAD_REQUEST

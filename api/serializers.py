@@ -154,6 +154,10 @@ class TokenPairSerializer(serializers.Serializer):
     user = UserSerializer()
 
 
+class HistoryAddSerializer(serializers.Serializer):
+    sku_id = serializers.IntegerField(min_value=1)
+
+
 class RefreshSerializer(serializers.Serializer):
     refresh = serializers.CharField()
 
@@ -273,6 +277,36 @@ class UserCouponSerializer(serializers.Serializer):
     threshold = serializers.DecimalField(source="coupon.threshold", max_digits=10, decimal_places=2)
     discount = serializers.DecimalField(source="coupon.discount", max_digits=10, decimal_places=2)
     valid_until = serializers.DateTimeField(source="coupon.valid_until")
+
+
+class CouponSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    threshold = serializers.DecimalField(max_digits=10, decimal_places=2)
+    discount = serializers.DecimalField(max_digits=10, decimal_places=2)
+    valid_from = serializers.DateTimeField()
+    valid_until = serializers.DateTimeField()
+
+
+class MyCouponSerializer(UserCouponSerializer):
+    coupon_id = serializers.IntegerField()
+    claimed_at = serializers.DateTimeField()
+    used_order_id = serializers.CharField(allow_null=True)
+
+
+class CouponsSerializer(serializers.Serializer):
+    mine = MyCouponSerializer(many=True)
+    claimable = CouponSerializer(many=True)
+
+
+class PointsEntrySerializer(serializers.Serializer):
+    delta = serializers.IntegerField()
+    reason = serializers.CharField()
+    reason_display = serializers.CharField(source="get_reason_display")
+    order_id = serializers.CharField(allow_null=True)
+    note = serializers.CharField()
+    balance_after = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
 
 
 class PayMethodSerializer(serializers.Serializer):

@@ -26,6 +26,7 @@ urlpatterns = [
     path("addresses/", accounts.AddressListView.as_view(), name="addresses"),
     path("addresses/<int:address_id>/", accounts.AddressDetailView.as_view(), name="address"),
     path("addresses/<int:address_id>/default/", accounts.DefaultAddressView.as_view(), name="address_default"),
+    path("history/", accounts.HistoryView.as_view(), name="history"),
     # cart, checkout, orders, payment
     path("cart/", cart.CartView.as_view(), name="cart"),
     path("cart/<int:sku_id>/", cart.CartLineView.as_view(), name="cart_line"),
@@ -35,4 +36,7 @@ urlpatterns = [
     path("orders/<str:order_id>/cancel/", orders.OrderCancelView.as_view(), name="order_cancel"),
     path("orders/<str:order_id>/receive/", orders.OrderReceiveView.as_view(), name="order_receive"),
     path("orders/<str:order_id>/pay/", orders.OrderPayView.as_view(), name="order_pay"),
+    path("coupons/", orders.CouponListView.as_view(), name="coupons"),
+    path("coupons/<int:coupon_id>/claim/", orders.CouponClaimView.as_view(), name="coupon_claim"),
+    path("points/", orders.PointsView.as_view(), name="points"),
 ]

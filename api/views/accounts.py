@@ -18,16 +18,20 @@ from rest_framework_simplejwt.views import TokenRefreshView
 from api.serializers import (
     AddressInputSerializer,
     AddressSerializer,
+    HistoryAddSerializer,
     LoginSerializer,
     ProfileSerializer,
     RefreshSerializer,
+    SKUCardSerializer,
     TokenPairSerializer,
 )
 from api.throttles import AddressRateThrottle, LoginRateThrottle, UserRateThrottle
 from api.views.base import ApiView, UserView, body, clean_form, errors
 from commerce.accounts import addresses as address_service
+from commerce.accounts import history
 from commerce.accounts.center_forms import AddressForm
 from commerce.accounts.user_center import get_profile
+from commerce.cart.services import parse_sku_id
 
 
 def login_form_class():
@@ -159,3 +163,22 @@ class DefaultAddressView(UserView):
         address = address_service.set_default_address(user=request.user, address_id=address_id)
         request.user.refresh_from_db(fields=["default_address"])
         return Response(_address_data(request, address))
+
+
+class HistoryView(UserView):
+    @extend_schema(responses={200: SKUCardSerializer(many=True), **errors(401, 429)}, tags=["account"])
+    def get(self, request):
+        """The shopper's recently viewed SKUs still on sale, newest first (at most five)."""
+        return Response(SKUCardSerializer(history.list_recent_skus(user_id=request.user.pk), many=True).data)
+
+    @extend_schema(request=HistoryAddSerializer, responses={204: None, **errors(400, 401, 429)}, tags=["account"])
+    def post(self, request):
+        """Record a visit (GET skus/{id}/ with a token already does)."""
+        sku_id = parse_sku_id(body(request).get("sku_id"))
+        history.add_visit(user_id=request.user.pk, sku_id=sku_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(responses={204: None, **errors(401, 429)}, tags=["account"])
+    def delete(self, request):
+        history.clear_history(user_id=request.user.pk)
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -10,10 +10,13 @@ from rest_framework.response import Response
 
 from api.serializers import (
     CheckoutSerializer,
+    CouponsSerializer,
+    MyCouponSerializer,
     OrderSerializer,
     OrderStatusSerializer,
     PayUrlSerializer,
     PlaceOrderSerializer,
+    PointsEntrySerializer,
 )
 from api.views.base import UserView, body, clean_form, errors
 from commerce.orders import selectors, services, tokens
@@ -118,3 +121,33 @@ class OrderPayView(UserView):
         Alipay then notifies the shop's server; poll GET /api/v1/orders/{order_id}/ for `paid`."""
         url = payment_services.start_payment(request=request._request, order_id=order_id)
         return Response({"order_id": order_id, "pay_url": url})
+
+
+class CouponListView(UserView):
+    @extend_schema(responses={200: CouponsSerializer, **errors(401, 429)}, tags=["coupons"])
+    def get(self, request):
+        """The shopper's claimed coupons and the ones still open to claim."""
+        mine = list(selectors.list_user_coupons(user=request.user))
+        claimed = {user_coupon.coupon_id for user_coupon in mine}
+        claimable = [coupon for coupon in selectors.list_claimable_coupons() if coupon.pk not in claimed]
+        return Response(CouponsSerializer({"mine": mine, "claimable": claimable}).data)
+
+
+class CouponClaimView(UserView):
+    @extend_schema(request=None, responses={201: MyCouponSerializer, **errors(400, 401, 404, 429)}, tags=["coupons"])
+    def post(self, request, coupon_id: int):
+        """Claim a coupon (once per shopper, never more than it has)."""
+        user_coupon = services.claim_coupon(user=request.user, coupon_id=coupon_id)
+        return Response(MyCouponSerializer(user_coupon).data, status=status.HTTP_201_CREATED)
+
+
+class PointsView(UserView, GenericAPIView):
+    serializer_class = PointsEntrySerializer
+
+    @extend_schema(responses={200: PointsEntrySerializer(many=True), **errors(401, 429)}, tags=["coupons"])
+    def get(self, request):
+        """The points ledger, newest first, a page at a time, with the current `balance` beside the page."""
+        page = self.paginate_queryset(selectors.list_points_ledger(user=request.user).order_by("-created_at", "-id"))
+        response = self.get_paginated_response(PointsEntrySerializer(page, many=True).data)
+        response.data["balance"] = selectors.get_points_balance(user_id=request.user.pk)
+        return response
