@@ -373,3 +373,34 @@ class OrderStatusSerializer(serializers.Serializer):
 class PayUrlSerializer(serializers.Serializer):
     order_id = serializers.CharField()
     pay_url = serializers.CharField(help_text="Open in a browser / web view: the Alipay cashier.")
+
+
+# --- Comments ----------------------------------------------------------------------------------------------------
+
+
+class CommentSerializer(serializers.Serializer):
+    display_name = serializers.CharField()
+    score = serializers.IntegerField()
+    content = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    sku_name = serializers.CharField()
+    is_anonymous = serializers.BooleanField()
+
+
+class CommentPageSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    page = serializers.IntegerField()
+    num_pages = serializers.IntegerField()
+    results = CommentSerializer(many=True)
+
+
+class CommentInputSerializer(serializers.Serializer):
+    line_id = serializers.IntegerField(min_value=1)
+    score = serializers.IntegerField(min_value=1, max_value=5)
+    content = serializers.CharField()
+    is_anonymous = serializers.BooleanField(required=False, default=False)
+
+
+class CommentCreatedSerializer(serializers.Serializer):
+    comment_id = serializers.IntegerField()
+    order_finished = serializers.BooleanField()

@@ -3,7 +3,7 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from api.views import accounts, cart, catalog, orders
+from api.views import accounts, cart, catalog, comments, orders
 
 app_name = "api"
 
@@ -15,6 +15,7 @@ urlpatterns = [
     path("categories/<int:category_id>/skus/", catalog.CategorySKUsView.as_view(), name="category_skus"),
     path("categories/<int:category_id>/hot/", catalog.HotSKUsView.as_view(), name="category_hot"),
     path("skus/<int:sku_id>/", catalog.SKUDetailView.as_view(), name="sku_detail"),
+    path("skus/<int:sku_id>/comments/", comments.SKUCommentsView.as_view(), name="sku_comments"),
     path("search/", catalog.SearchView.as_view(), name="search"),
     path("areas/", catalog.ProvinceListView.as_view(), name="provinces"),
     path("areas/<int:area_code>/", catalog.AreaView.as_view(), name="area"),
@@ -36,6 +37,7 @@ urlpatterns = [
     path("orders/<str:order_id>/cancel/", orders.OrderCancelView.as_view(), name="order_cancel"),
     path("orders/<str:order_id>/receive/", orders.OrderReceiveView.as_view(), name="order_receive"),
     path("orders/<str:order_id>/pay/", orders.OrderPayView.as_view(), name="order_pay"),
+    path("orders/<str:order_id>/comments/", comments.OrderCommentView.as_view(), name="order_comment"),
     path("coupons/", orders.CouponListView.as_view(), name="coupons"),
     path("coupons/<int:coupon_id>/claim/", orders.CouponClaimView.as_view(), name="coupon_claim"),
     path("points/", orders.PointsView.as_view(), name="points"),
