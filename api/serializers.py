@@ -143,6 +143,32 @@ class LoginSerializer(serializers.Serializer):
     password = serializers.CharField()
 
 
+class SmsCodeRequestSerializer(serializers.Serializer):
+    mobile = serializers.CharField(max_length=11)
+    purpose = serializers.ChoiceField(choices=["register", "login"])
+    image_code_id = serializers.CharField(help_text="The uuid the app used for GET captcha/{uuid}/")
+    image_code = serializers.CharField(max_length=8)
+
+
+class SmsCodeSentSerializer(serializers.Serializer):
+    mobile = serializers.CharField(help_text="Masked")
+    remaining = serializers.IntegerField(help_text="Seconds before another code may be asked for")
+
+
+class RegisterSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=20)
+    password = serializers.CharField(max_length=20)
+    password2 = serializers.CharField(max_length=20)
+    mobile = serializers.CharField(max_length=11)
+    sms_code = serializers.CharField(max_length=6)
+    allow = serializers.BooleanField(help_text="Agrees to the user agreement (must be true)")
+
+
+class SmsLoginSerializer(serializers.Serializer):
+    mobile = serializers.CharField(max_length=11)
+    sms_code = serializers.CharField(max_length=6)
+
+
 class UserSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     username = serializers.CharField()

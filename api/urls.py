@@ -3,7 +3,7 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from api.views import accounts, cart, catalog, comments, orders
+from api.views import accounts, cart, catalog, comments, orders, signup
 
 app_name = "api"
 
@@ -20,7 +20,11 @@ urlpatterns = [
     path("areas/", catalog.ProvinceListView.as_view(), name="provinces"),
     path("areas/<int:area_code>/", catalog.AreaView.as_view(), name="area"),
     # auth and account
+    path("captcha/<str:captcha_id>/", signup.CaptchaView.as_view(), name="captcha"),
+    path("sms-codes/", signup.SmsCodeView.as_view(), name="sms_codes"),
+    path("auth/register/", signup.RegisterView.as_view(), name="register"),
     path("auth/login/", accounts.LoginView.as_view(), name="login"),
+    path("auth/sms-login/", signup.SmsLoginView.as_view(), name="sms_login"),
     path("auth/refresh/", accounts.RefreshView.as_view(), name="refresh"),
     path("auth/logout/", accounts.LogoutView.as_view(), name="logout"),
     path("profile/", accounts.ProfileView.as_view(), name="profile"),

@@ -39,6 +39,16 @@ def login_form_class():
     return get_form_class(allauth_settings.FORMS, "login", LoginForm)
 
 
+def token_pair(user) -> dict:
+    """A fresh refresh token for `user` and its access token, as login and register answer them."""
+    refresh = RefreshToken.for_user(user)
+    return {
+        "access": str(refresh.access_token),
+        "refresh": str(refresh),
+        "user": {"id": user.pk, "username": user.get_username()},
+    }
+
+
 class LoginView(ApiView):
     throttle_classes = [AddressRateThrottle, LoginRateThrottle]
 
@@ -52,15 +62,7 @@ class LoginView(ApiView):
             data={"login": data.get("login", ""), "password": data.get("password", "")}, request=request._request
         )
         clean_form(form)
-        user = form.user
-        refresh = RefreshToken.for_user(user)
-        return Response(
-            {
-                "access": str(refresh.access_token),
-                "refresh": str(refresh),
-                "user": {"id": user.pk, "username": user.get_username()},
-            }
-        )
+        return Response(token_pair(form.user))
 
 
 class RefreshView(TokenRefreshView):
