@@ -141,6 +141,7 @@ class AreaWithSubsSerializer(NamedSerializer):
 class LoginSerializer(serializers.Serializer):
     login = serializers.CharField(help_text="用户名 / 手机号 / 邮箱")
     password = serializers.CharField()
+    cart_token = serializers.CharField(required=False, help_text="The anonymous app cart, merged at login")
 
 
 class SmsCodeRequestSerializer(serializers.Serializer):
@@ -162,11 +163,13 @@ class RegisterSerializer(serializers.Serializer):
     mobile = serializers.CharField(max_length=11)
     sms_code = serializers.CharField(max_length=6)
     allow = serializers.BooleanField(help_text="Agrees to the user agreement (must be true)")
+    cart_token = serializers.CharField(required=False, help_text="The anonymous app cart, merged at login")
 
 
 class SmsLoginSerializer(serializers.Serializer):
     mobile = serializers.CharField(max_length=11)
     sms_code = serializers.CharField(max_length=6)
+    cart_token = serializers.CharField(required=False, help_text="The anonymous app cart, merged at login")
 
 
 class UserSerializer(serializers.Serializer):
@@ -253,6 +256,9 @@ class CartSerializer(serializers.Serializer):
     all_selected = serializers.BooleanField()
     max_items = serializers.IntegerField()
     max_count = serializers.IntegerField()
+    cart_token = serializers.CharField(
+        required=False, help_text="Only without an access token: send it back in X-Cart-Token next time."
+    )
 
 
 class CartAddSerializer(serializers.Serializer):

@@ -39,8 +39,12 @@ def login_form_class():
     return get_form_class(allauth_settings.FORMS, "login", LoginForm)
 
 
-def token_pair(user) -> dict:
-    """A fresh refresh token for `user` and its access token, as login and register answer them."""
+def token_pair(user, *, cart_token: object = None) -> dict:
+    """A fresh refresh token for `user` and its access token, as login and register answer them; the app's
+    anonymous cart (`cart_token`) is merged into the user's cart, as the site merges its cookie cart."""
+    from api.views.cart import merge_cart_token
+
+    merge_cart_token(token=cart_token, user_id=user.pk)
     refresh = RefreshToken.for_user(user)
     return {
         "access": str(refresh.access_token),
@@ -62,7 +66,7 @@ class LoginView(ApiView):
             data={"login": data.get("login", ""), "password": data.get("password", "")}, request=request._request
         )
         clean_form(form)
-        return Response(token_pair(form.user))
+        return Response(token_pair(form.user, cart_token=data.get("cart_token")))
 
 
 class RefreshView(TokenRefreshView):

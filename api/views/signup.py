@@ -100,7 +100,7 @@ class RegisterView(ApiView):
             form.errors.update({renamed.pop(k): form.errors.pop(k) for k in list(renamed) if k in form.errors})
             clean_form(form)
         user = form.save(request._request)
-        return Response(token_pair(user), status=status.HTTP_201_CREATED)
+        return Response(token_pair(user, cart_token=data.get("cart_token")), status=status.HTTP_201_CREATED)
 
 
 class SmsLoginView(ApiView):
@@ -114,4 +114,4 @@ class SmsLoginView(ApiView):
         data = body(request)
         form = SmsLoginForm(data={"mobile": data.get("mobile", ""), "sms_code": data.get("sms_code", "")})
         clean_form(form)
-        return Response(token_pair(form.user))
+        return Response(token_pair(form.user, cart_token=data.get("cart_token")))

@@ -4,7 +4,7 @@ shopper's address answered like a missing one, and cart input errors as codes (n
 import pytest
 
 from commerce.cart.storage import RedisCart
-from tests.api.conftest import login
+from tests.api.conftest import PASSWORD, login
 from tests.factories import AddressFactory, SKUFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -109,11 +109,30 @@ def test_cart_more_than_stock_is_refused_with_a_code(shopper_api):
     assert 400 <= response.status_code < 500 and response.json()["code"] and response.json()["message"]
 
 
-def test_cart_needs_a_token(api):
-    assert api.get("/api/v1/cart/").status_code == 401
-
-
 def test_login_is_enough_for_another_client(api):
     user = UserFactory()
     login(api, user)
     assert api.get("/api/v1/cart/").json()["lines"] == []
+
+
+def test_an_anonymous_app_cart_travels_in_its_token_and_merges_at_login(api):
+    phone, case = SKUFactory(stock=10), SKUFactory(stock=10)
+    first = api.post("/api/v1/cart/", {"sku_id": phone.id, "count": 2}, format="json")
+    assert first.status_code == 201 and first.json()["total_count"] == 2
+    token = first.json()["cart_token"]
+    second = api.post("/api/v1/cart/", {"sku_id": case.id}, format="json", HTTP_X_CART_TOKEN=token)
+    token = second.json()["cart_token"]
+    assert second.json()["total_count"] == 3
+    assert api.get("/api/v1/cart/", HTTP_X_CART_TOKEN="forged").json()["lines"] == []
+    assert api.get("/api/v1/checkout/", HTTP_X_CART_TOKEN=token).status_code == 401  # buying needs an account
+
+    user = UserFactory()
+    RedisCart(user.pk).redis.hset(RedisCart(user.pk).key, phone.id, 5)
+    response = api.post(
+        "/api/v1/auth/login/", {"login": user.username, "password": PASSWORD, "cart_token": token}, format="json"
+    )
+    assert response.status_code == 200
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {response.json()['access']}")
+    cart = api.get("/api/v1/cart/").json()
+    assert {line["sku_id"]: line["count"] for line in cart["lines"]} == {phone.id: 2, case.id: 1}  # the app's wins
+    assert "cart_token" not in cart
