@@ -57,7 +57,7 @@ class SmsCodeView(ApiView):
         """Text a 6-digit code to `mobile` for registering or logging in; the captcha is checked (and spent) first."""
         data = body(request)
         purpose = data.get("purpose")
-        if purpose not in API_PURPOSES:
+        if not isinstance(purpose, str) or purpose not in API_PURPOSES:
             raise sms.SmsError(_("不支持的短信类型"), code="purpose_invalid", field="purpose")
         mobile = data.get("mobile") if isinstance(data.get("mobile"), str) else ""
         remaining = sms.request_sms_code(

@@ -94,4 +94,6 @@ def test_sms_code_refusals_are_codes(api):
     assert wrong_captcha.status_code == 400 and wrong_captcha.json()["code"].startswith("captcha")
     purpose = api.post("/api/v1/sms-codes/", {"mobile": MOBILE, "purpose": "reset"}, format="json")
     assert purpose.json()["code"] == "purpose_invalid" and "purpose" in purpose.json()["fields"]
+    odd = api.post("/api/v1/sms-codes/", {"mobile": MOBILE, "purpose": {}}, format="json")  # found by schemathesis
+    assert odd.status_code == 400 and odd.json()["code"] == "purpose_invalid"
     assert api.get("/api/v1/captcha/not-a-uuid/").status_code == 400
