@@ -343,9 +343,9 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 20,
     "DEFAULT_THROTTLE_CLASSES": ["api.throttles.AddressRateThrottle", "api.throttles.UserRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {
-        "address": "600/min",
-        "user": "300/min",
-        "login": "20/min",
+        "address": env("API_THROTTLE_ADDRESS", default="600/min"),
+        "user": env("API_THROTTLE_USER", default="300/min"),
+        "login": env("API_THROTTLE_LOGIN", default="20/min"),
     },
     "EXCEPTION_HANDLER": "api.errors.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

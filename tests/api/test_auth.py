@@ -103,3 +103,17 @@ def test_non_object_json_bodies_are_400_not_500(api):
         response = api.post("/api/v1/auth/login/", payload, content_type="application/json")
         assert response.status_code == 400, payload
         assert response.json()["code"] in {"invalid_input", "parse_error"}
+
+
+def test_requests_with_a_token_are_throttled_per_user(settings):
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "user": "2/min"},
+    }
+    busy, calm = APIClient(), APIClient()
+    login(busy, UserFactory())
+    login(calm, UserFactory())
+    assert [busy.get("/api/v1/profile/").status_code for _ in range(2)] == [200, 200]
+    third = busy.get("/api/v1/profile/")
+    assert third.status_code == 429 and third.json()["code"] == "throttled" and int(third["Retry-After"]) >= 1
+    assert calm.get("/api/v1/profile/").status_code == 200  # same address, another user
