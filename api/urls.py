@@ -1,9 +1,10 @@
 """/api/v1/ routes (included from config/urls.py). The schema and its docs page are part of the API."""
 
-from django.urls import path
+from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from api.views import accounts, cart, catalog, comments, orders, signup
+from api.views.base import NotFoundView
 
 app_name = "api"
 
@@ -45,4 +46,5 @@ urlpatterns = [
     path("coupons/", orders.CouponListView.as_view(), name="coupons"),
     path("coupons/<int:coupon_id>/claim/", orders.CouponClaimView.as_view(), name="coupon_claim"),
     path("points/", orders.PointsView.as_view(), name="points"),
+    re_path(r"^.*$", NotFoundView.as_view(), name="not_found"),  # last: a JSON 404 for any other /api/v1/ path
 ]

@@ -52,3 +52,14 @@ def clean_form(form: forms.Form) -> dict:
     if not form.is_valid():
         raise exceptions.ValidationError({name: list(errs) for name, errs in form.errors.items()})
     return form.cleaned_data
+
+
+class NotFoundView(ApiView):
+    """Anything under /api/v1/ that names no endpoint: a JSON 404 (never the site's HTML page or its CSRF 403)."""
+
+    schema = None  # not an endpoint of the schema
+
+    def _refuse(self, request, *args, **kwargs):
+        raise exceptions.NotFound()
+
+    get = post = put = patch = delete = head = options = _refuse

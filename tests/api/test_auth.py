@@ -117,3 +117,9 @@ def test_requests_with_a_token_are_throttled_per_user(settings):
     third = busy.get("/api/v1/profile/")
     assert third.status_code == 429 and third.json()["code"] == "throttled" and int(third["Retry-After"]) >= 1
     assert calm.get("/api/v1/profile/").status_code == 200  # same address, another user
+
+
+def test_an_unknown_api_path_is_a_json_404_for_every_method(api):
+    for method in ("get", "post", "put", "delete"):
+        response = getattr(api, method)("/api/v1/addresses/AAA/")
+        assert response.status_code == 404 and response.json()["code"] == "not_found", method
