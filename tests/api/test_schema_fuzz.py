@@ -76,4 +76,3 @@ def test_anonymous_requests_never_5xx_and_conform(case):
 @FUZZ
 def test_requests_with_a_token_never_5xx_and_conform(case, shopper_world):
     case.call_and_validate(app=APP, headers={"Authorization": f"Bearer {shopper_world}"}, checks=CHECKS)
-
