@@ -13,6 +13,7 @@ django_asgi_app = get_asgi_application()
 from channels.routing import ProtocolTypeRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from api.websocket import JWTQueryAuthMiddleware  # noqa: E402
 from realtime.gc_tuning import tune_gc  # noqa: E402
 from realtime.limits import SocketsPerAddressLimit  # noqa: E402
 from realtime.routing import websocket_application  # noqa: E402
@@ -21,8 +22,10 @@ application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
         # Origin first (a foreign page's handshake is refused with 403), then the per-address cap (before any
-        # session lookup), then the routes (session auth only where a socket needs the shopper).
-        "websocket": AllowedHostsOriginValidator(SocketsPerAddressLimit(websocket_application)),
+        # session lookup), then an app's ?access_token= (its user is kept by the session auth below, which
+        # only fills scope["user"] when it is not there), then the routes (session auth only where a socket
+        # needs the shopper).
+        "websocket": AllowedHostsOriginValidator(SocketsPerAddressLimit(JWTQueryAuthMiddleware(websocket_application))),
     }
 )
 tune_gc()  # the web process holds thousands of long-lived sockets (realtime/gc_tuning.py)

@@ -12,6 +12,7 @@ urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", include("api.urls")),
     path("", include("commerce.accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("", include("commerce.catalog.urls")),

@@ -50,6 +50,10 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.socialaccount",
     "haystack",
+    "rest_framework",
+    "rest_framework_simplejwt.token_blacklist",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     # Meihao Mall
     "commerce.accounts",
     "commerce.accounts.qq",
@@ -61,6 +65,7 @@ INSTALLED_APPS = [
     "cms",
     "realtime",
     "tasks",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -454,6 +459,48 @@ ALIPAY_SELLER_ID = env("ALIPAY_SELLER_ID", default="")  # when set, messages nam
 ALIPAY_TIMEOUT_SECONDS = env.int("ALIPAY_TIMEOUT_SECONDS", default=15)
 ALIPAY_QUERY_DELAY_SECONDS = env.int("ALIPAY_QUERY_DELAY_SECONDS", default=3)  # F4: give the notify a head start
 ALIPAY_SANDBOX_ENABLED = False
+
+# --- JSON API for apps and mini-programs (/api/v1/, docs/api.md) ---------------------------------------------
+from datetime import timedelta  # noqa: E402
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework_simplejwt.authentication.JWTAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser", "rest_framework.parsers.FormParser"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.PageNumberPagination",
+    "PAGE_SIZE": 20,
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttles.AddressRateThrottle", "api.throttles.UserRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "address": env("API_THROTTLE_ADDRESS", default="600/min"),
+        "user": env("API_THROTTLE_USER", default="300/min"),
+        "login": env("API_THROTTLE_LOGIN", default="20/min"),
+    },
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SIMPLE_JWT = {
+    "ACCESS_TOKEN_LIFETIME": timedelta(minutes=15),
+    "REFRESH_TOKEN_LIFETIME": timedelta(days=14),
+    "ROTATE_REFRESH_TOKENS": True,
+    "BLACKLIST_AFTER_ROTATION": True,
+    "UPDATE_LAST_LOGIN": True,
+    "AUTH_HEADER_TYPES": ("Bearer",),
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "美好商城 API",
+    "DESCRIPTION": "JSON API for apps and mini-programs over the shop's services (docs/api.md).",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "PREPROCESSING_HOOKS": ["api.schema.only_api_v1"],
+}
+
 
 # LOG_FORMAT=json: one JSON object per line (config.logs.JsonFormatter); both formats carry the request id.
 LOG_FORMAT = env("LOG_FORMAT", default="plain")

@@ -1,0 +1,50 @@
+"""/api/v1/ routes (included from config/urls.py). The schema and its docs page are part of the API."""
+
+from django.urls import path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from api.views import accounts, cart, catalog, comments, orders, signup
+from api.views.base import NotFoundView
+
+app_name = "api"
+
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    # catalog and areas
+    path("categories/", catalog.CategoryMenuView.as_view(), name="categories"),
+    path("categories/<int:category_id>/skus/", catalog.CategorySKUsView.as_view(), name="category_skus"),
+    path("categories/<int:category_id>/hot/", catalog.HotSKUsView.as_view(), name="category_hot"),
+    path("skus/<int:sku_id>/", catalog.SKUDetailView.as_view(), name="sku_detail"),
+    path("skus/<int:sku_id>/comments/", comments.SKUCommentsView.as_view(), name="sku_comments"),
+    path("search/", catalog.SearchView.as_view(), name="search"),
+    path("areas/", catalog.ProvinceListView.as_view(), name="provinces"),
+    path("areas/<int:area_code>/", catalog.AreaView.as_view(), name="area"),
+    # auth and account
+    path("captcha/<str:captcha_id>/", signup.CaptchaView.as_view(), name="captcha"),
+    path("sms-codes/", signup.SmsCodeView.as_view(), name="sms_codes"),
+    path("auth/register/", signup.RegisterView.as_view(), name="register"),
+    path("auth/login/", accounts.LoginView.as_view(), name="login"),
+    path("auth/sms-login/", signup.SmsLoginView.as_view(), name="sms_login"),
+    path("auth/refresh/", accounts.RefreshView.as_view(), name="refresh"),
+    path("auth/logout/", accounts.LogoutView.as_view(), name="logout"),
+    path("profile/", accounts.ProfileView.as_view(), name="profile"),
+    path("addresses/", accounts.AddressListView.as_view(), name="addresses"),
+    path("addresses/<int:address_id>/", accounts.AddressDetailView.as_view(), name="address"),
+    path("addresses/<int:address_id>/default/", accounts.DefaultAddressView.as_view(), name="address_default"),
+    path("history/", accounts.HistoryView.as_view(), name="history"),
+    # cart, checkout, orders, payment
+    path("cart/", cart.CartView.as_view(), name="cart"),
+    path("cart/<int:sku_id>/", cart.CartLineView.as_view(), name="cart_line"),
+    path("checkout/", orders.CheckoutView.as_view(), name="checkout"),
+    path("orders/", orders.OrderListView.as_view(), name="orders"),
+    path("orders/<str:order_id>/", orders.OrderDetailView.as_view(), name="order"),
+    path("orders/<str:order_id>/cancel/", orders.OrderCancelView.as_view(), name="order_cancel"),
+    path("orders/<str:order_id>/receive/", orders.OrderReceiveView.as_view(), name="order_receive"),
+    path("orders/<str:order_id>/pay/", orders.OrderPayView.as_view(), name="order_pay"),
+    path("orders/<str:order_id>/comments/", comments.OrderCommentView.as_view(), name="order_comment"),
+    path("coupons/", orders.CouponListView.as_view(), name="coupons"),
+    path("coupons/<int:coupon_id>/claim/", orders.CouponClaimView.as_view(), name="coupon_claim"),
+    path("points/", orders.PointsView.as_view(), name="points"),
+    re_path(r"^.*$", NotFoundView.as_view(), name="not_found"),  # last: a JSON 404 for any other /api/v1/ path
+]

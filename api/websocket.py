@@ -1,0 +1,35 @@
+"""JWT for the site's websockets: an app opens `/ws/orders/<order_id>/?access_token=<access>` and the
+consumers see the token's user in scope["user"], exactly as they see the session user of a browser, so the same
+ownership checks apply (realtime/consumers_orders.py). Without the parameter the session user is left alone;
+with an invalid or expired token the socket is anonymous (the order consumer then closes with 4401).
+
+The token travels in the query string because browsers' and mini-programs' websocket APIs cannot all set an
+Authorization header; keep access tokens short-lived and keep query strings out of proxy logs."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs
+
+from channels.db import database_sync_to_async
+from channels.middleware import BaseMiddleware
+from django.contrib.auth.models import AnonymousUser
+from rest_framework_simplejwt.authentication import JWTAuthentication
+from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidToken, TokenError
+
+
+@database_sync_to_async
+def _user_for(raw: str):
+    auth = JWTAuthentication()
+    try:
+        return auth.get_user(auth.get_validated_token(raw.encode()))
+    except (InvalidToken, TokenError, AuthenticationFailed):
+        return AnonymousUser()
+
+
+class JWTQueryAuthMiddleware(BaseMiddleware):
+    async def __call__(self, scope, receive, send):
+        query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+        tokens = query.get("access_token")
+        if tokens:
+            scope = dict(scope, user=await _user_for(tokens[0]))
+        return await super().__call__(scope, receive, send)

@@ -1,0 +1,44 @@
+"""Fixtures for the API tests: a DRF client, a shopper who logs in through /api/v1/auth/login/ (the real
+login form and JWT), and the three areas AddressFactory points at."""
+
+from __future__ import annotations
+
+import pytest
+from rest_framework.test import APIClient
+
+from tests.factories import UserFactory
+
+PASSWORD = "meihao-pass-1"  # UserFactory's
+
+
+@pytest.fixture(autouse=True)
+def _beijing_areas(db):
+    from commerce.accounts.models import Area
+
+    Area.objects.get_or_create(id=11, defaults={"name": "北京市"})
+    Area.objects.get_or_create(id=1101, defaults={"name": "市辖区", "parent_id": 11})
+    Area.objects.get_or_create(id=110101, defaults={"name": "东城区", "parent_id": 1101})
+
+
+@pytest.fixture
+def api():
+    return APIClient()
+
+
+def login(client: APIClient, user, password: str = PASSWORD) -> dict:
+    """Log in through the API and send its access token from now on; returns the token pair."""
+    response = client.post("/api/v1/auth/login/", {"login": user.username, "password": password}, format="json")
+    assert response.status_code == 200, response.content
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {response.json()['access']}")
+    return response.json()
+
+
+@pytest.fixture
+def shopper():
+    return UserFactory()
+
+
+@pytest.fixture
+def shopper_api(api, shopper):
+    login(api, shopper)
+    return api

@@ -1,0 +1,65 @@
+"""Browsing history, coupons (list, claim, then used at checkout) and the points ledger through the API."""
+
+import pytest
+
+from commerce.orders.models import UserCoupon
+from tests.commerce.orders.conftest import put_in_cart
+from tests.factories import AddressFactory, CouponFactory, SKUFactory, give_points
+
+pytestmark = pytest.mark.django_db
+
+
+def test_history_records_lists_and_clears(shopper_api):
+    first, second, off = SKUFactory(), SKUFactory(), SKUFactory()
+    assert shopper_api.post("/api/v1/history/", {"sku_id": first.id}, format="json").status_code == 204
+    shopper_api.get(f"/api/v1/skus/{second.id}/")  # viewing with a token records it too
+    shopper_api.post("/api/v1/history/", {"sku_id": off.id}, format="json")
+    off.is_launched = False
+    off.save()
+    assert [s["id"] for s in shopper_api.get("/api/v1/history/").json()] == [second.id, first.id]
+
+    unknown = shopper_api.post("/api/v1/history/", {"sku_id": 99999999}, format="json")
+    assert unknown.status_code == 400 and unknown.json()["code"] == "unknown_sku"
+    assert shopper_api.post("/api/v1/history/", {"sku_id": "x"}, format="json").json()["code"] == "invalid_sku"
+    assert shopper_api.delete("/api/v1/history/").status_code == 204
+    assert shopper_api.get("/api/v1/history/").json() == []
+
+
+def test_coupons_claim_once_and_the_claimed_one_is_used_at_checkout(shopper_api, shopper):
+    coupon = CouponFactory(threshold="100.00", discount="10.00")
+    listed = shopper_api.get("/api/v1/coupons/").json()
+    assert listed["mine"] == [] and [c["id"] for c in listed["claimable"]] == [coupon.id]
+
+    claimed = shopper_api.post(f"/api/v1/coupons/{coupon.id}/claim/")
+    assert claimed.status_code == 201 and claimed.json()["coupon_id"] == coupon.id
+    again = shopper_api.post(f"/api/v1/coupons/{coupon.id}/claim/")
+    assert again.status_code == 400 and again.json()["code"] == "coupon_already_claimed"
+    assert shopper_api.post("/api/v1/coupons/99999999/claim/").status_code == 404
+    after = shopper_api.get("/api/v1/coupons/").json()
+    assert [c["coupon_id"] for c in after["mine"]] == [coupon.id] and after["claimable"] == []
+
+    put_in_cart(shopper, SKUFactory(price="150.00"), 1)
+    AddressFactory(user=shopper)
+    checkout = shopper_api.get("/api/v1/checkout/").json()
+    user_coupon = UserCoupon.objects.get(user=shopper)
+    assert checkout["quote"]["coupon_id"] == user_coupon.pk and checkout["quote"]["discount"] == "10.00"
+    placed = shopper_api.post(
+        "/api/v1/orders/",
+        {
+            "address_id": checkout["addresses"][0]["id"],
+            "pay_method": "alipay",
+            "token": checkout["token"],
+            "coupon_id": user_coupon.pk,
+            "expected_total": checkout["quote"]["pay_amount"],
+        },
+        format="json",
+    )
+    assert placed.status_code == 201 and placed.json()["discount"] == "10.00"
+
+
+def test_points_ledger_is_paged_with_the_balance(shopper_api, shopper):
+    give_points(shopper, 100)
+    give_points(shopper, -30)
+    page = shopper_api.get("/api/v1/points/", {"page_size": 1}).json()
+    assert page["balance"] == 70 and page["count"] == 2 and page["next"]
+    assert page["results"][0]["delta"] == -30 and page["results"][0]["balance_after"] == 70
