@@ -31,5 +31,5 @@ class JWTQueryAuthMiddleware(BaseMiddleware):
         query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
         tokens = query.get("access_token")
         if tokens:
-            scope = dict(scope, user=await _user_for(tokens[0]))
+            scope = dict(scope, user=await _user_for(tokens[0]), auth="token")
         return await super().__call__(scope, receive, send)

@@ -110,7 +110,11 @@ class OrderStatusConsumer(LiveConsumer):
         await self.send_status(status)
 
     async def _session_user(self):
-        """The user the socket's session is logged in as now (None after a logout or a password change)."""
+        """The user the socket's session is logged in as now (None after a logout or a password change). An app's
+        socket opened with an access token (scope["auth"] == "token", api/websocket.py) has no session: its
+        user must still exist and be active."""
+        if self.scope.get("auth") == "token":
+            return await database_sync_to_async(_active_user)(self.user_id)
         if not self.session_key:
             return None
         store = import_module(settings.SESSION_ENGINE).SessionStore(self.session_key)
@@ -134,3 +138,9 @@ class OrderStatusConsumer(LiveConsumer):
         cookies = self.scope.get("cookies") or {}
         chosen = cookies.get(settings.LANGUAGE_COOKIE_NAME, "")
         return chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+
+
+def _active_user(user_id: int):
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.filter(pk=user_id, is_active=True).first()

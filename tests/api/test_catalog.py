@@ -9,6 +9,7 @@ from haystack import connections
 from commerce.accounts.history import list_recent_sku_ids
 from commerce.catalog.models import SKU, GoodsVisitCount
 from commerce.catalog.search_service import rebuild_search_index
+from commerce.catalog.services import flush_visits
 from tests.api.conftest import login
 from tests.factories import (
     CategoryFactory,
@@ -88,6 +89,7 @@ def test_sku_detail_has_the_spec_switcher_map_and_records_visits(api):
     assert body["hot_skus"] and "images" in body
 
     assert list_recent_sku_ids(user_id=user.pk)[0] == skus[("白", "128G")].id
+    flush_visits()  # visits are counted in Redis and moved to the database by a periodic job
     assert GoodsVisitCount.objects.get(category_id=spu.category3_id).count == 2
 
 

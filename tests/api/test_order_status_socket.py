@@ -13,6 +13,7 @@ from config.asgi import application
 from realtime.consumers_orders import CLOSE_FORBIDDEN, CLOSE_NOT_LOGGED_IN
 from tests.commerce.payments.conftest import place_alipay_order
 from tests.factories import UserFactory
+from tests.realtime.support import refused_with
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
 
@@ -25,15 +26,6 @@ def _socket(order_id: str, token: str) -> WebsocketCommunicator:
     return WebsocketCommunicator(
         application, f"/ws/orders/{order_id}/?access_token={token}", headers=[(b"origin", b"http://127.0.0.1:8000")]
     )
-
-
-async def _refused_with(ws: WebsocketCommunicator) -> int:
-    connected, _ = await ws.connect()
-    assert connected
-    output = await ws.receive_output(timeout=5)
-    assert output["type"] == "websocket.close"
-    await ws.wait()
-    return output["code"]
 
 
 async def test_the_owner_with_a_token_sees_the_status_and_its_change():
@@ -49,5 +41,5 @@ async def test_the_owner_with_a_token_sees_the_status_and_its_change():
 async def test_another_users_token_or_a_bad_token_is_refused():
     order = await sync_to_async(place_alipay_order)()
     stranger = await sync_to_async(UserFactory)()
-    assert await _refused_with(_socket(order.order_id, await sync_to_async(_access)(stranger))) == CLOSE_FORBIDDEN
-    assert await _refused_with(_socket(order.order_id, "not.a.token")) == CLOSE_NOT_LOGGED_IN
+    assert await refused_with(_socket(order.order_id, await sync_to_async(_access)(stranger))) == CLOSE_FORBIDDEN
+    assert await refused_with(_socket(order.order_id, "not.a.token")) == CLOSE_NOT_LOGGED_IN

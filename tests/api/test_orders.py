@@ -3,6 +3,7 @@ offline Alipay sandbox as the cashier, its signed notify), the one-time token, o
 order actions' state errors as codes."""
 
 import re
+from decimal import Decimal
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
@@ -42,7 +43,7 @@ def _place(api, *, pay_method="alipay", **extra):
 
 def test_a_whole_purchase_through_the_api_alone(api, django_capture_on_commit_callbacks):
     user = UserFactory()
-    sku = SKUFactory(price="99.50", stock=10)
+    sku = SKUFactory(price=Decimal("99.50"), stock=10)
     login(api, user)
     assert api.post("/api/v1/cart/", {"sku_id": sku.id, "count": 2}, format="json").status_code == 201
     assert api.post("/api/v1/addresses/", ADDRESS, format="json").status_code == 201
