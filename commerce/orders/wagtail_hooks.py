@@ -7,7 +7,7 @@
 - 积分记录: the points ledger, read-only.
 - 运营概况: the dashboard, plus a summary panel on the admin home.
 Permissions (given to the 订单管理员 group by cms/management/staff_groups.py): orders.view_order,
-orders.ship_order, orders.cancel_order, orders.view_dashboard, orders.add/change/view_coupon,
+orders.ship_order, orders.cancel_order, orders.add_order_note, orders.view_dashboard, orders.add/change/view_coupon,
 orders.view_pointsledger.
 """
 
@@ -17,12 +17,15 @@ from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, ObjectList
 from wagtail.admin.ui.tables import Column
+from wagtail.admin.views.generic import IndexView
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
+from wagtail.admin.widgets.button import HeaderButton
 
 from commerce.orders import admin_views
 from commerce.orders.dashboard import BEIJING
@@ -83,6 +86,19 @@ class ReadOnlyViewSet(ModelViewSet):
         )
 
 
+class OrderIndexView(IndexView):
+    """The order list, with a 批量发货 button for those who may ship."""
+
+    @cached_property
+    def header_buttons(self):
+        buttons = list(super().header_buttons)
+        if self.request.user.has_perm(admin_views.SHIP_PERMISSION):
+            buttons.append(
+                HeaderButton(_("批量发货"), url=reverse("orders_admin:bulk_ship"), icon_name="upload", icon_only=False)
+            )
+        return buttons
+
+
 class OrderViewSet(ReadOnlyViewSet):
     model = Order
     icon = "list-ul"
@@ -92,6 +108,7 @@ class OrderViewSet(ReadOnlyViewSet):
     url_namespace = "orders_admin"
     inspect_view_enabled = True
     inspect_view_class = admin_views.OrderInspectView
+    index_view_class = OrderIndexView
     list_display = [
         "order_id",
         Column("user", label=_("下单用户"), accessor="user.username", sort_key="user__username"),
@@ -103,7 +120,18 @@ class OrderViewSet(ReadOnlyViewSet):
     filterset_class = admin_views.OrderFilterSet
     search_fields = ["order_id", "receiver", "mobile", "user__username"]
     ordering = ["-created_at", "-order_id"]
-    list_export = ["order_id", "user", "receiver", "mobile", "pay_amount", "status", "pay_method", "created_at"]
+    list_export = [
+        "order_id",
+        "user",
+        "receiver",
+        "mobile",
+        "pay_amount",
+        "status",
+        "pay_method",
+        "created_at",
+        "carrier",
+        "tracking_no",
+    ]
 
     def get_queryset(self, request):
         return Order.objects.select_related("user")
@@ -113,6 +141,9 @@ class OrderViewSet(ReadOnlyViewSet):
             *super().get_urlpatterns(),
             path("ship/<str:pk>/", admin_views.ship_order, name="ship"),
             path("cancel/<str:pk>/", admin_views.cancel_order, name="cancel"),
+            path("bulk-ship/", admin_views.bulk_ship, name="bulk_ship"),
+            path("packing-slip/<str:pk>/", admin_views.packing_slip, name="packing_slip"),
+            path("note/<str:pk>/", admin_views.add_note, name="note"),
         ]
 
 
