@@ -298,6 +298,14 @@ def test_order_staff_cancel_a_paid_alipay_order_and_it_is_refunded_through_the_s
     assert store.get_trade(APP_ID, order.order_id)["trade_status"] == "TRADE_CLOSED"
     detail = clerk.get(f"/admin/orders/inspect/{order.order_id}/").content.decode()
     assert 'data-refund-status="succeeded"' in detail and "缺货，取消订单" in detail
+    # The timeline: paid (the notify), cancelled and refund asked by the clerk, refund done (the worker).
+    events = order.events.order_by("created_at", "id").values_list("kind", "to_status", "actor__username")
+    assert list(events) == [
+        ("payment", "unsend", None),
+        ("status", "canceled", "clerk"),
+        ("refund", "", "clerk"),
+        ("refund", "", None),
+    ]
 
     # A second cancel is refused by the state machine and refunds nothing more.
     again = clerk.post(f"/admin/orders/cancel/{order.order_id}/", {"reason": "again"}, follow=True)
