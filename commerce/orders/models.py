@@ -107,6 +107,8 @@ class Order(models.Model):
             ("cancel_order", _("可以取消订单（已支付的同时原路退款）")),
             ("view_dashboard", _("可以查看运营概况")),
             ("add_order_note", _("可以添加订单备注")),
+            ("view_customer", _("可以查看顾客")),
+            ("manage_customer", _("可以停用、启用顾客和调整积分")),
         ]
 
     def __str__(self) -> str:

@@ -13,6 +13,7 @@ orders.view_pointsledger.
 
 from __future__ import annotations
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
 from django.urls import path, reverse
@@ -27,7 +28,7 @@ from wagtail.admin.views.generic import IndexView
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 from wagtail.admin.widgets.button import HeaderButton
 
-from commerce.orders import admin_views
+from commerce.orders import admin_views, customer_admin
 from commerce.orders.dashboard import BEIJING
 from commerce.orders.models import Coupon, Order, PointsLedger
 
@@ -217,12 +218,42 @@ class PointsLedgerViewSet(ReadOnlyViewSet):
         return PointsLedger.objects.select_related("user")
 
 
+class CustomerViewSet(ReadOnlyViewSet):
+    """顾客: shoppers, searched by mobile or username; one page each (commerce/orders/customer_admin.py)."""
+
+    model = get_user_model()
+    icon = "user"
+    menu_label = _("顾客")
+    name = "customers"
+    url_prefix = "customers"
+    url_namespace = "customers_admin"
+    inspect_view_enabled = True
+    inspect_view_class = customer_admin.CustomerInspectView
+    index_view_class = customer_admin.CustomerIndexView
+    search_fields = ["mobile", "username"]
+    ordering = ["-date_joined", "-id"]
+
+    @property
+    def list_display(self):
+        return customer_admin.customer_list_display()
+
+    @property
+    def permission_policy(self):
+        return customer_admin.CustomerPermissionPolicy(self.model)
+
+    def get_urlpatterns(self):
+        return [*super().get_urlpatterns(), *customer_admin.customer_urls()]
+
+    def get_permissions_to_register(self):
+        return customer_admin.no_permissions_to_register()
+
+
 class OrdersViewSetGroup(ModelViewSetGroup):
     menu_label = _("订单管理")
     menu_icon = "list-ul"
     menu_name = "orders"
     menu_order = 160
-    items = (OrderViewSet, CouponViewSet, PointsLedgerViewSet)
+    items = (OrderViewSet, CustomerViewSet, CouponViewSet, PointsLedgerViewSet)
 
 
 @hooks.register("register_admin_viewset")
