@@ -268,7 +268,10 @@ class DashboardMenuItem(MenuItem):
 
 @hooks.register("register_admin_urls")
 def register_dashboard_url():
-    return [path("dashboard/", admin_views.dashboard_view, name="orders_dashboard")]
+    return [
+        path("dashboard/", admin_views.dashboard_view, name="orders_dashboard"),
+        path("dashboard/export/", admin_views.dashboard_export, name="orders_dashboard_export"),
+    ]
 
 
 @hooks.register("register_admin_menu_item")

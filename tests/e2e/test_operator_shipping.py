@@ -1,7 +1,8 @@
-"""An order clerk ships an order from the Wagtail admin in Chromium (SPEC I, G3): carrier and tracking number
+"""Order clerks in the Wagtail admin in Chromium. Shipping (SPEC I, G3): carrier and tracking number
 typed on the order page, the shopper's open order page turns to 待收货 and shows the tracking number live (no
 reload), the clerk's timeline shows the shipment and a note the clerk adds, and the packing slip prints the
-lines. Real Daphne (HTTP + websockets), Redis channel layer, the 订单管理员 group's permissions."""
+lines. Customers: find a shopper by mobile, adjust points with a reason, deactivate and reactivate.
+Real Daphne (HTTP + websockets), Redis channel layer, the 订单管理员 group's permissions."""
 
 from __future__ import annotations
 
@@ -96,3 +97,31 @@ def test_a_clerk_ships_with_a_tracking_number_and_the_shoppers_page_shows_it_liv
     expect(page.locator("[data-shipment] [data-tracking-no]")).to_have_text("SF1234567890")
     assert page.evaluate("window.__notReloaded") is True
     assert Order.objects.get(pk=order.pk).status == OrderStatus.UNRECEIVED
+
+
+def test_a_clerk_finds_a_shopper_by_mobile_adjusts_points_and_deactivates_them(daphne_server, page):
+    ensure_wagtail_tree()
+    clerk = UserFactory(username="clerk")
+    clerk.groups.add(ensure_staff_groups()[ORDER_STAFF])
+    shopper = UserFactory(username="lihua", mobile="13911112222", email="")
+
+    log_in(page, daphne_server, clerk)
+    page.goto(f"{daphne_server}/admin/customers/")
+    page.locator("input[name=q]").fill("13911112222")
+    page.locator("input[name=q]").press("Enter")
+    page.get_by_role("link", name="lihua").first.click()
+    expect(page.locator("[data-mobile]")).to_have_text("13911112222")
+
+    form = page.locator("[data-points-form]")
+    form.locator("input[name=delta]").fill("50")
+    form.locator("input[name=note]").fill("客服补偿")
+    form.get_by_role("button", name="调整积分").click()
+    expect(page.locator("[data-points-balance]")).to_have_text("50")
+    expect(page.locator("[data-points]")).to_contain_text("客服补偿（clerk）")
+
+    page.locator("[data-activation-form]").get_by_role("button", name="停用顾客").click()
+    expect(page.locator("[data-active]")).to_have_text("已停用")
+    shopper.refresh_from_db()
+    assert shopper.is_active is False and shopper.email == ""
+    page.locator("[data-activation-form]").get_by_role("button", name="启用顾客").click()
+    expect(page.locator("[data-active]")).to_have_text("正常")
