@@ -202,11 +202,24 @@ class Comment(models.Model):
     content = models.CharField(_("评价内容"), max_length=200)
     is_anonymous = models.BooleanField(_("匿名评价"), default=False)
     created_at = models.DateTimeField(_("评价时间"), auto_now_add=True)
+    # Moderation (SPEC I): a hidden comment leaves the product page and its counter; the shop's reply shows under it.
+    is_hidden = models.BooleanField(_("已隐藏"), default=False)
+    reply = models.CharField(_("商家回复"), max_length=200, blank=True)
+    replied_at = models.DateTimeField(_("回复时间"), null=True, blank=True)
+    replied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("回复人"),
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name = _("商品评价")
         verbose_name_plural = _("商品评价")
+        permissions = [("moderate_comment", _("可以隐藏和回复商品评价"))]
         indexes = [models.Index(fields=["sku", "-created_at"], name="orders_comment_sku_recent")]
         constraints = [models.CheckConstraint(condition=Q(score__gte=1, score__lte=5), name="orders_comment_score_1_5")]
 

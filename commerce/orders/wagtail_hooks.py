@@ -28,9 +28,9 @@ from wagtail.admin.views.generic import IndexView
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 from wagtail.admin.widgets.button import HeaderButton
 
-from commerce.orders import admin_views, customer_admin
+from commerce.orders import admin_views, comment_admin, customer_admin
 from commerce.orders.dashboard import BEIJING
-from commerce.orders.models import Coupon, Order, PointsLedger
+from commerce.orders.models import Comment, Coupon, Order, PointsLedger
 
 
 def _money(field: str):
@@ -248,12 +248,45 @@ class CustomerViewSet(ReadOnlyViewSet):
         return customer_admin.no_permissions_to_register()
 
 
+class CommentViewSet(ReadOnlyViewSet):
+    """商品评价: shoppers' comments; hide and reply on each one's page (commerce/orders/comment_admin.py)."""
+
+    model = Comment
+    icon = "comment"
+    menu_label = _("商品评价")
+    name = "comments"
+    url_prefix = "comments"
+    url_namespace = "comments_admin"
+    inspect_view_enabled = True
+    inspect_view_class = comment_admin.CommentInspectView
+    list_display = [
+        Column("content", label=_("评价内容"), accessor=lambda c: c.content[:40]),
+        Column("sku", label=_("商品"), accessor="order_line.sku_name"),
+        Column("user", label=_("评价用户"), accessor="user.username", sort_key="user__username"),
+        Column("score", label=_("评分"), accessor="score", sort_key="score"),
+        Column(
+            "is_hidden",
+            label=_("状态"),
+            accessor=lambda c: _("已隐藏") if c.is_hidden else _("显示中"),
+            sort_key="is_hidden",
+        ),
+        Column("reply", label=_("商家回复"), accessor=lambda c: _("已回复") if c.reply else "-"),
+        Column("created_at", label=_("评价时间"), accessor=_time("created_at"), sort_key="created_at"),
+    ]
+    filterset_class = comment_admin.CommentFilterSet
+    search_fields = ["content", "user__username", "order_line__sku_name"]
+    ordering = ["-created_at", "-id"]
+
+    def get_urlpatterns(self):
+        return [*super().get_urlpatterns(), *comment_admin.comment_urls()]
+
+
 class OrdersViewSetGroup(ModelViewSetGroup):
     menu_label = _("订单管理")
     menu_icon = "list-ul"
     menu_name = "orders"
     menu_order = 160
-    items = (OrderViewSet, CustomerViewSet, CouponViewSet, PointsLedgerViewSet)
+    items = (OrderViewSet, CustomerViewSet, CommentViewSet, CouponViewSet, PointsLedgerViewSet)
 
 
 @hooks.register("register_admin_viewset")
