@@ -511,6 +511,7 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
             "visits_chart": row_chart(_("分类访问量"), [(v.name, v.count) for v in visits]),
             "prev_day": day - timedelta(days=1),
             "next_day": day + timedelta(days=1) if day < today else None,
+            "low_stock": dashboard.list_low_stock(),
             **_range_context(request, today),
         },
     )

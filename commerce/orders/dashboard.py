@@ -23,7 +23,7 @@ from django.db.models import Count, DecimalField, Q, Sum, Value
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
-from commerce.catalog.selectors import CategoryVisits, list_category_visits
+from commerce.catalog.selectors import CategoryVisits, list_category_visits, list_low_stock_skus
 from commerce.orders.models import Order, OrderStatus
 
 BEIJING = ZoneInfo("Asia/Shanghai")
@@ -199,3 +199,8 @@ def total_figures(series: list[DailyFigures]) -> DailyFigures:
         new_users=sum(f.new_users for f in series),
         active_users=sum(f.active_users for f in series),
     )
+
+
+def list_low_stock(*, limit: int = 20) -> list:
+    """Launched SKUs at or below their low-stock threshold, emptiest first (the catalog's selector)."""
+    return list_low_stock_skus(limit=limit)
