@@ -12,7 +12,7 @@ from commerce.catalog.selectors import list_low_stock_skus
 from tasks.actors.catalog import low_stock_alert_task
 from tasks.actors.mail import send_mail_task
 from tests.commerce.orders.test_dashboard import clerk  # noqa: F401  (fixture)
-from tests.factories import SKUFactory, UserFactory
+from tests.factories import SKUFactory, UserFactory, ensure_wagtail_tree
 
 
 def make_skus():
@@ -48,7 +48,7 @@ def test_the_threshold_is_on_the_skus_admin_form():
 
 
 def test_the_daily_job_mails_the_list_to_staff_who_can_restock(dramatiq_broker, dramatiq_worker):
-    ensure_staff_groups()
+    ensure_wagtail_tree()  # group page permissions hang on the root page, gone after a transactional flush
     make_skus()
     editor = UserFactory(username="editor", email="editor@meihao.test")
     editor.groups.add(ensure_staff_groups()[CONTENT_EDITORS])
