@@ -5,6 +5,7 @@ committed status; after that, every status change the orders state machine commi
 `commerce.orders.states.announce_status`), and the status again after the channel layer reconnected to Redis.
 Messages:
     {"type": "order_status", "order_id": "...", "status": "unsend", "label": "待发货"}
+and, once shipped, with "shipment": {"carrier": "sf", "carrier_label": "顺丰速运", "tracking_no": "SF123..."}.
 Each event is re-checked before it is sent: the session must still be logged in as the same active user (a
 logout, a password change or a deactivation ends the socket with 4401) and the status is read again from
 the database (events are rare, a few per order, so this costs one or two queries per change).
@@ -25,7 +26,7 @@ from django.conf import settings
 from django.utils import translation
 
 from commerce.errors import CommerceError
-from commerce.orders.models import OrderStatus
+from commerce.orders.models import Carrier, OrderStatus
 from commerce.orders.selectors import get_order_for_user
 from realtime.base import CLOSE_FORBIDDEN, CLOSE_NOT_LOGGED_IN, LiveConsumer
 from realtime.groups import order_group
@@ -37,12 +38,24 @@ __all__ = ["CLOSE_FORBIDDEN", "CLOSE_NOT_LOGGED_IN", "OrderStatusConsumer"]
 _ORDER_ID = re.compile(r"[0-9]{1,40}")
 
 
-def _owned_status(user, order_id: str) -> str | None:
-    """The order's status if `user` owns it, else None."""
+def _owned_status(user, order_id: str) -> tuple[str, dict[str, str] | None] | None:
+    """The order's status and shipment (carrier code, tracking number; None before shipping) if `user` owns it,
+    else None."""
     try:
-        return get_order_for_user(user=user, order_id=order_id).status
+        order = get_order_for_user(user=user, order_id=order_id)
     except CommerceError:
         return None
+    shipment = {"carrier": order.carrier, "tracking_no": order.tracking_no} if order.tracking_no else None
+    return order.status, shipment
+
+
+def carrier_label(carrier: str, language: str | None = None) -> str:
+    try:
+        choice = Carrier(carrier)
+    except ValueError:
+        return carrier
+    with translation.override(language or "zh-hans"):
+        return str(choice.label)
 
 
 def status_label(status: str, language: str | None = None) -> str:
@@ -74,13 +87,13 @@ class OrderStatusConsumer(LiveConsumer):
         # Join first, then read: a change committed meanwhile is in the snapshot or delivered after it.
         self.group = order_group(self.order_id)
         await self.channel_layer.group_add(self.group, self.channel_name)
-        status = await database_sync_to_async(_owned_status)(user, self.order_id)
-        if status is None:
+        state = await database_sync_to_async(_owned_status)(user, self.order_id)
+        if state is None:
             await self._leave()
             logger.info("user %s refused the status socket of order %s", user.pk, self.order_id)
             await self.refuse(CLOSE_FORBIDDEN)
             return
-        await self.send_status(status)
+        await self.send_status(*state)
 
     async def disconnect(self, code: int) -> None:
         await self._leave()
@@ -102,12 +115,12 @@ class OrderStatusConsumer(LiveConsumer):
             await self._leave()
             await self.refuse(CLOSE_NOT_LOGGED_IN)
             return
-        status = await database_sync_to_async(_owned_status)(user, self.order_id)
-        if status is None:
+        state = await database_sync_to_async(_owned_status)(user, self.order_id)
+        if state is None:
             await self._leave()
             await self.refuse(CLOSE_FORBIDDEN)
             return
-        await self.send_status(status)
+        await self.send_status(*state)
 
     async def _session_user(self):
         """The user the socket's session is logged in as now (None after a logout or a password change). An app's
@@ -121,15 +134,16 @@ class OrderStatusConsumer(LiveConsumer):
         user = await get_user({"session": store})
         return user if user.is_authenticated else None
 
-    async def send_status(self, status: str) -> None:
-        await self.send_json(
-            {
-                "type": "order_status",
-                "order_id": self.order_id,
-                "status": status,
-                "label": status_label(status, self.language),
-            }
-        )
+    async def send_status(self, status: str, shipment: dict[str, str] | None = None) -> None:
+        message: dict[str, Any] = {
+            "type": "order_status",
+            "order_id": self.order_id,
+            "status": status,
+            "label": status_label(status, self.language),
+        }
+        if shipment:
+            message["shipment"] = {**shipment, "carrier_label": carrier_label(shipment["carrier"], self.language)}
+        await self.send_json(message)
 
     def _language(self) -> str:
         """The page's language from the language cookie (the site is Chinese unless the shopper chose)."""

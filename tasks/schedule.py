@@ -7,7 +7,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 from dramatiq_crontab import cron, scheduler
 
-from tasks.actors.catalog import flush_visits_task
+from tasks.actors.catalog import flush_visits_task, low_stock_alert_task
 from tasks.actors.cms import publish_scheduled_pages_task
 from tasks.actors.durable import dispatch_due_jobs_task
 from tasks.actors.orders import sweep_unpaid_orders_task
@@ -45,3 +45,6 @@ cron("*/2 * * * *")(sweep_awaiting_payments_task)
 
 # SPEC B4: product page visits are counted in Redis; move them into the dashboard's table.
 cron("* * * * *")(flush_visits_task)
+
+# SPEC I: the daily low-stock mail to staff (09:00 Beijing; the dashboard lists the same SKUs live).
+cron("0 9 * * *")(low_stock_alert_task)

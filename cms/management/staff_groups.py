@@ -37,7 +37,9 @@ MODEL_PERMISSIONS: dict[str, list[str]] = {
         "catalog.view_goodsvisitcount",
         # Orders admin (commerce/orders/wagtail_hooks.py): list and detail, ship, cancel, dashboard, coupons,
         # points ledger; cancelling a paid order refunds it, hence the payments permissions.
-        "orders.view_order", "orders.ship_order", "orders.cancel_order", "orders.view_dashboard",
+        "orders.view_order", "orders.ship_order", "orders.cancel_order", "orders.add_order_note",
+        "orders.view_dashboard", "orders.view_customer", "orders.manage_customer",
+        "orders.view_comment", "orders.moderate_comment",
         "orders.add_coupon", "orders.change_coupon", "orders.view_coupon", "orders.view_pointsledger",
         "payments.view_payment", "payments.refund_payment",
         "orders.change_freightrule",  # 设置 → 运费规则: the free-shipping threshold and the freight

@@ -264,3 +264,30 @@ def finish_sms_reset(*, token: str, password: str, password2: str) -> AbstractBa
 
 def user_by_mobile(mobile: str) -> AbstractBaseUser | None:
     return get_user_model().objects.filter(mobile=mobile, is_active=True).first()
+
+
+# --- Operators: a shopper's account (SPEC I) ---------------------------------------------------------------
+
+
+class CustomerNotFound(AccountsError):
+    code = "customer_not_found"
+    http_status = 404
+    default_message = gettext_lazy("顾客不存在（员工账号不能在这里停用）")
+
+
+def customers():
+    """Shoppers: accounts that are neither staff nor superusers nor in any staff group (editors, order staff)."""
+    return get_user_model().objects.filter(is_staff=False, is_superuser=False, groups__isnull=True)
+
+
+def set_customer_active(*, user_id: int, active: bool) -> AbstractBaseUser:
+    """Deactivate or reactivate a shopper (never a staff account) with one UPDATE of `is_active`: no form, so
+    nothing else (email, names) has to be filled. Inactive users can no longer log in, their sessions stop
+    working and their order sockets close (Django's backend refuses inactive users). Raises CustomerNotFound."""
+    if not customers().filter(pk=user_id).exists():
+        raise CustomerNotFound()
+    users = get_user_model().objects.filter(pk=user_id, is_staff=False, is_superuser=False)
+    if users.update(is_active=bool(active)) != 1:
+        raise CustomerNotFound()
+    logger.info("customer %s %s", user_id, "reactivated" if active else "deactivated")
+    return users.get()

@@ -232,6 +232,9 @@ class SKU(index.Indexed, ClusterableModel, TimeStamped):
     cost_price = models.DecimalField(_("进价"), **money)
     market_price = models.DecimalField(_("市场价"), **money)
     stock = models.PositiveIntegerField(_("库存"), default=0)
+    low_stock_threshold = models.PositiveIntegerField(
+        _("库存预警值"), default=0, help_text=_("上架商品的库存不高于此数时提醒运营；0 表示不提醒")
+    )
     sales = models.PositiveIntegerField(_("销量"), default=0)
     comments = models.PositiveIntegerField(_("评价数"), default=0)
     is_launched = models.BooleanField(_("是否上架销售"), default=True)

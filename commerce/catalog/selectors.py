@@ -315,3 +315,14 @@ def list_category_visits(*, day: date, limit: int = 20) -> list[CategoryVisits]:
         .values_list("category_id", "category__name", "count")[:limit]
     )
     return [CategoryVisits(category_id=pk, name=name, count=count) for pk, name, count in rows]
+
+
+def list_low_stock_skus(*, limit: int = 50) -> list[SKU]:
+    """Launched SKUs whose stock is at or below their own alert threshold (0 = no alert), emptiest first."""
+    from django.db.models import F
+
+    return list(
+        SKU.objects.filter(is_launched=True, low_stock_threshold__gt=0, stock__lte=F("low_stock_threshold"))
+        .only("id", "name", "stock", "low_stock_threshold")
+        .order_by("stock", "id")[:limit]
+    )

@@ -511,7 +511,7 @@ class SKUViewSet(SoldGoodsViewSetMixin, CatalogViewSet):
             ObjectList(
                 [
                     FieldRowPanel([FieldPanel("price"), FieldPanel("market_price"), FieldPanel("cost_price")]),
-                    FieldPanel("stock"),
+                    FieldRowPanel([FieldPanel("stock"), FieldPanel("low_stock_threshold")]),
                     FieldRowPanel([FieldPanel("sales", read_only=True), FieldPanel("comments", read_only=True)]),
                 ],
                 heading=_("价格与库存"),

@@ -29,6 +29,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -42,8 +43,17 @@ from wagtail.permissions import ModelPermissionPolicy
 
 from commerce.errors import CommerceError
 from commerce.orders import dashboard, services
-from commerce.orders.errors import OrderNotFound
-from commerce.orders.models import Coupon, Order, OrderStatus, PayMethod, PointsLedger, PointsReason, UserCoupon
+from commerce.orders.errors import InvalidOrderNote, OrderNotFound
+from commerce.orders.models import (
+    Carrier,
+    Coupon,
+    Order,
+    OrderStatus,
+    PayMethod,
+    PointsLedger,
+    PointsReason,
+    UserCoupon,
+)
 from commerce.orders.states import shopper_cancellable_from
 
 logger = logging.getLogger(__name__)
@@ -54,6 +64,9 @@ ORDER_CANCEL_HOOK = "orders_admin_cancel_order"
 SHIP_PERMISSION = "orders.ship_order"
 CANCEL_PERMISSION = "orders.cancel_order"
 DASHBOARD_PERMISSION = "orders.view_dashboard"
+NOTE_PERMISSION = "orders.add_order_note"
+VIEW_PERMISSION = "orders.view_order"
+BULK_SHIP_LIMIT = 100
 
 
 # --- Permissions ----------------------------------------------------------------------------------------------
@@ -139,6 +152,19 @@ class CancelForm(forms.Form):
     )
 
 
+class ShipForm(forms.Form):
+    carrier = forms.ChoiceField(label=gettext_lazy("快递公司"), choices=[("", "---------"), *Carrier.choices])
+    tracking_no = forms.CharField(
+        label=gettext_lazy("运单号"), max_length=40, widget=forms.TextInput(attrs={"size": 24})
+    )
+
+
+class NoteForm(forms.Form):
+    text = forms.CharField(
+        label=gettext_lazy("备注"), max_length=300, widget=forms.Textarea(attrs={"rows": 2, "cols": 60})
+    )
+
+
 # --- Order detail -----------------------------------------------------------------------------------------------
 
 
@@ -189,6 +215,12 @@ class OrderInspectView(InspectView):
                 "points_entries": list(order.points_entries.order_by("created_at", "id")),
                 "extra_panels": extra_order_panels(order),
                 "can_ship": _ship_allowed(order) and user.has_perm(SHIP_PERMISSION),
+                "ship_form": ShipForm(),
+                "events": list(order.events.select_related("actor").order_by("created_at", "id")),
+                "can_note": user.has_perm(NOTE_PERMISSION),
+                "note_form": NoteForm(),
+                "note_url": reverse("orders_admin:note", args=[order.order_id]),
+                "packing_slip_url": reverse("orders_admin:packing_slip", args=[order.order_id]),
                 "can_cancel": _cancel_allowed(order) and user.has_perm(CANCEL_PERMISSION),
                 "ship_url": reverse("orders_admin:ship", args=[order.order_id]),
                 "cancel_url": reverse("orders_admin:cancel", args=[order.order_id]),
@@ -210,16 +242,91 @@ def _index_or_inspect(order_id: str) -> HttpResponse:
 
 @require_POST
 def ship_order(request: HttpRequest, pk: str) -> HttpResponse:
-    """发货: UNSEND -> UNRECEIVED through the orders service; a refused move shows the state machine's message."""
+    """发货 with a carrier and tracking number: UNSEND -> UNRECEIVED through the orders service; a refused move
+    (bad tracking number, wrong state) shows its message and changes nothing."""
     if not request.user.has_perm(SHIP_PERMISSION):
         raise PermissionDenied
+    form = ShipForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("请选择快递公司并填写运单号"))
+        return _index_or_inspect(pk)
     try:
-        order = services.ship_order(order_id=pk)
+        order = services.ship_order(order_id=pk, actor=request.user, **form.cleaned_data)
     except CommerceError as error:
         messages.error(request, error.message)
     else:
         logger.info("order %s shipped by operator %s", order.pk, request.user.pk)
         messages.success(request, _("订单 %(order_id)s 已发货") % {"order_id": order.order_id})
+    return _index_or_inspect(pk)
+
+
+def bulk_ship(request: HttpRequest) -> HttpResponse:
+    """批量发货: the orders waiting to be shipped (oldest first), each with a carrier and tracking number; the
+    checked rows are shipped one by one through the orders service, and each refusal is reported by order."""
+    if not request.user.has_perm(SHIP_PERMISSION):
+        raise PermissionDenied
+    if request.method == "POST":
+        shipped, failed = [], []
+        for order_id in request.POST.getlist("order")[:BULK_SHIP_LIMIT]:
+            order_id = order_id[:40]
+            try:
+                services.ship_order(
+                    order_id=order_id,
+                    carrier=request.POST.get(f"carrier-{order_id}", ""),
+                    tracking_no=request.POST.get(f"tracking-{order_id}", ""),
+                    actor=request.user,
+                )
+            except CommerceError as error:
+                failed.append(f"{order_id}：{error.message}")
+            else:
+                shipped.append(order_id)
+        if shipped:
+            messages.success(request, _("已发货 %(count)s 单") % {"count": len(shipped)})
+        for line in failed:
+            messages.error(request, line)
+        if not shipped and not failed:
+            messages.warning(request, _("请勾选要发货的订单"))
+        return redirect("orders_admin:bulk_ship")
+    orders = list(Order.objects.filter(status=OrderStatus.UNSEND).order_by("created_at")[:BULK_SHIP_LIMIT])
+    return TemplateResponse(
+        request,
+        "orders/admin/bulk_ship.html",
+        {"orders": orders, "carriers": Carrier.choices, "page_title": _("批量发货"), "limit": BULK_SHIP_LIMIT},
+    )
+
+
+def packing_slip(request: HttpRequest, pk: str) -> HttpResponse:
+    """A printable packing slip (配货单): receiver, address and the lines to pack, without prices."""
+    if not request.user.has_perm(VIEW_PERMISSION):
+        raise PermissionDenied
+    order = Order.objects.filter(pk=pk[:40]).first()
+    if order is None:
+        raise Http404(_("订单不存在"))
+    return TemplateResponse(
+        request,
+        "orders/admin/packing_slip.html",
+        {
+            "order": order,
+            "lines": list(order.lines.order_by("id")),
+            "printed_at": timezone.localtime(timezone.now(), dashboard.BEIJING),
+        },
+    )
+
+
+@require_POST
+def add_note(request: HttpRequest, pk: str) -> HttpResponse:
+    """An operator's note on the order's timeline."""
+    if not request.user.has_perm(NOTE_PERMISSION):
+        raise PermissionDenied
+    form = NoteForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise InvalidOrderNote()
+        services.add_order_note(order_id=pk, text=form.cleaned_data["text"], actor=request.user)
+    except CommerceError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("备注已添加"))
     return _index_or_inspect(pk)
 
 
@@ -266,7 +373,9 @@ def _cancel(request: HttpRequest, order: Order, reason: str) -> str:
     if order.pay_method == PayMethod.ALIPAY and order.status == OrderStatus.UNSEND:
         # Paid online, but nobody took the refund over: never cancel it without giving the money back.
         raise CommerceError(_("该订单已在线支付，但没有找到可退款的支付记录，不能取消"), code="refund_unavailable")
-    services.cancel_order(order_id=order.order_id, reason=reason, allowed_from=shopper_cancellable_from(order))
+    services.cancel_order(
+        order_id=order.order_id, reason=reason, allowed_from=shopper_cancellable_from(order), actor=request.user
+    )
     return _("订单 %(order_id)s 已取消，库存、优惠券和积分已退回") % {"order_id": order.order_id}
 
 
@@ -402,8 +511,73 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
             "visits_chart": row_chart(_("分类访问量"), [(v.name, v.count) for v in visits]),
             "prev_day": day - timedelta(days=1),
             "next_day": day + timedelta(days=1) if day < today else None,
+            "low_stock": dashboard.list_low_stock(),
+            **_range_context(request, today),
         },
     )
+
+
+def _requested_range(request: HttpRequest, today: date) -> tuple[date, date]:
+    """`?start=&end=` (Beijing days, not after today); a missing or bad bound falls back to the 30 days up to today."""
+    end = parse_date_safely(request.GET.get("end", ""))
+    end = end if end is not None and end <= today else today
+    start = parse_date_safely(request.GET.get("start", ""))
+    if start is None or start > end:
+        start = end - timedelta(days=29)
+    return max(start, end - timedelta(days=dashboard.MAX_RANGE_DAYS - 1)), end
+
+
+def _range_context(request: HttpRequest, today: date) -> dict:
+    start, end = _requested_range(request, today)
+    series = dashboard.list_daily_figures(start=start, end=end)
+    return {
+        "range_start": start,
+        "range_end": end,
+        "range_days": series,
+        "range_total": dashboard.total_figures(series),
+    }
+
+
+def dashboard_export(request: HttpRequest) -> HttpResponse:
+    """The range's daily figures as CSV for Excel: UTF-8 with a BOM, labels in the admin's language, Beijing days,
+    a 合计 row last."""
+    import csv
+
+    if not can_view_dashboard(request.user):
+        raise PermissionDenied
+    context = _range_context(request, dashboard.beijing_today())
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    filename = f"dashboard-{context['range_start']:%Y%m%d}-{context['range_end']:%Y%m%d}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.write("\ufeff")
+    writer = csv.writer(response)
+    writer.writerow(
+        [
+            _("日期（北京时间）"),
+            _("订单数"),
+            _("有效订单数"),
+            _("销售额（元）"),
+            _("客单价（元）"),
+            _("新增用户"),
+            _("活跃用户"),
+        ]
+    )
+
+    def row(label: str, f: dashboard.DailyFigures) -> list:
+        return [
+            label,
+            f.orders,
+            f.sold_orders,
+            f"{f.sales:.2f}",
+            f"{f.average_order_value:.2f}",
+            f.new_users,
+            f.active_users,
+        ]
+
+    for figures in context["range_days"]:
+        writer.writerow(row(f"{figures.day:%Y-%m-%d}", figures))
+    writer.writerow(row(_("合计"), context["range_total"]))
+    return response
 
 
 class DashboardSummaryPanel(Component):

@@ -18,11 +18,13 @@ from datetime import datetime
 from django.core.paginator import Page, Paginator
 from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
+from django.db.models.functions import Greatest
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from commerce.catalog.models import SKU
-from commerce.errors import CommerceError, ConflictError
+from commerce.errors import CommerceError, ConflictError, NotFoundError
 from commerce.orders import services
 from commerce.orders.errors import OrderNotFound
 from commerce.orders.models import Comment, Order, OrderLine, OrderStatus
@@ -152,6 +154,45 @@ def comment_order_line(
     return comment
 
 
+# --- Moderation (SPEC I) --------------------------------------------------------------------------------------
+
+
+class CommentNotFound(NotFoundError):
+    code = "comment_not_found"
+    default_message = gettext_lazy("评价不存在")
+
+
+@transaction.atomic
+def set_comment_hidden(*, comment_id: int, hidden: bool) -> Comment:
+    """Hide a comment from the product page (or show it again); the SKU's comment counter follows, once per
+    actual change. Raises CommentNotFound."""
+    comment = Comment.objects.filter(pk=comment_id).first() if 0 < int(comment_id) < 2**63 else None
+    if comment is None:
+        raise CommentNotFound()
+    if Comment.objects.filter(pk=comment.pk, is_hidden=not hidden).update(is_hidden=hidden) == 1:
+        delta = -1 if hidden else 1
+        SKU.objects.filter(pk=comment.sku_id).update(comments=Greatest(F("comments") + delta, 0))
+        logger.info("comment %s %s", comment.pk, "hidden" if hidden else "shown")
+    comment.refresh_from_db()
+    return comment
+
+
+def reply_to_comment(*, comment_id: int, text: str, actor) -> Comment:
+    """The shop's public reply under a comment (1-200 characters; an empty text removes it). Raises
+    CommentError or CommentNotFound."""
+    text = (text or "").strip()
+    if len(text) > MAX_LENGTH:
+        raise CommentError(_("回复不能超过 %(max)s 个字") % {"max": MAX_LENGTH})
+    if not 0 < int(comment_id) < 2**63:
+        raise CommentNotFound()
+    updated = Comment.objects.filter(pk=comment_id).update(
+        reply=text, replied_at=timezone.now() if text else None, replied_by=actor if text else None
+    )
+    if updated != 1:
+        raise CommentNotFound()
+    return Comment.objects.get(pk=comment_id)
+
+
 # --- Read ----------------------------------------------------------------------------------------------------
 
 
@@ -169,6 +210,7 @@ class CommentView:
     created_at: datetime
     sku_name: str
     is_anonymous: bool
+    reply: str = ""
 
     @property
     def stars(self) -> range:
@@ -190,7 +232,7 @@ def list_sku_comments(*, sku_id: int, page: object = 1, per_page: int = COMMENTS
     An out-of-range or garbage page number gives the nearest valid page.
     """
     queryset = (
-        Comment.objects.filter(sku_id=sku_id)
+        Comment.objects.filter(sku_id=sku_id, is_hidden=False)
         .select_related("user", "order_line")
         .only(
             "score",
@@ -201,6 +243,7 @@ def list_sku_comments(*, sku_id: int, page: object = 1, per_page: int = COMMENTS
             "user__first_name",
             "user__last_name",
             "order_line__sku_name",
+            "reply",
         )
         .order_by("-created_at", "-id")
     )
@@ -220,6 +263,7 @@ def list_sku_comments(*, sku_id: int, page: object = 1, per_page: int = COMMENTS
             created_at=c.created_at,
             sku_name=c.order_line.sku_name,
             is_anonymous=c.is_anonymous,
+            reply=c.reply,
         )
         for c in result.object_list
     ]

@@ -23,7 +23,7 @@ from django.db.models import Count, DecimalField, Q, Sum, Value
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
-from commerce.catalog.selectors import CategoryVisits, list_category_visits
+from commerce.catalog.selectors import CategoryVisits, list_category_visits, list_low_stock_skus
 from commerce.orders.models import Order, OrderStatus
 
 BEIJING = ZoneInfo("Asia/Shanghai")
@@ -118,3 +118,89 @@ def list_daily_orders(*, end: date, days: int = 7) -> list[DailyOrders]:
 def list_visits(*, day: date, limit: int = 20) -> list[CategoryVisits]:
     """Detail-page visits per category on `day`, busiest first (recorded by the catalog)."""
     return list_category_visits(day=day, limit=limit)
+
+
+#: The longest range a report covers (a year and a day, so a whole leap year fits).
+MAX_RANGE_DAYS = 366
+
+
+@dataclass(frozen=True)
+class DailyFigures:
+    day: date
+    orders: int
+    sold_orders: int
+    sales: Decimal
+    new_users: int
+    active_users: int
+
+    @property
+    def average_order_value(self) -> Decimal:
+        """销售额 / 有效订单数 (0 without sold orders)."""
+        return (self.sales / self.sold_orders).quantize(ZERO) if self.sold_orders else ZERO
+
+
+def list_daily_figures(*, start: date, end: date) -> list[DailyFigures]:
+    """Every Beijing day from `start` to `end` (inclusive, at most MAX_RANGE_DAYS, oldest first) with its
+    orders, sold orders, sales, new and active users; days without any are zeros (three queries).
+    Active users count accounts whose *latest* login fell on the day (Django keeps no login history)."""
+    if end < start:
+        start, end = end, start
+    start = max(start, end - timedelta(days=MAX_RANGE_DAYS - 1))
+    since, _ = day_bounds(start)
+    _, until = day_bounds(end)
+    orders = {
+        row["day"]: row
+        for row in Order.objects.filter(created_at__gte=since, created_at__lt=until)
+        .annotate(day=TruncDate("created_at", tzinfo=BEIJING))
+        .values("day")
+        .annotate(
+            orders=Count("order_id"),
+            sold_orders=Count("order_id", filter=Q(status__in=SOLD_STATUSES)),
+            sales=_sold_sum(),
+        )
+        .order_by("day")
+    }
+    users = get_user_model().objects
+
+    def per_day(field: str) -> dict[date, int]:
+        return dict(
+            users.filter(**{f"{field}__gte": since, f"{field}__lt": until})
+            .annotate(day=TruncDate(field, tzinfo=BEIJING))
+            .values("day")
+            .annotate(n=Count("pk"))
+            .values_list("day", "n")
+        )
+
+    joined, active = per_day("date_joined"), per_day("last_login")
+    series = []
+    for offset in range((end - start).days + 1):
+        day = start + timedelta(days=offset)
+        row = orders.get(day)
+        series.append(
+            DailyFigures(
+                day=day,
+                orders=row["orders"] if row else 0,
+                sold_orders=row["sold_orders"] if row else 0,
+                sales=Decimal(row["sales"]).quantize(ZERO) if row else ZERO,
+                new_users=joined.get(day, 0),
+                active_users=active.get(day, 0),
+            )
+        )
+    return series
+
+
+def total_figures(series: list[DailyFigures]) -> DailyFigures:
+    """The range's totals (the `day` is the last day's); average order value follows from the sums."""
+    return DailyFigures(
+        day=series[-1].day if series else beijing_today(),
+        orders=sum(f.orders for f in series),
+        sold_orders=sum(f.sold_orders for f in series),
+        sales=sum((f.sales for f in series), ZERO),
+        new_users=sum(f.new_users for f in series),
+        active_users=sum(f.active_users for f in series),
+    )
+
+
+def list_low_stock(*, limit: int = 20) -> list:
+    """Launched SKUs at or below their low-stock threshold, emptiest first (the catalog's selector)."""
+    return list_low_stock_skus(limit=limit)

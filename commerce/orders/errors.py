@@ -148,3 +148,13 @@ class PointsOverCap(PointsError):
             wanted=wanted,
             cap=cap,
         )
+
+
+class InvalidShipment(CommerceError):
+    code = "invalid_shipment"
+    default_message = gettext_lazy("快递公司或运单号不正确")
+
+
+class InvalidOrderNote(CommerceError):
+    code = "invalid_note"
+    default_message = gettext_lazy("备注不能为空，且不超过 300 字")

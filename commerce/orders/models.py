@@ -36,6 +36,19 @@ class PayMethod(models.TextChoices):
     ALIPAY = "alipay", _("支付宝")
 
 
+class Carrier(models.TextChoices):
+    """Express companies an operator ships with (the shopper sees the name and the tracking number)."""
+
+    SF = "sf", _("顺丰速运")
+    ZTO = "zto", _("中通快递")
+    YTO = "yto", _("圆通速递")
+    STO = "sto", _("申通快递")
+    YUNDA = "yunda", _("韵达快递")
+    JD = "jd", _("京东物流")
+    EMS = "ems", _("中国邮政 EMS")
+    OTHER = "other", _("其他")
+
+
 class Order(models.Model):
     """One placed order (订单). `order_id` is the shopper-visible number: local time + user id + digits."""
 
@@ -72,6 +85,8 @@ class Order(models.Model):
     received_at = models.DateTimeField(_("收货时间"), null=True, blank=True)
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
     canceled_at = models.DateTimeField(_("取消时间"), null=True, blank=True)
+    carrier = models.CharField(_("快递公司"), max_length=20, choices=Carrier.choices, blank=True)
+    tracking_no = models.CharField(_("运单号"), max_length=40, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-order_id"]
@@ -91,6 +106,9 @@ class Order(models.Model):
             ("ship_order", _("可以发货")),
             ("cancel_order", _("可以取消订单（已支付的同时原路退款）")),
             ("view_dashboard", _("可以查看运营概况")),
+            ("add_order_note", _("可以添加订单备注")),
+            ("view_customer", _("可以查看顾客")),
+            ("manage_customer", _("可以停用、启用顾客和调整积分")),
         ]
 
     def __str__(self) -> str:
@@ -102,6 +120,43 @@ class Order(models.Model):
     @property
     def goods_amount_after_discounts(self) -> Decimal:
         return self.total_amount - self.discount - self.points_amount
+
+
+class OrderEventKind(models.TextChoices):
+    STATUS = "status", _("状态变更")
+    PAYMENT = "payment", _("支付")
+    REFUND = "refund", _("退款")
+    SHIPMENT = "shipment", _("发货")
+    NOTE = "note", _("运营备注")
+
+
+class OrderEvent(models.Model):
+    """One line of an order's timeline: a state change, a payment, a refund, a shipment or an operator's note,
+    with who did it (None: the shopper's own page, the system or a worker) and when. Written in the same
+    transaction as what it records, never edited."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events", verbose_name=_("订单"))
+    kind = models.CharField(_("类型"), max_length=10, choices=OrderEventKind.choices)
+    from_status = models.CharField(_("原状态"), max_length=12, choices=OrderStatus.choices, blank=True)
+    to_status = models.CharField(_("新状态"), max_length=12, choices=OrderStatus.choices, blank=True)
+    message = models.CharField(_("说明"), max_length=300, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("操作人"),
+    )
+    created_at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("订单动态")
+        verbose_name_plural = _("订单动态")
+
+    def __str__(self) -> str:
+        return f"{self.order_id} {self.kind} {self.created_at:%Y-%m-%d %H:%M}"
 
 
 class OrderLine(models.Model):
@@ -147,11 +202,24 @@ class Comment(models.Model):
     content = models.CharField(_("评价内容"), max_length=200)
     is_anonymous = models.BooleanField(_("匿名评价"), default=False)
     created_at = models.DateTimeField(_("评价时间"), auto_now_add=True)
+    # Moderation (SPEC I): a hidden comment leaves the product page and its counter; the shop's reply shows under it.
+    is_hidden = models.BooleanField(_("已隐藏"), default=False)
+    reply = models.CharField(_("商家回复"), max_length=200, blank=True)
+    replied_at = models.DateTimeField(_("回复时间"), null=True, blank=True)
+    replied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("回复人"),
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name = _("商品评价")
         verbose_name_plural = _("商品评价")
+        permissions = [("moderate_comment", _("可以隐藏和回复商品评价"))]
         indexes = [models.Index(fields=["sku", "-created_at"], name="orders_comment_sku_recent")]
         constraints = [models.CheckConstraint(condition=Q(score__gte=1, score__lte=5), name="orders_comment_score_1_5")]
 

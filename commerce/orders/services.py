@@ -13,6 +13,7 @@ Guarantees, whatever the concurrency:
 from __future__ import annotations
 
 import logging
+import re
 import time
 from datetime import timedelta
 from decimal import Decimal
@@ -23,6 +24,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.db.models.functions import Greatest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from commerce.catalog.models import SKU
 from commerce.catalog.stock import queue_stock_announcements, send_stock_announcements, stock_changed
@@ -36,7 +38,9 @@ from commerce.orders.errors import (
     CouponSoldOut,
     InsufficientPoints,
     InsufficientStock,
+    InvalidOrderNote,
     InvalidPayMethod,
+    InvalidShipment,
     OrderInProgress,
     OrderNotFound,
     OrderStateError,
@@ -45,8 +49,11 @@ from commerce.orders.errors import (
     StaleTotal,
 )
 from commerce.orders.models import (
+    Carrier,
     Coupon,
     Order,
+    OrderEvent,
+    OrderEventKind,
     OrderLine,
     OrderStatus,
     PayMethod,
@@ -346,19 +353,31 @@ def _get_order(order_id: str, *, user=None) -> Order:
 
 @transaction.atomic
 def cancel_order(
-    *, order_id: str, reason: str, user=None, allowed_from: set[str] | frozenset[str] | None = None
+    *,
+    order_id: str,
+    reason: str,
+    user=None,
+    allowed_from: set[str] | frozenset[str] | None = None,
+    actor=None,
 ) -> Order:
     """Cancel an order and give back what it held: stock and sales, the coupon, the points. Exactly once.
 
     By default only an UNPAID order can be cancelled (the timeout, the sweep); pass `user` to act as that
     shopper (foreign orders are OrderNotFound; a cash-on-delivery order may be cancelled until shipped).
-    Raises OrderStateError when the order was paid, shipped or cancelled first.
+    Raises OrderStateError when the order was paid, shipped or cancelled first. `actor` (default `user`) is who
+    the order's timeline names.
     """
     order = _get_order(order_id, user=user)
     if allowed_from is None:
         allowed_from = shopper_cancellable_from(order) if user is not None else {OrderStatus.UNPAID}
     transition(
-        order, OrderStatus.CANCELED, reason=reason, allowed_from=allowed_from, extra={"cancel_reason": reason[:100]}
+        order,
+        OrderStatus.CANCELED,
+        reason=reason,
+        allowed_from=allowed_from,
+        extra={"cancel_reason": reason[:100]},
+        actor=actor or user,
+        note=reason,
     )
     _give_back(order)
     return order
@@ -411,22 +430,59 @@ def mark_paid(*, order_id: str, trade_no: str = "", amount: Decimal | None = Non
     order = _get_order(order_id)
     if amount is not None and Decimal(amount) != order.pay_amount:
         raise OrderStateError(f"支付金额 ¥{amount} 与订单应付 ¥{order.pay_amount} 不符", code="amount_mismatch")
-    transition(order, OrderStatus.UNSEND, reason=f"paid {trade_no}".strip(), allowed_from={OrderStatus.UNPAID})
+    transition(
+        order,
+        OrderStatus.UNSEND,
+        reason=f"paid {trade_no}".strip(),
+        allowed_from={OrderStatus.UNPAID},
+        note=f"¥{order.pay_amount} {trade_no}".strip(),
+    )
     return order
 
 
+_TRACKING_NO = re.compile(r"[A-Za-z0-9-]{6,40}")
+
+
+def clean_shipment(*, carrier: str, tracking_no: str) -> tuple[str, str]:
+    """Check a carrier and tracking number an operator typed; returns them stripped (both empty is allowed).
+
+    Raises InvalidShipment for an unknown carrier, a tracking number that is not 6-40 letters, digits or
+    dashes, or one of the two without the other.
+    """
+    carrier, tracking_no = (carrier or "").strip(), (tracking_no or "").strip()
+    if not carrier and not tracking_no:
+        return "", ""
+    if carrier not in Carrier.values:
+        raise InvalidShipment(_("请选择快递公司"), code="invalid_carrier")
+    if not _TRACKING_NO.fullmatch(tracking_no):
+        raise InvalidShipment(_("运单号应为 6 到 40 位字母、数字或短横线"), code="invalid_tracking_no")
+    return carrier, tracking_no.upper()
+
+
 @transaction.atomic
-def ship_order(*, order_id: str) -> Order:
-    """UNSEND -> UNRECEIVED (an operator shipped it)."""
+def ship_order(*, order_id: str, carrier: str = "", tracking_no: str = "", actor=None) -> Order:
+    """UNSEND -> UNRECEIVED (an operator shipped it), with the carrier and tracking number the shopper sees.
+
+    Raises InvalidShipment (see `clean_shipment`) or OrderStateError; nothing is written then.
+    """
+    carrier, tracking_no = clean_shipment(carrier=carrier, tracking_no=tracking_no)
     order = _get_order(order_id)
-    return transition(order, OrderStatus.UNRECEIVED, reason="shipped")
+    note = f"{Carrier(carrier).label} {tracking_no}" if carrier else ""
+    return transition(
+        order,
+        OrderStatus.UNRECEIVED,
+        reason="shipped",
+        extra={"carrier": carrier, "tracking_no": tracking_no},
+        actor=actor,
+        note=str(note),
+    )
 
 
 @transaction.atomic
 def confirm_receipt(*, order_id: str, user) -> Order:
     """The shopper confirms a shipped order arrived: UNRECEIVED -> UNCOMMENT."""
     order = _get_order(order_id, user=user)
-    return transition(order, OrderStatus.UNCOMMENT, reason="receipt confirmed by shopper")
+    return transition(order, OrderStatus.UNCOMMENT, reason="receipt confirmed by shopper", actor=user)
 
 
 @transaction.atomic
@@ -438,6 +494,26 @@ def complete_order(*, order_id: str) -> Order:
     if earned > 0:
         _change_points(user_id=order.user_id, delta=earned, reason=PointsReason.EARN_ORDER, order=order)
     return order
+
+
+# --- The order's timeline ------------------------------------------------------------------------------------------
+
+
+def record_order_event(*, order_id: str, kind: str, message: str = "", actor=None) -> OrderEvent:
+    """Add one line to an order's timeline (payments records its refunds here; the state machine writes every
+    status change itself). Runs in the caller's transaction, if any."""
+    return OrderEvent.objects.create(
+        order_id=order_id, kind=kind, message=(message or "")[:300], actor=actor if getattr(actor, "pk", None) else None
+    )
+
+
+def add_order_note(*, order_id: str, text: str, actor) -> OrderEvent:
+    """An operator's note on the order's timeline. Raises InvalidOrderNote (empty or too long), OrderNotFound."""
+    text = (text or "").strip()
+    if not text or len(text) > 300:
+        raise InvalidOrderNote()
+    order = _get_order(order_id)
+    return record_order_event(order_id=order.pk, kind=OrderEventKind.NOTE, message=text, actor=actor)
 
 
 # --- Coupons (E8) ------------------------------------------------------------------------------------------------

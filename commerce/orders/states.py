@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from commerce.orders.errors import OrderStateError
-from commerce.orders.models import Order, OrderStatus, PayMethod
+from commerce.orders.models import Order, OrderEvent, OrderEventKind, OrderStatus, PayMethod
 
 logger = logging.getLogger(__name__)
 
@@ -59,12 +59,15 @@ def transition(
     reason: str,
     allowed_from: Iterable[str] | None = None,
     extra: dict | None = None,
+    actor=None,
+    note: str = "",
 ) -> Order:
     """Move `order` from its current (loaded) status to `to` with one conditional UPDATE.
 
     `allowed_from` narrows the legal sources further (e.g. the timeout cancels UNPAID only). Updates `order`
-    in place and returns it. Raises OrderStateError (nothing changed) when the move is illegal or when the
-    row's status is no longer what `order` says, i.e. someone else changed it first.
+    in place and returns it, and writes the move on the order's timeline (`OrderEvent`, with `actor` and
+    `note`) in the same transaction. Raises OrderStateError (nothing changed) when the move is illegal or when
+    the row's status is no longer what `order` says, i.e. someone else changed it first.
     """
     current = order.status
     sources = set(allowed_from) if allowed_from is not None else None
@@ -92,10 +95,27 @@ def transition(
         )
     for field, value in changes.items():
         setattr(order, field, value)
+    OrderEvent.objects.create(
+        order_id=order.pk,
+        kind=_event_kind(current, to),
+        from_status=current,
+        to_status=to,
+        message=note[:300],
+        actor=actor if getattr(actor, "pk", None) else None,
+        created_at=now,
+    )
     logger.info("order %s: %s -> %s (%s)", order.pk, current, to, reason)
     order_id = order.pk  # a lambda, not a partial: Django 5.2 logs failed robust hooks by __qualname__
     transaction.on_commit(lambda: announce_status(order_id), robust=True)
     return order
+
+
+def _event_kind(current: str, to: str) -> str:
+    if current == S.UNPAID and to == S.UNSEND:
+        return OrderEventKind.PAYMENT
+    if to == S.UNRECEIVED:
+        return OrderEventKind.SHIPMENT
+    return OrderEventKind.STATUS
 
 
 def announce_status(order_id: str) -> None:

@@ -7,26 +7,30 @@
 - 积分记录: the points ledger, read-only.
 - 运营概况: the dashboard, plus a summary panel on the admin home.
 Permissions (given to the 订单管理员 group by cms/management/staff_groups.py): orders.view_order,
-orders.ship_order, orders.cancel_order, orders.view_dashboard, orders.add/change/view_coupon,
+orders.ship_order, orders.cancel_order, orders.add_order_note, orders.view_dashboard, orders.add/change/view_coupon,
 orders.view_pointsledger.
 """
 
 from __future__ import annotations
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, ObjectList
 from wagtail.admin.ui.tables import Column
+from wagtail.admin.views.generic import IndexView
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
+from wagtail.admin.widgets.button import HeaderButton
 
-from commerce.orders import admin_views
+from commerce.orders import admin_views, comment_admin, customer_admin
 from commerce.orders.dashboard import BEIJING
-from commerce.orders.models import Coupon, Order, PointsLedger
+from commerce.orders.models import Comment, Coupon, Order, PointsLedger
 
 
 def _money(field: str):
@@ -83,6 +87,19 @@ class ReadOnlyViewSet(ModelViewSet):
         )
 
 
+class OrderIndexView(IndexView):
+    """The order list, with a 批量发货 button for those who may ship."""
+
+    @cached_property
+    def header_buttons(self):
+        buttons = list(super().header_buttons)
+        if self.request.user.has_perm(admin_views.SHIP_PERMISSION):
+            buttons.append(
+                HeaderButton(_("批量发货"), url=reverse("orders_admin:bulk_ship"), icon_name="upload", icon_only=False)
+            )
+        return buttons
+
+
 class OrderViewSet(ReadOnlyViewSet):
     model = Order
     icon = "list-ul"
@@ -92,6 +109,7 @@ class OrderViewSet(ReadOnlyViewSet):
     url_namespace = "orders_admin"
     inspect_view_enabled = True
     inspect_view_class = admin_views.OrderInspectView
+    index_view_class = OrderIndexView
     list_display = [
         "order_id",
         Column("user", label=_("下单用户"), accessor="user.username", sort_key="user__username"),
@@ -103,7 +121,18 @@ class OrderViewSet(ReadOnlyViewSet):
     filterset_class = admin_views.OrderFilterSet
     search_fields = ["order_id", "receiver", "mobile", "user__username"]
     ordering = ["-created_at", "-order_id"]
-    list_export = ["order_id", "user", "receiver", "mobile", "pay_amount", "status", "pay_method", "created_at"]
+    list_export = [
+        "order_id",
+        "user",
+        "receiver",
+        "mobile",
+        "pay_amount",
+        "status",
+        "pay_method",
+        "created_at",
+        "carrier",
+        "tracking_no",
+    ]
 
     def get_queryset(self, request):
         return Order.objects.select_related("user")
@@ -113,6 +142,9 @@ class OrderViewSet(ReadOnlyViewSet):
             *super().get_urlpatterns(),
             path("ship/<str:pk>/", admin_views.ship_order, name="ship"),
             path("cancel/<str:pk>/", admin_views.cancel_order, name="cancel"),
+            path("bulk-ship/", admin_views.bulk_ship, name="bulk_ship"),
+            path("packing-slip/<str:pk>/", admin_views.packing_slip, name="packing_slip"),
+            path("note/<str:pk>/", admin_views.add_note, name="note"),
         ]
 
 
@@ -186,12 +218,75 @@ class PointsLedgerViewSet(ReadOnlyViewSet):
         return PointsLedger.objects.select_related("user")
 
 
+class CustomerViewSet(ReadOnlyViewSet):
+    """顾客: shoppers, searched by mobile or username; one page each (commerce/orders/customer_admin.py)."""
+
+    model = get_user_model()
+    icon = "user"
+    menu_label = _("顾客")
+    name = "customers"
+    url_prefix = "customers"
+    url_namespace = "customers_admin"
+    inspect_view_enabled = True
+    inspect_view_class = customer_admin.CustomerInspectView
+    index_view_class = customer_admin.CustomerIndexView
+    search_fields = ["mobile", "username"]
+    ordering = ["-date_joined", "-id"]
+
+    @property
+    def list_display(self):
+        return customer_admin.customer_list_display()
+
+    @property
+    def permission_policy(self):
+        return customer_admin.CustomerPermissionPolicy(self.model)
+
+    def get_urlpatterns(self):
+        return [*super().get_urlpatterns(), *customer_admin.customer_urls()]
+
+    def get_permissions_to_register(self):
+        return customer_admin.no_permissions_to_register()
+
+
+class CommentViewSet(ReadOnlyViewSet):
+    """商品评价: shoppers' comments; hide and reply on each one's page (commerce/orders/comment_admin.py)."""
+
+    model = Comment
+    icon = "comment"
+    menu_label = _("商品评价")
+    name = "comments"
+    url_prefix = "comments"
+    url_namespace = "comments_admin"
+    inspect_view_enabled = True
+    inspect_view_class = comment_admin.CommentInspectView
+    list_display = [
+        Column("content", label=_("评价内容"), accessor=lambda c: c.content[:40]),
+        Column("sku", label=_("商品"), accessor="order_line.sku_name"),
+        Column("user", label=_("评价用户"), accessor="user.username", sort_key="user__username"),
+        Column("score", label=_("评分"), accessor="score", sort_key="score"),
+        Column(
+            "is_hidden",
+            label=_("状态"),
+            accessor=lambda c: _("已隐藏") if c.is_hidden else _("显示中"),
+            sort_key="is_hidden",
+        ),
+        Column("reply", label=_("商家回复"), accessor=lambda c: _("已回复") if c.reply else "-"),
+        Column("created_at", label=_("评价时间"), accessor=_time("created_at"), sort_key="created_at"),
+    ]
+    filterset_class = comment_admin.CommentFilterSet
+    search_fields = ["content", "user__username", "order_line__sku_name"]
+    ordering = ["-created_at", "-id"]
+
+    def get_urlpatterns(self):
+        return [*super().get_urlpatterns(), *comment_admin.comment_urls()]
+
+
 class OrdersViewSetGroup(ModelViewSetGroup):
     menu_label = _("订单管理")
     menu_icon = "list-ul"
     menu_name = "orders"
     menu_order = 160
-    items = (OrderViewSet, CouponViewSet, PointsLedgerViewSet)
+    items = (OrderViewSet, CustomerViewSet, CommentViewSet, CouponViewSet, PointsLedgerViewSet)
 
 
 @hooks.register("register_admin_viewset")
@@ -206,7 +301,10 @@ class DashboardMenuItem(MenuItem):
 
 @hooks.register("register_admin_urls")
 def register_dashboard_url():
-    return [path("dashboard/", admin_views.dashboard_view, name="orders_dashboard")]
+    return [
+        path("dashboard/", admin_views.dashboard_view, name="orders_dashboard"),
+        path("dashboard/export/", admin_views.dashboard_export, name="orders_dashboard_export"),
+    ]
 
 
 @hooks.register("register_admin_menu_item")

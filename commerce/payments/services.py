@@ -33,7 +33,7 @@ from django_redis import get_redis_connection
 from commerce.orders import selectors as order_selectors
 from commerce.orders import services as order_services
 from commerce.orders.errors import OrderNotFound, OrderStateError
-from commerce.orders.models import OrderStatus, PayMethod
+from commerce.orders.models import OrderEventKind, OrderStatus, PayMethod
 from commerce.payments import gateway
 from commerce.payments.errors import GatewayError, PaymentNotAllowed, PaymentVerificationError, RefundNotAllowed
 from commerce.payments.models import (
@@ -357,6 +357,12 @@ def _create_refund(payment: Payment, *, reason: str, trigger: str, operator=None
         next_try_at=timezone.now(),
     )
     _schedule_refund_try(refund)
+    order_services.record_order_event(
+        order_id=payment.order_id,
+        kind=OrderEventKind.REFUND,
+        message=f"¥{payment.amount} {refund.out_request_no} {refund.reason}",
+        actor=operator,
+    )
     return refund
 
 
@@ -387,7 +393,9 @@ def refund_order(*, order_id: str, reason: str, operator=None) -> Refund:
     payment = Payment.objects.select_for_update().filter(order_id=order_id).first()
     if payment is None or payment.status != PaymentStatus.PAID:
         raise RefundNotAllowed()
-    order_services.cancel_order(order_id=order_id, reason=reason[:100], allowed_from={OrderStatus.UNSEND})
+    order_services.cancel_order(
+        order_id=order_id, reason=reason[:100], allowed_from={OrderStatus.UNSEND}, actor=operator
+    )
     payment.status = PaymentStatus.REFUNDING
     payment.save(update_fields=["status", "updated_at"])
     return _create_refund(payment, reason=reason, trigger=RefundTrigger.OPERATOR, operator=operator)
@@ -423,12 +431,25 @@ def execute_refund(*, refund_id: int) -> Refund:
             Payment.objects.filter(pk=refund.payment_id).update(
                 status=PaymentStatus.REFUNDED, updated_at=timezone.now()
             )
+            order_services.record_order_event(
+                order_id=refund.order_id,
+                kind=OrderEventKind.REFUND,
+                message=f"¥{refund.amount} ✓ {refund.out_request_no}",
+            )
         logger.info("refund %s of order %s succeeded", refund.out_request_no, refund.order_id)
     elif response.get("sub_code") in FINAL_REFUND_SUB_CODES:
         message = str(response.get("sub_msg") or response.get("msg") or response.get("sub_code"))[:200]
-        Refund.objects.filter(pk=refund.pk, status=RefundStatus.PENDING).update(
-            status=RefundStatus.FAILED, response=response, finished_at=timezone.now(), error=message, next_try_at=None
-        )
+        with transaction.atomic():
+            Refund.objects.filter(pk=refund.pk, status=RefundStatus.PENDING).update(
+                status=RefundStatus.FAILED,
+                response=response,
+                finished_at=timezone.now(),
+                error=message,
+                next_try_at=None,
+            )
+            order_services.record_order_event(
+                order_id=refund.order_id, kind=OrderEventKind.REFUND, message=f"¥{refund.amount} ✗ {message}"
+            )
         logger.error("refund %s of order %s refused: %s", refund.out_request_no, refund.order_id, message)
     else:
         message = f"支付宝退款暂未成功：{response.get('sub_msg') or response.get('msg') or code}"

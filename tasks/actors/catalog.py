@@ -12,7 +12,7 @@ import logging
 import dramatiq
 from django.core.cache import cache
 
-from commerce.catalog.services import flush_visits
+from commerce.catalog.services import flush_visits, send_low_stock_alert
 from commerce.catalog.stock import get_current_stock, push_done, push_started
 from realtime.publish import publish_stock
 
@@ -43,3 +43,10 @@ def flush_visits_task() -> None:
     added = flush_visits()
     if added:
         logger.info("flushed %d category visits", added)
+
+
+@dramatiq.actor(max_retries=3, time_limit=60_000)
+def low_stock_alert_task() -> None:
+    """Daily: mail staff the launched SKUs at or below their low-stock threshold (nothing when none)."""
+    count = send_low_stock_alert()
+    logger.info("low-stock alert: %d SKUs", count)

@@ -63,6 +63,28 @@ async def test_the_owner_gets_the_status_on_connect_and_every_change():
     await ws.disconnect()
 
 
+async def test_shipping_pushes_the_carrier_and_tracking_number_in_the_pages_language():
+    order = await sync_to_async(place_alipay_order)()
+    await sync_to_async(mark_paid)(order_id=order.order_id, trade_no="t1", amount=order.pay_amount)
+    key = await sync_to_async(session_of)(order.user)
+    ws = socket(order.order_id, key, language="en")
+    assert (await ws.connect())[0]
+    assert "shipment" not in await ws.receive_json_from(timeout=5)
+
+    await sync_to_async(ship_order)(order_id=order.order_id, carrier="sf", tracking_no="SF1234567890")
+
+    assert (await ws.receive_json_from(timeout=5))["shipment"] == {
+        "carrier": "sf",
+        "carrier_label": "SF Express",
+        "tracking_no": "SF1234567890",
+    }
+    await ws.disconnect()
+    again = socket(order.order_id, key)  # a page opened later gets it on connect, in Chinese by default
+    assert (await again.connect())[0]
+    assert (await again.receive_json_from(timeout=5))["shipment"]["carrier_label"] == "顺丰速运"
+    await again.disconnect()
+
+
 async def test_a_second_tab_and_other_orders_do_not_mix():
     order = await sync_to_async(place_alipay_order)()
     other = await sync_to_async(place_alipay_order)(order.user)

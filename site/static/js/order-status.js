@@ -9,6 +9,8 @@
  * data-order-status-state tells the socket's state: connecting | live | retrying | refused | stopped.
  * When the status moves on from the one the page was rendered with, the page's pay link
  * ([data-pay-link]) and cancel form ([data-cancel-form]) are hidden: they were only valid before.
+ * A message with "shipment" ({carrier, carrier_label, tracking_no}) fills and shows the page's [data-shipment]
+ * element ([data-carrier], [data-tracking-no] inside it).
  * A "meihao:order-status" event ({orderId, status, label}) is dispatched on document for other page code.
  *
  * Uses MeihaoRealtime (realtime.js, loaded by base.html on every page: reconnect with backoff, no retry after
@@ -44,6 +46,21 @@
     });
   }
 
+  function showShipment(orderId, shipment) {
+    var scope = document.querySelector('[data-order-id="' + orderId + '"]') || document;
+    Array.prototype.forEach.call(scope.querySelectorAll("[data-shipment]"), function (el) {
+      var carrier = el.querySelector("[data-carrier]");
+      var tracking = el.querySelector("[data-tracking-no]");
+      if (carrier) {
+        carrier.textContent = String(shipment.carrier_label || shipment.carrier || "");
+      }
+      if (tracking) {
+        tracking.textContent = String(shipment.tracking_no || "");
+      }
+      el.hidden = false;
+    });
+  }
+
   function watch(realtime, orderId, elements, names) {
     var rendered = elements[0].getAttribute("data-order-status");
     function setState(state) {
@@ -70,6 +87,9 @@
         });
         if (status !== rendered) {
           hideStaleActions(orderId);
+        }
+        if (message.shipment && typeof message.shipment === "object") {
+          showShipment(orderId, message.shipment);
         }
         document.dispatchEvent(
           new window.CustomEvent("meihao:order-status", { detail: { orderId: orderId, status: status, label: label } })

@@ -71,6 +71,7 @@ def status_of(order: Order) -> str:
 
 
 ORDERS = "/admin/orders/"
+SHIPMENT = {"carrier": "sf", "tracking_no": "SF1234567890"}
 
 
 # --- Listing ------------------------------------------------------------------------------------------------------
@@ -160,11 +161,12 @@ def test_nobody_gets_an_add_edit_or_delete_view_for_orders(client):
 def test_order_staff_ship_an_unsend_order(clerk):
     order = place_cod_order()
 
-    response = clerk.post(f"/admin/orders/ship/{order.order_id}/")
+    response = clerk.post(f"/admin/orders/ship/{order.order_id}/", SHIPMENT)
 
     assert response.status_code == 302 and response["Location"] == f"/admin/orders/inspect/{order.order_id}/"
     order.refresh_from_db()
     assert order.status == OrderStatus.UNRECEIVED and order.shipped_at is not None
+    assert (order.carrier, order.tracking_no) == ("sf", "SF1234567890")
     assert f"订单 {order.order_id} 已发货" in messages_of(response)
 
 
@@ -172,7 +174,7 @@ def test_order_staff_ship_an_unsend_order(clerk):
 def test_shipping_an_unpaid_order_shows_the_state_machine_message_and_changes_nothing(clerk):
     order = place_alipay_order()
 
-    response = clerk.post(f"/admin/orders/ship/{order.order_id}/", follow=True)
+    response = clerk.post(f"/admin/orders/ship/{order.order_id}/", SHIPMENT, follow=True)
 
     assert response.status_code == 200
     assert "订单当前状态为“待支付”，不能变为“待收货”" in response.content.decode()
@@ -185,9 +187,9 @@ def test_ship_is_post_only_and_needs_the_ship_permission(clerk, editor):
     order = place_cod_order()
 
     assert clerk.get(f"/admin/orders/ship/{order.order_id}/").status_code == 405
-    assert editor.post(f"/admin/orders/ship/{order.order_id}/").status_code in (302, 403)
+    assert editor.post(f"/admin/orders/ship/{order.order_id}/", SHIPMENT).status_code in (302, 403)
     assert status_of(order) == OrderStatus.UNSEND
-    assert clerk.post("/admin/orders/ship/123/").status_code == 302  # unknown: a message, no 500
+    assert clerk.post("/admin/orders/ship/123/", SHIPMENT).status_code == 302  # unknown: a message, no 500
 
 
 @pytest.mark.django_db
@@ -238,7 +240,7 @@ def test_order_staff_cancel_an_unshipped_cash_on_delivery_order(clerk):
 @pytest.mark.django_db
 def test_cancelling_a_shipped_order_is_refused_with_a_message(clerk):
     order = place_cod_order()
-    clerk.post(f"/admin/orders/ship/{order.order_id}/")
+    clerk.post(f"/admin/orders/ship/{order.order_id}/", SHIPMENT)
 
     page = clerk.get(f"/admin/orders/cancel/{order.order_id}/").content.decode()
     response = clerk.post(f"/admin/orders/cancel/{order.order_id}/", {"reason": "x"}, follow=True)
@@ -296,6 +298,14 @@ def test_order_staff_cancel_a_paid_alipay_order_and_it_is_refunded_through_the_s
     assert store.get_trade(APP_ID, order.order_id)["trade_status"] == "TRADE_CLOSED"
     detail = clerk.get(f"/admin/orders/inspect/{order.order_id}/").content.decode()
     assert 'data-refund-status="succeeded"' in detail and "缺货，取消订单" in detail
+    # The timeline: paid (the notify), cancelled and refund asked by the clerk, refund done (the worker).
+    events = order.events.order_by("created_at", "id").values_list("kind", "to_status", "actor__username")
+    assert list(events) == [
+        ("payment", "unsend", None),
+        ("status", "canceled", "clerk"),
+        ("refund", "", "clerk"),
+        ("refund", "", None),
+    ]
 
     # A second cancel is refused by the state machine and refunds nothing more.
     again = clerk.post(f"/admin/orders/cancel/{order.order_id}/", {"reason": "again"}, follow=True)
