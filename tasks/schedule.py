@@ -10,6 +10,7 @@ from dramatiq_crontab import cron, scheduler
 from tasks.actors.catalog import flush_visits_task
 from tasks.actors.cms import publish_scheduled_pages_task
 from tasks.actors.durable import dispatch_due_jobs_task
+from tasks.actors.flashsales import reload_flash_gates_task
 from tasks.actors.orders import sweep_unpaid_orders_task
 from tasks.actors.payments import sweep_awaiting_payments_task
 from tasks.actors.search import refresh_search_index_task
@@ -45,3 +46,6 @@ cron("*/2 * * * *")(sweep_awaiting_payments_task)
 
 # SPEC B4: product page visits are counted in Redis; move them into the dashboard's table.
 cron("* * * * *")(flush_visits_task)
+
+# Issue 17: a running flash sale whose gate Redis lost (restart without AOF) answers "paused" until reloaded.
+cron("* * * * *")(reload_flash_gates_task)
