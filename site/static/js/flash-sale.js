@@ -66,7 +66,7 @@
       if (entry.order_id) {
         var a = document.createElement("a");
         a.href = "/orders/" + entry.order_id + "/";
-        a.textContent = labels.pay || "去支付";
+        a.textContent = labels.pay || root.getAttribute("data-text-pay") || "去支付";
         a.setAttribute("data-order-id", entry.order_id);
         li.appendChild(document.createTextNode(" · "));
         li.appendChild(a);
@@ -91,7 +91,7 @@
         button.textContent = data.message;
       }
     }).catch(function () {
-      message.textContent = "网络错误，请重试";
+      message.textContent = root.getAttribute("data-text-network") || "网络错误，请重试";
     }).then(function () { busy = false; });
   });
 
