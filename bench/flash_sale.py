@@ -132,10 +132,10 @@ def press_all(shop, sale_id: int, sessions: list[str], opens: float, concurrency
                 payload = response.read()
                 status = response.status
                 code = json.loads(payload).get("code", "accepted") if status != 202 else "accepted"
-            except (OSError, http.client.HTTPException, ValueError):
+            except (OSError, http.client.HTTPException, ValueError) as error:
                 conn.close()
                 conn = http.client.HTTPConnection(shop.host, shop.port, timeout=30)
-                status, code = 0, "error"
+                status, code = 0, f"error:{type(error).__name__}"
             mine.append((status, code, (time.perf_counter() - started) * 1000))
         conn.close()
         with lock:
