@@ -106,6 +106,8 @@ def press(*, sale_id: int, user, request_id: str, address: str) -> PressResult:
         _explain_unloaded(sale_id)
     if answer.answer != gate.ACCEPTED:
         raise _REFUSALS.get(answer.answer, SalePaused)()
+    if answer.left == 0:  # this press took the last unit: every open page shows 已抢光
+        _announce_left(sale_id)
     try:
         entry = _record(sale_id=sale_id, user_id=user.pk, request_id=request_id, address_id=address_id)
     except BaseException:
@@ -205,10 +207,24 @@ def _fail_entry(entry_id: int, message: str, *, release: bool = True) -> None:
         )
         sale_id, user_id, request_id = entry.sale_id, entry.user_id, entry.request_id
         if release:
-            transaction.on_commit(
-                lambda: gate.release(sale_id=sale_id, user_id=user_id, request_id=request_id), robust=True
-            )
+            transaction.on_commit(lambda: _release(sale_id, user_id, request_id), robust=True)
         _announce_after_commit(sale_id, user_id)
+
+
+def _announce_left(sale_id: int) -> None:
+    """Push the gate's units left to the sale's pages (best effort: the pages also learn it from answers)."""
+    from realtime.publish import publish_flash_left
+
+    try:
+        publish_flash_left(sale_id, gate.left(sale_id) or 0)
+    except Exception:  # noqa: BLE001 - a lost push must never fail a press or a cancel
+        logger.warning("flash sale %s: could not push the units left", sale_id, exc_info=True)
+
+
+def _release(sale_id: int, user_id: int, request_id: str) -> None:
+    """After commit: give the press's unit back to the gate and tell the sale's pages."""
+    if gate.release(sale_id=sale_id, user_id=user_id, request_id=request_id):
+        _announce_left(sale_id)
 
 
 def _announce_after_commit(sale_id: int, user_id: int) -> None:
@@ -257,7 +273,7 @@ def give_back_flash_units(order: Order) -> set[int]:
         return set()
     FlashSale.objects.filter(pk=sale.pk, sold__gt=0).update(sold=F("sold") - 1)
     sale_id, user_id, request_id = entry.sale_id, entry.user_id, entry.request_id
-    transaction.on_commit(lambda: gate.release(sale_id=sale_id, user_id=user_id, request_id=request_id), robust=True)
+    transaction.on_commit(lambda: _release(sale_id, user_id, request_id), robust=True)
     return {sale.sku_id}
 
 

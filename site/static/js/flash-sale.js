@@ -101,6 +101,16 @@
     window.MeihaoRealtime.connect("/ws/flash/" + saleId + "/", {
       onMessage: function (data) {
         if (data.type === "flash_status") { showEntries(data.entries || []); }
+        if (data.type === "flash_left") {
+          var left = root.querySelector("[data-flash-left]");
+          if (left) { left.textContent = String(data.left); }
+          if (data.left <= 0 && button.dataset.state === "live") {
+            button.dataset.state = "sold_out";
+            button.textContent = root.getAttribute("data-text-sold-out") || "已抢光";
+          } else if (data.left > 0 && button.dataset.state === "sold_out") {
+            button.dataset.state = "live";
+          }
+        }
       },
     });
   }

@@ -61,3 +61,19 @@ async def test_anonymous_and_malformed_sockets_are_refused():
     sale, _, session = await sync_to_async(_setup)()
     assert await refused_with(socket(sale.pk)) == CLOSE_NOT_LOGGED_IN
     assert await refused_with(socket("abc", session)) == CLOSE_NOT_FOUND
+
+
+async def test_every_open_page_hears_when_the_last_unit_goes():
+    def setup():
+        sale = make_sale(quantity=1)
+        services.start_sale(sale.pk)
+        watcher, buyer = shopper(), shopper()
+        return sale, session_of(watcher), buyer
+
+    sale, watcher_session, buyer = await sync_to_async(setup)()
+    ws = socket(sale.pk, watcher_session)
+    assert (await ws.connect())[0]
+    assert (await ws.receive_json_from(timeout=5))["type"] == "flash_status"
+    await sync_to_async(services.press)(sale_id=sale.pk, user=buyer, request_id="req-last-unit", address="b")
+    assert await ws.receive_json_from(timeout=5) == {"type": "flash_left", "sale_id": sale.pk, "left": 0}
+    await ws.disconnect()
