@@ -21,6 +21,7 @@ urlpatterns = [
     path("", include("commerce.cart.urls")),
     path("", include("commerce.orders.urls")),
     path("", include("commerce.payments.urls")),
+    path("", include("commerce.flashsales.urls")),
 ]
 
 if getattr(settings, "QQ_STANDIN_ENABLED", False):  # local QQ OAuth server (SPEC A5), never in production

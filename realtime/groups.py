@@ -28,3 +28,13 @@ def order_group(order_id: str) -> str:
     """The owner's open pages of one order (SPEC G3): `order.<order_id>` (order numbers are digits)."""
     digits = "".join(ch for ch in str(order_id) if ch.isascii() and ch.isdigit())[:64]
     return f"order.{digits}"
+
+
+def flash_group(sale_id: int, user_id: int) -> str:
+    """One shopper's open pages of one flash sale (issue 17): `flash.<sale_id>.<user_id>`."""
+    return f"flash.{int(sale_id)}.{int(user_id)}"
+
+
+def flash_sale_group(sale_id: int) -> str:
+    """Every logged-in page of one flash sale (issue 17): `flashsale.<sale_id>` (units left, sold out)."""
+    return f"flashsale.{int(sale_id)}"

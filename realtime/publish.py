@@ -13,12 +13,14 @@ from typing import Any
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
-from realtime.groups import order_group, stock_group
+from realtime.groups import flash_group, flash_sale_group, order_group, stock_group
 
 logger = logging.getLogger(__name__)
 
 STOCK_EVENT = "stock.update"
 ORDER_STATUS_EVENT = "order.status"
+FLASH_STATUS_EVENT = "flash.status"
+FLASH_LEFT_EVENT = "flash.left"
 
 
 def publish(group: str, event: dict[str, Any]) -> None:
@@ -48,3 +50,13 @@ def publish_stock(sku_id: int, stock: int) -> None:
 def publish_order_status(order_id: str, status: str) -> None:
     """Tell the owner's open pages of order `order_id` that its status is now `status` (SPEC G3)."""
     publish(order_group(order_id), {"type": ORDER_STATUS_EVENT, "order_id": str(order_id), "status": str(status)})
+
+
+def publish_flash_status(sale_id: int, user_id: int) -> None:
+    """Tell a shopper's open pages of flash sale `sale_id` that one of their presses changed (they re-read)."""
+    publish(flash_group(sale_id, user_id), {"type": FLASH_STATUS_EVENT, "sale_id": int(sale_id)})
+
+
+def publish_flash_left(sale_id: int, left: int) -> None:
+    """Tell every open page of flash sale `sale_id` how many units the gate has left (0: 已抢光)."""
+    publish(flash_sale_group(sale_id), {"type": FLASH_LEFT_EVENT, "sale_id": int(sale_id), "left": int(left)})

@@ -10,7 +10,7 @@ from channels.auth import AuthMiddlewareStack
 from channels.routing import URLRouter
 from django.urls import path
 
-from realtime import consumers, consumers_orders, consumers_sms
+from realtime import consumers, consumers_flash, consumers_orders, consumers_sms
 
 websocket_urlpatterns: list = [
     # <str:...> so a malformed id reaches the consumer and gets a 4404 close instead of "no route found".
@@ -20,6 +20,11 @@ websocket_urlpatterns: list = [
         "ws/orders/<str:order_id>/",
         AuthMiddlewareStack(consumers_orders.OrderStatusConsumer.as_asgi()),
         name="ws-order-status",
+    ),
+    path(
+        "ws/flash/<str:sale_id>/",
+        AuthMiddlewareStack(consumers_flash.FlashStatusConsumer.as_asgi()),
+        name="ws-flash-status",
     ),
 ]
 

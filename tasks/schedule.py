@@ -10,6 +10,7 @@ from dramatiq_crontab import cron, scheduler
 from tasks.actors.catalog import flush_visits_task, low_stock_alert_task
 from tasks.actors.cms import publish_scheduled_pages_task
 from tasks.actors.durable import dispatch_due_jobs_task
+from tasks.actors.flashsales import reload_flash_gates_task
 from tasks.actors.orders import sweep_unpaid_orders_task
 from tasks.actors.payments import sweep_awaiting_payments_task
 from tasks.actors.search import refresh_search_index_task
@@ -48,3 +49,6 @@ cron("* * * * *")(flush_visits_task)
 
 # SPEC I: the daily low-stock mail to staff (09:00 Beijing; the dashboard lists the same SKUs live).
 cron("0 9 * * *")(low_stock_alert_task)
+
+# Issue 17: a running flash sale whose gate Redis lost (restart without AOF) answers "paused" until reloaded.
+cron("* * * * *")(reload_flash_gates_task)

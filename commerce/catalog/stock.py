@@ -28,7 +28,7 @@ import logging
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.db import transaction
+from django.db import models, transaction
 from django_redis import get_redis_connection
 from dramatiq.errors import DramatiqError
 from redis.exceptions import RedisError
@@ -176,3 +176,35 @@ def send_stock_announcements(sku_ids: list[int], decisions: list) -> None:
             logger.exception("could not enqueue the stock push of SKU %s", sku_id)
             with contextlib.suppress(RedisError, OSError):
                 get_redis_connection("default").delete(*_keys(int(sku_id)))
+
+
+# --- Holding stock for a promotion (flash sales) -------------------------------------------------------------
+
+
+def reserve_stock(*, sku_id: int, wanted: int) -> int:
+    """Take up to `wanted` units of SKU `sku_id` out of its stock for a promotion; returns how many were taken.
+
+    Call inside a transaction: the SKU row is locked, so the stock never goes below zero whatever orders
+    commit meanwhile. The live stock pages are told after commit.
+    """
+    with transaction.atomic():
+        stock = SKU.objects.select_for_update().filter(pk=sku_id).values_list("stock", flat=True).first()
+        taken = max(0, min(int(wanted), int(stock or 0)))
+        if taken:
+            SKU.objects.filter(pk=sku_id).update(stock=models.F("stock") - taken)
+            stock_changed(sku_id=sku_id)
+    return taken
+
+
+def return_stock(*, sku_id: int, count: int) -> None:
+    """Put `count` units held by a promotion back into SKU `sku_id`'s stock (call inside a transaction)."""
+    if count > 0:
+        SKU.objects.filter(pk=sku_id).update(stock=models.F("stock") + int(count))
+        stock_changed(sku_id=sku_id)
+
+
+def add_sales(*, sku_id: int, count: int) -> None:
+    """Count `count` units sold (negative: unsold) without touching the stock: units a promotion already held."""
+    from django.db.models.functions import Greatest
+
+    SKU.objects.filter(pk=sku_id).update(sales=Greatest(models.F("sales") + int(count), 0))

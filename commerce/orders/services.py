@@ -12,9 +12,11 @@ Guarantees, whatever the concurrency:
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 import time
+from collections.abc import Callable
 from datetime import timedelta
 from decimal import Decimal
 from functools import partial
@@ -27,7 +29,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from commerce.catalog.models import SKU
-from commerce.catalog.stock import queue_stock_announcements, send_stock_announcements, stock_changed
+from commerce.catalog.stock import (
+    add_sales,
+    queue_stock_announcements,
+    send_stock_announcements,
+    stock_changed,
+)
 from commerce.orders import cart_lines, placement, tokens
 from commerce.orders.errors import (
     AddressNotFound,
@@ -193,6 +200,9 @@ def _place(
     coupon_id: int | None,
     points: int,
     expected_total: Decimal | None,
+    unit_prices: dict[int, Decimal] | None = None,
+    stock_held: bool = False,
+    schedule_timeout: bool = True,
 ) -> Order:
     """The transaction. SQL on a plain order: address, SKUs, INSERT order, INSERT lines, UPDATE stock per
     line (the statements in `placement`), then COMMIT; coupon and points add their own statements."""
@@ -202,7 +212,10 @@ def _place(
         address = placement.address_snapshot(cursor, user_id=user.pk, address_id=address_id)
         if address is None:
             raise AddressNotFound()
-        lines = price_lines(wanted, load_skus=partial(placement.load_skus, cursor))
+        load = partial(placement.load_skus, cursor)
+        if unit_prices:  # a promotion's price (flash sale) replaces the SKU's own for these SKUs
+            load = partial(_load_at_prices, load, unit_prices)
+        lines = price_lines(wanted, load_skus=load)
         user_coupon = _load_user_coupon(user_id=user.pk, coupon_id=coupon_id)
         balance = get_points_balance(user_id=user.pk) if points else 0
         amounts = quote(lines=lines, user_coupon=user_coupon, points=points, points_balance=balance, now=now)
@@ -255,6 +268,9 @@ def _place(
         #    conditional UPDATE per line on purpose: a single multi-row UPDATE locks rows in whatever order
         #    the plan visits them, and two multi-item orders could then deadlock.
         for line in lines:  # sorted by sku id in price_lines
+            if stock_held:  # the promotion took these units out of the stock already: count the sale only
+                add_sales(sku_id=line.sku.pk, count=line.count)
+                continue
             if not placement.take_stock(cursor, sku_id=line.sku.pk, count=line.count):
                 current = placement.stock_left(cursor, line.sku.pk)
                 if current is None or not current[1]:
@@ -262,16 +278,57 @@ def _place(
                 raise InsufficientStock(line.sku, line.count, current[0])
 
     # 5. After commit: answer the token, empty the bought cart lines, announce the stock, arm the timeout.
-    bought = [line.sku.pk for line in lines]
+    bought = [] if stock_held else [line.sku.pk for line in lines]  # a promotion's order leaves the cart alone
     # Lambdas, not functools.partial: Django 5.2 logs a failed robust hook by func.__qualname__, which a partial
     # lacks, and the AttributeError would then reach the shopper whose order did commit (e.g. Redis down).
     user_id, order_id = user.pk, order.pk
     transaction.on_commit(
         lambda: _after_commit(user_id=user_id, token=token, order_id=order_id, sku_ids=bought), robust=True
     )
-    if order.status == OrderStatus.UNPAID:
+    if order.status == OrderStatus.UNPAID and schedule_timeout:
         transaction.on_commit(lambda: _schedule_timeout(order_id), robust=True)
     return order
+
+
+def _load_at_prices(load: Callable, prices: dict[int, Decimal], sku_ids: list[int]) -> dict:
+    return {pk: dataclasses.replace(sku, price=prices.get(pk, sku.price)) for pk, sku in load(sku_ids).items()}
+
+
+def place_sale_order(
+    *,
+    user,
+    sku_id: int,
+    count: int,
+    unit_price: Decimal,
+    address_id: int,
+    token: str,
+    pay_method: str = PayMethod.ALIPAY,
+) -> Order:
+    """An order for `count` units of `sku_id` at a promotion's `unit_price` whose units the promotion already
+    holds (flash sales): the same placement as `place_order` (address, checks, snapshots, sales, timeout),
+    without the cart and without taking stock. Once per `token` (a second call returns the first order).
+
+    Call inside the caller's transaction, which also records what the promotion gave. Raises AddressNotFound,
+    SKUUnavailable, InvalidPayMethod (nothing written).
+    """
+    if pay_method not in PayMethod.values:
+        raise InvalidPayMethod()
+    existing = Order.objects.filter(user_id=user.pk, token=token).first()
+    if existing is not None:
+        return existing
+    return _place_with_retry(
+        user=user,
+        wanted={int(sku_id): int(count)},
+        address_id=address_id,
+        pay_method=pay_method,
+        token=token,
+        coupon_id=None,
+        points=0,
+        expected_total=None,
+        unit_prices={int(sku_id): Decimal(unit_price)},
+        stock_held=True,
+        schedule_timeout=False,
+    )
 
 
 def _after_commit(*, user_id: int, token: str, order_id: str, sku_ids: list[int]) -> None:
@@ -383,9 +440,26 @@ def cancel_order(
     return order
 
 
+#: Callables `hook(order) -> set of SKU ids` run when an order is cancelled, inside the cancelling
+#: transaction: a promotion that held the units of a line (flash sales) takes them back itself and names the
+#: SKU, whose stock is then left alone here (its sales are still taken back). Registered in AppConfig.ready.
+_give_back_hooks: list[Callable[[Order], set[int]]] = []
+
+
+def register_give_back(hook: Callable[[Order], set[int]]) -> None:
+    if hook not in _give_back_hooks:
+        _give_back_hooks.append(hook)
+
+
 def _give_back(order: Order) -> None:
     """Restore what a cancelled order held. Only ever called by the transaction that won the cancel."""
+    held: set[int] = set()
+    for hook in _give_back_hooks:
+        held |= hook(order)
     for sku_id, count in order.lines.order_by("sku_id").values_list("sku_id", "count"):
+        if sku_id in held:
+            SKU.objects.filter(pk=sku_id).update(sales=Greatest(F("sales") - count, 0))
+            continue
         SKU.objects.filter(pk=sku_id).update(stock=F("stock") + count, sales=Greatest(F("sales") - count, 0))
         stock_changed(sku_id=sku_id)
     UserCoupon.objects.filter(used_order=order).update(used_order=None, used_at=None)

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "commerce.cart",
     "commerce.orders",
     "commerce.payments",
+    "commerce.flashsales",
     "cms",
     "realtime",
     "tasks",
@@ -436,6 +437,12 @@ CART_MAX_COUNT_PER_SKU = env.int("CART_MAX_COUNT_PER_SKU", default=99)
 # --- Orders, coupons and points (SPEC E1-E8) -------------------------------------------------------
 ORDER_FREIGHT = Decimal(env("ORDER_FREIGHT", default="10.00"))  # yuan per order
 ORDER_UNPAID_TIMEOUT_SECONDS = env.int("ORDER_UNPAID_TIMEOUT_SECONDS", default=30 * 60)  # E5
+# Flash sales (issue 17): 15 minutes to pay a flash order; presses of 抢购 per address and per account
+# allowed in each window (more answer "操作太频繁").
+FLASH_SALE_PAY_SECONDS = 15 * 60
+FLASH_SALE_RATE_PER_ADDRESS = 20
+FLASH_SALE_RATE_PER_ACCOUNT = 5
+FLASH_SALE_RATE_WINDOW_MS = 1000
 ORDER_TOKEN_TTL_SECONDS = env.int("ORDER_TOKEN_TTL_SECONDS", default=2 * 60 * 60)  # E2 checkout page lifetime
 ORDER_LIST_PAGE_SIZE = 5
 POINTS_PER_YUAN = env.int("POINTS_PER_YUAN", default=100)  # spending: 100 points = 1 yuan

@@ -1,0 +1,386 @@
+"""Flash-sale services: press 抢购, turn accepted presses into orders, start, end, give units back.
+
+Guarantees:
+- `press` answers from one Redis Lua step (gate.PRESS_LUA); an accepted press is a FlashEntry row plus a
+  durable job (tasks.durable) committed before the shopper hears 排队中, so a worker killed while the queue
+  drains loses nothing: the dispatch tick re-sends the job.
+- `place_entry` turns one entry into one order through `commerce.orders.services.place_sale_order` (the same
+  placement as checkout) and counts the unit with `UPDATE ... SET sold = sold + 1 WHERE sold < reserved`:
+  even a Redis that handed a unit out twice cannot oversell (the database refuses the extra unit).
+- Stock moves only through `commerce.catalog.stock`: reserved at the start, unsold units back at the end;
+  a flash order cancelled while the sale runs gives its unit back to the sale, afterwards to the SKU.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+from django.db.models import Count, F
+from django.utils import timezone
+
+from commerce.catalog.stock import reserve_stock, return_stock
+from commerce.errors import CommerceError
+from commerce.flashsales import gate
+from commerce.flashsales.errors import (
+    BadRequestId,
+    LimitReached,
+    NoAddress,
+    SaleEnded,
+    SaleNotFound,
+    SaleNotStarted,
+    SalePaused,
+    SoldOut,
+    TooManyRequests,
+)
+from commerce.flashsales.models import EntryStatus, FlashEntry, FlashSale, SaleStatus
+from commerce.orders.models import Order
+from commerce.orders.services import cancel_order, place_sale_order
+from tasks import durable
+
+logger = logging.getLogger(__name__)
+
+REQUEST_ID = re.compile(r"[A-Za-z0-9_-]{8,36}")
+#: The sale is loaded into Redis (and its stock reserved) this long before it starts.
+LOAD_AHEAD_SECONDS = 60
+#: Keys of an ended sale stay in Redis this long (late presses still get "ended").
+KEEP_KEYS_SECONDS = 86400
+
+
+def _ms(when) -> int:
+    return int(when.timestamp() * 1000)
+
+
+def token_for(entry: FlashEntry) -> str:
+    """The order token of an entry: one order per accepted press, whatever runs twice."""
+    return f"flash-{entry.sale_id}-{entry.request_id}"[:64]
+
+
+# --- Pressing 抢购 ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PressResult:
+    entry_id: int
+    request_id: str
+    status: str
+    left: int
+    duplicate: bool = False
+
+
+_REFUSALS = {
+    "rate_limited": TooManyRequests,
+    "not_started": SaleNotStarted,
+    "ended": SaleEnded,
+    "limit": LimitReached,
+    "sold_out": SoldOut,
+}
+
+
+def press(*, sale_id: int, user, request_id: str, address: str) -> PressResult:
+    """One press of 抢购 by `user` from client `address`. Accepted: an entry queued for placement.
+
+    Raises BadRequestId, NoAddress, TooManyRequests, SaleNotStarted, SaleEnded, LimitReached, SoldOut,
+    SalePaused or SaleNotFound. A repeat of an accepted (user, request_id) answers with the same entry.
+    """
+    if not isinstance(request_id, str) or not REQUEST_ID.fullmatch(request_id):
+        raise BadRequestId()
+    if not isinstance(sale_id, int) or not 0 < sale_id < 2**63:
+        raise SaleNotFound()
+    address_id = getattr(user, "default_address_id", None)
+    if not address_id:
+        raise NoAddress()
+    answer = gate.press(sale_id=sale_id, user_id=user.pk, request_id=request_id, address=address)
+    if answer.answer == gate.DUPLICATE:
+        entry = FlashEntry.objects.filter(sale_id=sale_id, user_id=user.pk, request_id=request_id).first()
+        if entry is not None:
+            return PressResult(entry.pk, request_id, entry.status, answer.left, duplicate=True)
+        # Accepted a moment ago by a request that has not written its entry yet: the same answer.
+        return PressResult(0, request_id, EntryStatus.QUEUED, answer.left, duplicate=True)
+    if answer.answer == "paused":
+        _explain_unloaded(sale_id)
+    if answer.answer != gate.ACCEPTED:
+        raise _REFUSALS.get(answer.answer, SalePaused)()
+    if answer.left == 0:  # this press took the last unit: every open page shows 已抢光
+        _announce_left(sale_id)
+    try:
+        entry = _record(sale_id=sale_id, user_id=user.pk, request_id=request_id, address_id=address_id)
+    except BaseException:
+        gate.release(sale_id=sale_id, user_id=user.pk, request_id=request_id)
+        raise
+    return PressResult(entry.pk, request_id, entry.status, answer.left)
+
+
+def _explain_unloaded(sale_id: int) -> None:
+    """The gate is not loaded: say why from the database (before the start, after the end, or paused)."""
+    sale = FlashSale.objects.filter(pk=sale_id).values("starts_at", "ends_at", "status").first()
+    if sale is None:
+        raise SaleNotFound()
+    now = timezone.now()
+    if now < sale["starts_at"]:
+        raise SaleNotStarted()
+    if now >= sale["ends_at"] or sale["status"] == SaleStatus.ENDED:
+        raise SaleEnded()
+    raise SalePaused()
+
+
+@transaction.atomic
+def _record(*, sale_id: int, user_id: int, request_id: str, address_id: int) -> FlashEntry:
+    try:
+        with transaction.atomic():
+            entry = FlashEntry.objects.create(
+                sale_id=sale_id, user_id=user_id, request_id=request_id, address_id=address_id
+            )
+    except IntegrityError:
+        entry = FlashEntry.objects.filter(sale_id=sale_id, user_id=user_id, request_id=request_id).first()
+        if entry is None:  # the sale row is gone
+            raise SaleNotFound() from None
+        return entry
+    durable.schedule("place_flash_entry_task", entry.pk, key=f"flash.place:{entry.pk}")
+    return entry
+
+
+# --- The queue: accepted presses become orders -----------------------------------------------------------------
+
+
+def place_entry(entry_id: int) -> str:
+    """Turn queued entry `entry_id` into its order; returns the entry's status. Safe to run any number of times."""
+    outcome = _place_entry(entry_id)
+    if isinstance(outcome, CommerceError):
+        # The database refused a unit the gate gave out (only after a gate reload raced a press): the gate
+        # keeps it counted. Any other refusal (no address any more, SKU withdrawn) frees the unit.
+        _fail_entry(entry_id, outcome.message, release=not isinstance(outcome, SoldOut))
+        return EntryStatus.FAILED
+    return outcome
+
+
+@transaction.atomic
+def _place_entry(entry_id: int) -> str | CommerceError:
+    entry = FlashEntry.objects.select_for_update().filter(pk=entry_id).first()
+    if entry is None or entry.status != EntryStatus.QUEUED:
+        return entry.status if entry else EntryStatus.FAILED
+    sale = FlashSale.objects.filter(pk=entry.sale_id).values("sku_id", "sale_price").get()
+    counted = FlashSale.objects.filter(pk=entry.sale_id, status=SaleStatus.RUNNING, sold__lt=F("reserved")).update(
+        sold=F("sold") + 1
+    )
+    if not counted:
+        return SoldOut()
+    try:
+        with transaction.atomic():
+            order = place_sale_order(
+                user=get_user_model().objects.get(pk=entry.user_id),
+                sku_id=sale["sku_id"],
+                count=1,
+                unit_price=sale["sale_price"],
+                address_id=entry.address_id,
+                token=token_for(entry),
+            )
+    except CommerceError as error:
+        transaction.set_rollback(True)
+        return error
+    FlashEntry.objects.filter(pk=entry.pk).update(
+        status=EntryStatus.PLACED, order_id=order.pk, updated_at=timezone.now()
+    )
+    durable.schedule(
+        "expire_flash_order_task",
+        order.pk,
+        key=f"flash.expire:{order.pk}",
+        delay_seconds=int(settings.FLASH_SALE_PAY_SECONDS),
+    )
+    _announce_after_commit(entry.sale_id, entry.user_id)
+    return EntryStatus.PLACED
+
+
+def _fail_entry(entry_id: int, message: str, *, release: bool = True) -> None:
+    """The entry could not become an order: record why, give the unit back to the gate, tell the shopper."""
+    with transaction.atomic():
+        entry = FlashEntry.objects.select_for_update().filter(pk=entry_id, status=EntryStatus.QUEUED).first()
+        if entry is None:
+            return
+        FlashEntry.objects.filter(pk=entry.pk).update(
+            status=EntryStatus.FAILED, message=str(message)[:200], updated_at=timezone.now()
+        )
+        sale_id, user_id, request_id = entry.sale_id, entry.user_id, entry.request_id
+        if release:
+            transaction.on_commit(lambda: _release(sale_id, user_id, request_id), robust=True)
+        _announce_after_commit(sale_id, user_id)
+
+
+def _announce_left(sale_id: int) -> None:
+    """Push the gate's units left to the sale's pages (best effort: the pages also learn it from answers)."""
+    from realtime.publish import publish_flash_left
+
+    try:
+        publish_flash_left(sale_id, gate.left(sale_id) or 0)
+    except Exception:  # noqa: BLE001 - a lost push must never fail a press or a cancel
+        logger.warning("flash sale %s: could not push the units left", sale_id, exc_info=True)
+
+
+def _release(sale_id: int, user_id: int, request_id: str) -> None:
+    """After commit: give the press's unit back to the gate and tell the sale's pages."""
+    if gate.release(sale_id=sale_id, user_id=user_id, request_id=request_id):
+        _announce_left(sale_id)
+
+
+def _announce_after_commit(sale_id: int, user_id: int) -> None:
+    def send() -> None:
+        from realtime.publish import publish_flash_status
+
+        publish_flash_status(sale_id, user_id)
+
+    transaction.on_commit(send, robust=True)
+
+
+# --- Paying in time ---------------------------------------------------------------------------------------------
+
+
+def expire_flash_order(order_id: str) -> bool:
+    """Cancel flash order `order_id` if still unpaid FLASH_SALE_PAY_SECONDS after it was placed; True if done.
+
+    The cancel gives the unit back to the sale (`give_back_flash_units`). Safe to run twice; never cancels a
+    paid order (the orders state machine refuses).
+    """
+    from commerce.orders.errors import OrderNotFound, OrderStateError
+    from commerce.orders.models import OrderStatus
+
+    cutoff = timezone.now() - timedelta(seconds=int(settings.FLASH_SALE_PAY_SECONDS))
+    if not Order.objects.filter(pk=order_id, status=OrderStatus.UNPAID, created_at__lte=cutoff).exists():
+        if Order.objects.filter(pk=order_id, status=OrderStatus.UNPAID).exists():
+            raise durable.RetryAt(timezone.now() + timedelta(seconds=5), "not yet due")
+        return False
+    try:
+        cancel_order(order_id=order_id, reason="秒杀订单超时未支付，系统自动取消")
+    except (OrderStateError, OrderNotFound):
+        return False
+    return True
+
+
+def give_back_flash_units(order: Order) -> set[int]:
+    """orders' give-back hook (inside the cancelling transaction): a flash order's unit goes back to its sale
+    while the sale runs (the SKU's stock stays reserved); after the sale ended, orders restores the SKU."""
+    entry = FlashEntry.objects.filter(order_id=order.pk, status=EntryStatus.PLACED).first()
+    if entry is None:
+        return set()
+    FlashEntry.objects.filter(pk=entry.pk).update(status=EntryStatus.CANCELED, updated_at=timezone.now())
+    sale = FlashSale.objects.select_for_update().filter(pk=entry.sale_id).first()
+    _announce_after_commit(entry.sale_id, entry.user_id)
+    if sale is None or sale.status != SaleStatus.RUNNING:
+        return set()
+    FlashSale.objects.filter(pk=sale.pk, sold__gt=0).update(sold=F("sold") - 1)
+    sale_id, user_id, request_id = entry.sale_id, entry.user_id, entry.request_id
+    transaction.on_commit(lambda: _release(sale_id, user_id, request_id), robust=True)
+    return {sale.sku_id}
+
+
+# --- The sale's life: scheduled, started (stock reserved, gate loaded), ended (reconciled) ------------------------
+
+
+def schedule_sale(sale: FlashSale) -> None:
+    """Arm the start and end jobs of `sale` (call in the transaction that saved it; re-arming is harmless)."""
+    now = timezone.now()
+    start_in = max(0.0, (sale.starts_at - now).total_seconds() - LOAD_AHEAD_SECONDS)
+    end_in = max(0.0, (sale.ends_at - now).total_seconds())
+    durable.schedule("start_flash_sale_task", sale.pk, key=f"flash.start:{sale.pk}", delay_seconds=start_in)
+    durable.schedule("end_flash_sale_task", sale.pk, key=f"flash.end:{sale.pk}", delay_seconds=end_in)
+
+
+def start_sale(sale_id: int) -> bool:
+    """Reserve the sale's units from the SKU and open the gate; True if this call started it. Idempotent."""
+    with transaction.atomic():
+        sale = FlashSale.objects.select_for_update().filter(pk=sale_id).first()
+        if sale is None or sale.status != SaleStatus.SCHEDULED or timezone.now() >= sale.ends_at:
+            started = False
+        else:
+            sale.reserved = reserve_stock(sku_id=sale.sku_id, wanted=sale.quantity)
+            sale.status = SaleStatus.RUNNING
+            sale.save(update_fields=["reserved", "status"])
+            started = True
+    if sale is not None and sale.status == SaleStatus.RUNNING:
+        load_gate(sale_id)
+    return started
+
+
+def load_gate(sale_id: int) -> None:
+    """(Re)load a running sale's Redis keys from the database: units left = reserved minus live entries.
+
+    Run at the start and whenever the gate was lost (a Redis restart without the append-only file): until
+    then the gate answers "paused", never more units than the database holds."""
+    sale = FlashSale.objects.filter(pk=sale_id, status=SaleStatus.RUNNING).first()
+    if sale is None:
+        return
+    live = FlashEntry.objects.filter(sale_id=sale_id, status__in=[EntryStatus.QUEUED, EntryStatus.PLACED])
+    held = dict(live.values("user_id").annotate(n=Count("id")).values_list("user_id", "n"))
+    requests = [gate.request_key(u, r) for u, r in live.values_list("user_id", "request_id")]
+    gate.load(
+        sale_id=sale_id,
+        start_ms=_ms(sale.starts_at),
+        end_ms=_ms(sale.ends_at),
+        limit=sale.per_user_limit,
+        left=sale.reserved - len(requests),
+        held=held,
+        requests=requests,
+    )
+
+
+def reload_lost_gates() -> int:
+    """The tick: load every running sale whose gate Redis lost; returns how many."""
+    count = 0
+    for sale_id in FlashSale.objects.filter(status=SaleStatus.RUNNING).values_list("pk", flat=True):
+        if not gate.is_loaded(sale_id):
+            logger.warning("flash sale %s: gate missing in Redis, reloading from the database", sale_id)
+            load_gate(sale_id)
+            count += 1
+    return count
+
+
+def end_sale(sale_id: int) -> bool:
+    """After the end: once every queued entry is settled, give the unsold units back to the SKU. Idempotent.
+
+    Raises durable.RetryAt while entries are still queued (the job tries again shortly)."""
+    if FlashEntry.objects.filter(sale_id=sale_id, status=EntryStatus.QUEUED).exists():
+        raise durable.RetryAt(timezone.now() + timedelta(seconds=5), "entries still queued")
+    with transaction.atomic():
+        sale = FlashSale.objects.select_for_update().filter(pk=sale_id).first()
+        if sale is None or sale.status == SaleStatus.ENDED:
+            return False
+        if timezone.now() < sale.ends_at:
+            raise durable.RetryAt(sale.ends_at, "not ended yet")
+        return_stock(sku_id=sale.sku_id, count=sale.reserved - sale.sold)
+        sale.status = SaleStatus.ENDED
+        sale.save(update_fields=["status"])
+    gate.expire(sale_id, KEEP_KEYS_SECONDS)
+    return True
+
+
+# --- Reads -----------------------------------------------------------------------------------------------------
+
+
+def get_sale(sale_id) -> FlashSale:
+    try:
+        sale_id = int(sale_id)
+    except (TypeError, ValueError):
+        raise SaleNotFound() from None
+    sale = FlashSale.objects.select_related("sku").filter(pk=sale_id).first() if 0 < sale_id < 2**63 else None
+    if sale is None:
+        raise SaleNotFound()
+    return sale
+
+
+def list_entries(*, sale_id: int, user_id: int) -> list[dict]:
+    """The shopper's presses of a sale, newest first, as the page and the socket show them."""
+    rows = FlashEntry.objects.filter(sale_id=sale_id, user_id=user_id).order_by("-created_at", "-id")[:10]
+    return [
+        {
+            "request_id": e.request_id,
+            "status": e.status,
+            "label": str(EntryStatus(e.status).label),
+            "order_id": e.order_id,
+            "message": e.message,
+        }
+        for e in rows
+    ]

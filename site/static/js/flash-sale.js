@@ -1,0 +1,117 @@
+/*
+ * Flash sale page (issue 17): countdown to the start by server time, the 抢购 button, and the shopper's
+ * presses live over /ws/flash/<sale_id>/ (realtime/consumers_flash.py): 排队中 -> 抢购成功 (去支付) or 未抢到.
+ * Each click sends a fresh request id; a double click while one is in flight is ignored, and the server
+ * treats a repeated id as the same press anyway.
+ */
+(function (window, document) {
+  "use strict";
+
+  var root = document.querySelector(".flash-sale[data-sale-id]");
+  if (!root) { return; }
+  var saleId = root.getAttribute("data-sale-id");
+  var offset = Number(root.getAttribute("data-server-now")) - Date.now();
+  var starts = Number(root.getAttribute("data-starts"));
+  var ends = Number(root.getAttribute("data-ends"));
+  var button = root.querySelector("[data-flash-button]");
+  var countdown = root.querySelector("[data-flash-countdown]");
+  var message = root.querySelector("[data-flash-message]");
+  var list = root.querySelector("[data-flash-entries]");
+  var labels = {};
+  var template = root.querySelector("template[data-flash-labels]");
+  if (template && template.content) {
+    Array.prototype.forEach.call(template.content.querySelectorAll("[data-value]"), function (el) {
+      labels[el.getAttribute("data-value")] = el.textContent;
+    });
+  }
+  var busy = false;
+
+  function csrfToken() {
+    var input = root.querySelector("input[name=csrfmiddlewaretoken]");
+    return input ? input.value : "";
+  }
+
+  function requestId() {
+    if (window.crypto && window.crypto.randomUUID) { return window.crypto.randomUUID(); }
+    return String(Date.now()) + "-" + Math.random().toString(36).slice(2, 12);
+  }
+
+  function tick() {
+    var now = Date.now() + offset;
+    if (now < starts) {
+      var s = Math.ceil((starts - now) / 1000);
+      countdown.textContent = (labels.starts_in || "") + " " + Math.floor(s / 3600) + ":" +
+        ("0" + Math.floor((s % 3600) / 60)).slice(-2) + ":" + ("0" + (s % 60)).slice(-2);
+      button.textContent = labels.not_started || button.textContent;
+      button.dataset.state = "not_started";
+    } else if (now >= ends) {
+      countdown.textContent = labels.ended || "";
+      button.textContent = labels.ended || button.textContent;
+      button.dataset.state = "ended";
+    } else {
+      countdown.textContent = "";
+      if (button.dataset.state !== "sold_out") {
+        button.textContent = labels.live || button.textContent;
+        button.dataset.state = "live";
+      }
+    }
+  }
+
+  function showEntries(entries) {
+    list.textContent = "";
+    entries.forEach(function (entry) {
+      var li = document.createElement("li");
+      li.setAttribute("data-status", entry.status);
+      li.textContent = entry.label + (entry.message ? "（" + entry.message + "）" : "");
+      if (entry.order_id) {
+        var a = document.createElement("a");
+        a.href = "/orders/" + entry.order_id + "/";
+        a.textContent = labels.pay || root.getAttribute("data-text-pay") || "去支付";
+        a.setAttribute("data-order-id", entry.order_id);
+        li.appendChild(document.createTextNode(" · "));
+        li.appendChild(a);
+      }
+      list.appendChild(li);
+    });
+  }
+
+  button.addEventListener("click", function () {
+    if (busy || button.dataset.state !== "live") { return; }
+    busy = true;
+    var body = new URLSearchParams({ request_id: requestId() });
+    window.fetch(root.getAttribute("data-press-url"), {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "X-CSRFToken": csrfToken(), "Accept": "application/json" },
+      body: body,
+    }).then(function (response) { return response.json(); }).then(function (data) {
+      message.textContent = data.ok ? data.label : data.message;
+      if (data.code === "sold_out") {
+        button.dataset.state = "sold_out";
+        button.textContent = data.message;
+      }
+    }).catch(function () {
+      message.textContent = root.getAttribute("data-text-network") || "网络错误，请重试";
+    }).then(function () { busy = false; });
+  });
+
+  tick();
+  window.setInterval(tick, 250);
+  if (window.MeihaoRealtime && !button.disabled) {
+    window.MeihaoRealtime.connect("/ws/flash/" + saleId + "/", {
+      onMessage: function (data) {
+        if (data.type === "flash_status") { showEntries(data.entries || []); }
+        if (data.type === "flash_left") {
+          var left = root.querySelector("[data-flash-left]");
+          if (left) { left.textContent = String(data.left); }
+          if (data.left <= 0 && button.dataset.state === "live") {
+            button.dataset.state = "sold_out";
+            button.textContent = root.getAttribute("data-text-sold-out") || "已抢光";
+          } else if (data.left > 0 && button.dataset.state === "sold_out") {
+            button.dataset.state = "live";
+          }
+        }
+      },
+    });
+  }
+})(window, document);

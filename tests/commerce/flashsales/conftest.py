@@ -1,0 +1,55 @@
+"""Fixtures for flash-sale tests: Beijing areas (for addresses), shoppers with a default address, sales."""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from commerce.flashsales.models import FlashSale
+from tests.factories import AddressFactory, SKUFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _beijing_areas(db):
+    from commerce.accounts.models import Area
+
+    Area.objects.get_or_create(id=11, defaults={"name": "北京市"})
+    Area.objects.get_or_create(id=1101, defaults={"name": "市辖区", "parent_id": 11})
+    Area.objects.get_or_create(id=110101, defaults={"name": "东城区", "parent_id": 1101})
+
+
+def shopper(**kwargs):
+    """A shopper whose default address is set (flash orders go there)."""
+    user = UserFactory(**kwargs)
+    address = AddressFactory(user=user)
+    user.default_address = address
+    user.save(update_fields=["default_address"])
+    return user
+
+
+def make_sale(*, quantity=10, limit=1, stock=100, price="1999.00", sale_price="99.00", start=-60, end=3600, sku=None):
+    """A scheduled sale of a fresh SKU, its window `start`..`end` seconds from now."""
+    now = timezone.now()
+    sku = sku or SKUFactory(stock=stock, price=Decimal(price))
+    return FlashSale.objects.create(
+        name="整点秒杀",
+        sku=sku,
+        sale_price=Decimal(sale_price),
+        quantity=quantity,
+        per_user_limit=limit,
+        starts_at=now + timedelta(seconds=start),
+        ends_at=now + timedelta(seconds=end),
+    )
+
+
+def wait_until(condition, seconds: float = 30, message: str = "condition never held"):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.05)
+    raise AssertionError(message)
