@@ -2,7 +2,9 @@
 
 Redis: REDIS_URL if set, else the machine's Redis on 127.0.0.1:6379 (database 15) when reachable, else an
 embedded redis-server started by the test settings. PostgreSQL: DATABASE_URL if it is a postgres URL, else
-postgres://postgres@127.0.0.1:5432 when reachable. Extra arguments go to pytest.
+postgres://postgres@127.0.0.1:5432 when reachable. Extra arguments go to pytest. Tests marked "layout" (the
+real process layout: SIGKILL, Redis restarts, Sentinel, S3, RabbitMQ) run once, in the PostgreSQL pass when
+PostgreSQL is reachable, else in the SQLite pass.
 """
 
 from __future__ import annotations
@@ -44,8 +46,12 @@ def main() -> int:
     if not postgres_url.startswith("postgres") and reachable("127.0.0.1", 5432):
         postgres_url = "postgres://postgres@127.0.0.1:5432/meihao"
 
-    code = pytest("SQLite", env, args)
-    if postgres_url.startswith("postgres"):
+    both = postgres_url.startswith("postgres")
+    # Process-layout tests (marker "layout": real Procfile processes, SIGKILL, Redis restarts, Sentinel, S3,
+    # RabbitMQ) test processes, not SQL: they run once, in the PostgreSQL pass when there is one.
+    sqlite_args = ["-m", "not layout", *args] if both and "-m" not in args else args
+    code = pytest("SQLite", env, sqlite_args)
+    if both:
         code = pytest("PostgreSQL", {**env, "DATABASE_URL": postgres_url}, args) or code
     else:
         print("==> PostgreSQL not reachable: SQLite run only", flush=True)

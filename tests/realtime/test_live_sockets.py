@@ -24,7 +24,7 @@ from tests.commerce.payments.conftest import place_alipay_order
 from tests.conftest import _reset_state_inherited_by_fork
 from tests.factories import SKUFactory
 
-pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.layout, pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
 
 MOBILE = "13712345678"
 HOLD_SECONDS = 60

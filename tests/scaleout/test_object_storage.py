@@ -46,6 +46,7 @@ def png_bytes() -> bytes:
     return buffer.getvalue()
 
 
+@pytest.mark.layout
 def test_image_uploaded_and_page_built_on_a_are_served_by_b(client, machine_a, machine_b, s3_server):
     _endpoint, s3 = s3_server
     from wagtail.images import get_image_model

@@ -23,7 +23,7 @@ def rabbitmq_reachable() -> bool:
         return False
 
 
-pytestmark = pytest.mark.skipif(not rabbitmq_reachable(), reason="no RabbitMQ on 127.0.0.1:5672")
+pytestmark = [pytest.mark.layout, pytest.mark.skipif(not rabbitmq_reachable(), reason="no RabbitMQ on 127.0.0.1:5672")]
 
 
 @pytest.fixture

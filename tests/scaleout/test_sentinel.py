@@ -118,6 +118,7 @@ def shell(machine: Machine, code: str, **values) -> subprocess.Popen:
     )
 
 
+@pytest.mark.layout
 def test_failover_to_the_replica_loses_no_order_and_the_shop_recovers_within_30_s(cluster, machine):
     # Every Redis client of the shop goes through the sentinel to the master.
     wiring = shell(machine, WIRING)

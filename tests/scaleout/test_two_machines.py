@@ -26,7 +26,7 @@ from tests.scaleout.es7_standin import ES7StandIn
 from tests.scaleout.machines import MASTER_NAME, Machine, SentinelCluster, wait_for
 from tests.scaleout.test_rabbitmq import AMQP_URL, rabbitmq_reachable
 
-pytestmark = pytest.mark.skipif(not rabbitmq_reachable(), reason="no RabbitMQ on 127.0.0.1:5672")
+pytestmark = [pytest.mark.layout, pytest.mark.skipif(not rabbitmq_reachable(), reason="no RabbitMQ on 127.0.0.1:5672")]
 JOBS = 8
 
 

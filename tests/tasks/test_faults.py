@@ -14,7 +14,7 @@ import pytest
 
 from tests.processes import BASE_DIR, child_env
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.layout, pytest.mark.django_db(transaction=True)]
 
 
 def test_every_delayed_job_survives_a_worker_sigkill_and_a_redis_restart_exactly_once(tmp_path):

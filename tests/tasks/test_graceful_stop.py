@@ -20,7 +20,7 @@ from tasks import durable
 from tasks.models import DurableJob
 from tests.processes import BASE_DIR, Child, child_env, wait_until
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.layout, pytest.mark.django_db(transaction=True)]
 
 APP = "2021000000000001"
 SLOW_SECONDS = 5

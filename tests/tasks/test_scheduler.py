@@ -14,7 +14,7 @@ from django_redis import get_redis_connection
 
 from tests.processes import Child, child_env, wait_until
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.layout, pytest.mark.django_db(transaction=True)]
 
 TICK = 5  # DURABLE_DISPATCH_SECONDS for this test: the dispatch tick every 5 s on the wall clock
 DISPATCH = "dispatch_due_jobs_task"

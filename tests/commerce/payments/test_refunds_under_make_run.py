@@ -21,7 +21,7 @@ from tests.commerce.payments.conftest import place_alipay_order, post_notify, si
 from tests.factories import UserFactory
 from tests.processes import Child, child_env, free_port, wait_until
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.layout, pytest.mark.django_db(transaction=True)]
 
 
 def sandbox_trade(order, notify_url: str = "") -> dict:
