@@ -258,6 +258,7 @@ DRAMATIQ_BROKER = {
         "dramatiq.middleware.Callbacks",
         "dramatiq.middleware.Retries",
         "django_dramatiq.middleware.DbConnectionsMiddleware",
+        "tasks.middleware.SingleStopSignal",  # a group SIGTERM must not read as "kill now" (tasks/middleware.py)
     ],
 }
 # "tasks" finds dramatiq_crontab.tasks (its heartbeat cron job); our own actors are imported by tasks.apps.
