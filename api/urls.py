@@ -6,11 +6,19 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from api.views import accounts, cart, catalog, comments, orders, signup
 from api.views.base import NotFoundView
 
+
+class DocsPageView(SpectacularSwaggerView):
+    """The Swagger UI page. It renders HTML only: OPTIONS (whose metadata answer would need a template it has not)
+    is refused with 405 instead of failing."""
+
+    http_method_names = ["get", "head"]
+
+
 app_name = "api"
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("docs/", DocsPageView.as_view(url_name="api:schema"), name="docs"),
     # catalog and areas
     path("categories/", catalog.CategoryMenuView.as_view(), name="categories"),
     path("categories/<int:category_id>/skus/", catalog.CategorySKUsView.as_view(), name="category_skus"),

@@ -1,5 +1,7 @@
 """Browsing history, coupons (list, claim, then used at checkout) and the points ledger through the API."""
 
+from decimal import Decimal
+
 import pytest
 
 from commerce.orders.models import UserCoupon
@@ -38,7 +40,7 @@ def test_coupons_claim_once_and_the_claimed_one_is_used_at_checkout(shopper_api,
     after = shopper_api.get("/api/v1/coupons/").json()
     assert [c["coupon_id"] for c in after["mine"]] == [coupon.id] and after["claimable"] == []
 
-    put_in_cart(shopper, SKUFactory(price="150.00"), 1)
+    put_in_cart(shopper, SKUFactory(price=Decimal("150.00")), 1)
     AddressFactory(user=shopper)
     checkout = shopper_api.get("/api/v1/checkout/").json()
     user_coupon = UserCoupon.objects.get(user=shopper)
