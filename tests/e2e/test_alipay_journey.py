@@ -6,38 +6,14 @@ channel layer, RSA2 signatures everywhere."""
 from __future__ import annotations
 
 import pytest
-from django.conf import settings
-from django.test import Client
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from commerce.orders.models import Order, OrderStatus
 from commerce.payments.models import Payment
 from tests.commerce.payments.conftest import place_alipay_order
+from tests.e2e.support import log_in
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-def _beijing_areas(transactional_db):
-    from commerce.accounts.models import Area
-
-    Area.objects.get_or_create(id=11, defaults={"name": "北京市"})
-    Area.objects.get_or_create(id=1101, defaults={"name": "市辖区", "parent_id": 11})
-    Area.objects.get_or_create(id=110101, defaults={"name": "东城区", "parent_id": 1101})
-
-
-def log_in(page: Page, base_url: str, user) -> None:
-    client = Client()
-    client.force_login(user)
-    page.context.add_cookies(
-        [
-            {
-                "name": settings.SESSION_COOKIE_NAME,
-                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                "url": base_url,
-            }
-        ]
-    )
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("beijing_areas")]
 
 
 def test_paying_on_the_sandbox_turns_the_order_page_to_be_shipped_live(daphne_server, page, dramatiq_worker, settings):

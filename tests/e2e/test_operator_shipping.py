@@ -7,39 +7,15 @@ Real Daphne (HTTP + websockets), Redis channel layer, the 订单管理员 group'
 from __future__ import annotations
 
 import pytest
-from django.conf import settings
-from django.test import Client
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from cms.management.staff_groups import ORDER_STAFF, ensure_staff_groups
 from commerce.orders.models import Order, OrderStatus
 from tests.commerce.orders.test_admin import place_cod_order
+from tests.e2e.support import log_in
 from tests.factories import UserFactory, ensure_wagtail_tree
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-def _beijing_areas(transactional_db):
-    from commerce.accounts.models import Area
-
-    Area.objects.get_or_create(id=11, defaults={"name": "北京市"})
-    Area.objects.get_or_create(id=1101, defaults={"name": "市辖区", "parent_id": 11})
-    Area.objects.get_or_create(id=110101, defaults={"name": "东城区", "parent_id": 1101})
-
-
-def log_in(page: Page, base_url: str, user) -> None:
-    client = Client()
-    client.force_login(user)
-    page.context.add_cookies(
-        [
-            {
-                "name": settings.SESSION_COOKIE_NAME,
-                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                "url": base_url,
-            }
-        ]
-    )
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("beijing_areas")]
 
 
 def test_a_clerk_ships_with_a_tracking_number_and_the_shoppers_page_shows_it_live(daphne_server, browser, page):
