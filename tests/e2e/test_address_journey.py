@@ -5,29 +5,14 @@ Real Daphne, Redis (area cache, sessions) and Chromium; the session comes from D
 from __future__ import annotations
 
 import pytest
-from django.conf import settings
-from django.test import Client
 from playwright.sync_api import Page, expect
 
 from commerce.accounts.areas import load_areas
-from commerce.accounts.models import Address, User
+from commerce.accounts.models import Address
+from tests.e2e.support import log_in
 from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.browser]
-
-
-def log_in(page: Page, base_url: str, user: User) -> None:
-    client = Client()
-    client.force_login(user)
-    page.context.add_cookies(
-        [
-            {
-                "name": settings.SESSION_COOKIE_NAME,
-                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                "url": base_url,
-            }
-        ]
-    )
 
 
 def choose(page: Page, level: str, name: str) -> None:
