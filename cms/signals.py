@@ -15,7 +15,7 @@ import logging
 
 from django.db.models.signals import post_delete, post_save
 
-from cms.static_pages import enqueue_once
+from cms.static_page_builder import enqueue_once
 
 logger = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_safe
 
 from commerce.accounts.history import record_visit
 from commerce.catalog import selectors, services
-from commerce.catalog.static_pages import is_static_render
+from commerce.catalog.static_render import is_static_render
 
 
 def _page_number(raw: str | None, num_pages: int) -> int:
