@@ -48,6 +48,7 @@ from commerce.orders.errors import (
     InvalidOrderNote,
     InvalidPayMethod,
     InvalidShipment,
+    OrderErrorCode,
     OrderInProgress,
     OrderNotFound,
     OrderStateError,
@@ -503,7 +504,9 @@ def mark_paid(*, order_id: str, trade_no: str = "", amount: Decimal | None = Non
     """
     order = _get_order(order_id)
     if amount is not None and Decimal(amount) != order.pay_amount:
-        raise OrderStateError(f"支付金额 ¥{amount} 与订单应付 ¥{order.pay_amount} 不符", code="amount_mismatch")
+        raise OrderStateError(
+            f"支付金额 ¥{amount} 与订单应付 ¥{order.pay_amount} 不符", code=OrderErrorCode.AMOUNT_MISMATCH
+        )
     transition(
         order,
         OrderStatus.UNSEND,
@@ -527,9 +530,9 @@ def clean_shipment(*, carrier: str, tracking_no: str) -> tuple[str, str]:
     if not carrier and not tracking_no:
         return "", ""
     if carrier not in Carrier.values:
-        raise InvalidShipment(_("请选择快递公司"), code="invalid_carrier")
+        raise InvalidShipment(_("请选择快递公司"), code=OrderErrorCode.INVALID_CARRIER)
     if not _TRACKING_NO.fullmatch(tracking_no):
-        raise InvalidShipment(_("运单号应为 6 到 40 位字母、数字或短横线"), code="invalid_tracking_no")
+        raise InvalidShipment(_("运单号应为 6 到 40 位字母、数字或短横线"), code=OrderErrorCode.INVALID_TRACKING_NO)
     return carrier, tracking_no.upper()
 
 
