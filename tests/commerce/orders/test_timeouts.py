@@ -15,6 +15,7 @@ from commerce.orders.services import cancel_expired_orders, claim_coupon, expire
 from tasks.actors.orders import cancel_unpaid_order_task, sweep_unpaid_orders_task
 from tests.commerce.orders.conftest import age_order, put_in_cart
 from tests.factories import AddressFactory, CouponFactory, SKUFactory, UserFactory, give_points
+from tests.support import wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -42,12 +43,7 @@ def _drain(broker, worker):
 
 
 def _wait_for_status(order, status, seconds=30):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if Order.objects.get(pk=order.pk).status == status:
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"order {order.pk} never became {status}")
+    wait_until(lambda: Order.objects.get(pk=order.pk).status == status, seconds, f"order {order.pk} to become {status}")
 
 
 def _assert_given_back_once(order, sku, user_coupon):
