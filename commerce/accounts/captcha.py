@@ -14,7 +14,7 @@ from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 from commerce.accounts.errors import AccountErrorCode
 from commerce.accounts.redis_store import redis_client
-from commerce.errors import CommerceError
+from commerce.errors import CommerceError, TooManyRequestsError
 
 # No 0/O, 1/I/L, 2/Z, 5/S: nothing a shopper can misread.
 ALPHABET = "ABCDEFGHJKMNPQRTUVWXY346789"
@@ -39,9 +39,8 @@ def normalise_captcha_id(captcha_id: str) -> str:
         raise CaptchaError(_("图形验证码标识无效，请刷新验证码"), code=AccountErrorCode.CAPTCHA_ID_INVALID) from None
 
 
-class CaptchaRateLimited(CaptchaError):
+class CaptchaRateLimited(TooManyRequestsError, CaptchaError):
     code = AccountErrorCode.CAPTCHA_RATE_LIMITED
-    http_status = 429
     default_message = gettext_lazy("获取验证码过于频繁，请稍后再试")
 
 

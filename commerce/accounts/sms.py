@@ -29,7 +29,7 @@ from commerce.accounts import captcha
 from commerce.accounts.errors import AccountErrorCode
 from commerce.accounts.redis_store import redis_client
 from commerce.accounts.sms_backends import get_sms_backend
-from commerce.errors import CommerceError
+from commerce.errors import CommerceError, TooManyRequestsError
 
 logger = logging.getLogger(__name__)
 
@@ -53,16 +53,14 @@ class MobileInvalid(SmsError):
     default_message = gettext_lazy("请输入正确的手机号码")
 
 
-class SendTooFrequent(SmsError):
+class SendTooFrequent(TooManyRequestsError, SmsError):
     code = AccountErrorCode.SMS_TOO_FREQUENT
     default_message = gettext_lazy("发送短信过于频繁，请稍后再试")
-    http_status = 429
 
 
-class DailyLimitReached(SmsError):
+class DailyLimitReached(TooManyRequestsError, SmsError):
     code = AccountErrorCode.SMS_DAILY_LIMIT
     default_message = gettext_lazy("今日发送短信次数已达上限，请明天再试")
-    http_status = 429
 
 
 class SmsCodeError(CommerceError):

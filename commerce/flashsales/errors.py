@@ -6,7 +6,7 @@ from enum import StrEnum
 
 from django.utils.translation import gettext_lazy as _
 
-from commerce.errors import CommerceError, ConflictError, NotFoundError
+from commerce.errors import CommerceError, ConflictError, NotFoundError, TooManyRequestsError
 
 
 class FlashSaleErrorCode(StrEnum):
@@ -54,10 +54,8 @@ class SalePaused(ConflictError):
     http_status = 503
 
 
-class TooManyRequests(CommerceError):
+class TooManyRequests(TooManyRequestsError):
     code = FlashSaleErrorCode.RATE_LIMITED
-    default_message = _("操作太频繁，请稍后再试")
-    http_status = 429
 
 
 class NoAddress(CommerceError):
