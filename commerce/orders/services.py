@@ -468,17 +468,21 @@ def _give_back(order: Order) -> None:
         _change_points(user_id=order.user_id, delta=order.points_used, reason=PointsReason.REFUND_ORDER, order=order)
 
 
-def expire_unpaid_order(*, order_id: str, now=None) -> bool:
-    """Cancel `order_id` if it is still unpaid after ORDER_UNPAID_TIMEOUT_SECONDS. True if this call did it.
+def expire_unpaid_order(
+    *, order_id: str, now=None, timeout_seconds: int | None = None, reason: str = "超时未支付，系统自动取消"
+) -> bool:
+    """Cancel `order_id` if it is still unpaid after `timeout_seconds` (ORDER_UNPAID_TIMEOUT_SECONDS unless
+    given). True if this call did it.
 
     Safe to run any number of times, from the delayed message and the sweep at once: one of them wins.
     """
     now = now or timezone.now()
-    cutoff = now - timedelta(seconds=int(settings.ORDER_UNPAID_TIMEOUT_SECONDS))
+    timeout = int(settings.ORDER_UNPAID_TIMEOUT_SECONDS if timeout_seconds is None else timeout_seconds)
+    cutoff = now - timedelta(seconds=timeout)
     if not Order.objects.filter(pk=order_id, status=OrderStatus.UNPAID, created_at__lte=cutoff).exists():
         return False
     try:
-        cancel_order(order_id=order_id, reason="超时未支付，系统自动取消")
+        cancel_order(order_id=order_id, reason=reason)
     except (OrderStateError, OrderNotFound):
         return False
     return True
