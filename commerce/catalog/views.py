@@ -56,7 +56,7 @@ def sku_detail(request: HttpRequest, sku_id: int) -> HttpResponse:
     sku = selectors.get_launched_sku(sku_id)
     if sku is None:
         raise Http404(_("商品不存在或已下架"))
-    if not is_static_render(request):  # a static page's script reports its visits (cms.page_user)
+    if not is_static_render(request):  # a static page's script reports its visits (api.page_user)
         services.record_category_visit(category_id=sku.category_id)
         if request.user.is_authenticated:
             record_visit(user_id=request.user.pk, sku_id=sku.pk)
