@@ -42,7 +42,7 @@ from commerce.flashsales.errors import (
 from commerce.flashsales.models import EntryStatus, FlashEntry, FlashSale, SaleStatus
 from commerce.jobs import RetryAt
 from commerce.orders.models import Order
-from commerce.orders.services import cancel_order, place_sale_order
+from commerce.orders.services import expire_unpaid_order, place_sale_order
 
 logger = logging.getLogger(__name__)
 
@@ -237,19 +237,18 @@ def expire_flash_order(order_id: str) -> bool:
     The cancel gives the unit back to the sale (`give_back_flash_units`). Safe to run twice; never cancels a
     paid order (the orders state machine refuses).
     """
-    from commerce.orders.errors import OrderNotFound, OrderStateError
     from commerce.orders.models import OrderStatus
 
-    cutoff = timezone.now() - timedelta(seconds=int(settings.FLASH_SALE_PAY_SECONDS))
-    if not Order.objects.filter(pk=order_id, status=OrderStatus.UNPAID, created_at__lte=cutoff).exists():
-        if Order.objects.filter(pk=order_id, status=OrderStatus.UNPAID).exists():
-            raise RetryAt(timezone.now() + timedelta(seconds=5), "not yet due")
-        return False
-    try:
-        cancel_order(order_id=order_id, reason="秒杀订单超时未支付，系统自动取消")
-    except (OrderStateError, OrderNotFound):
-        return False
-    return True
+    now = timezone.now()
+    timeout = int(settings.FLASH_SALE_PAY_SECONDS)
+    if expire_unpaid_order(
+        order_id=order_id, now=now, timeout_seconds=timeout, reason="秒杀订单超时未支付，系统自动取消"
+    ):
+        return True
+    cutoff = now - timedelta(seconds=timeout)
+    if Order.objects.filter(pk=order_id, status=OrderStatus.UNPAID, created_at__gt=cutoff).exists():
+        raise RetryAt(now + timedelta(seconds=5), "not yet due")
+    return False
 
 
 def give_back_flash_units(order: Order) -> set[int]:

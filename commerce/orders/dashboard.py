@@ -53,12 +53,19 @@ def _sold_sum() -> Coalesce:
 
 @dataclass(frozen=True)
 class DayFigures:
+    """The headline figures of one Beijing day: the dashboard's day and each day of a range."""
+
     day: date
     orders: int
     sold_orders: int
     sales: Decimal
     new_users: int
     active_users: int
+
+    @property
+    def average_order_value(self) -> Decimal:
+        """销售额 / 有效订单数 (0 without sold orders)."""
+        return (self.sales / self.sold_orders).quantize(ZERO) if self.sold_orders else ZERO
 
 
 def get_day_figures(*, day: date) -> DayFigures:
@@ -124,19 +131,7 @@ def list_visits(*, day: date, limit: int = 20) -> list[CategoryVisits]:
 MAX_RANGE_DAYS = 366
 
 
-@dataclass(frozen=True)
-class DailyFigures:
-    day: date
-    orders: int
-    sold_orders: int
-    sales: Decimal
-    new_users: int
-    active_users: int
-
-    @property
-    def average_order_value(self) -> Decimal:
-        """销售额 / 有效订单数 (0 without sold orders)."""
-        return (self.sales / self.sold_orders).quantize(ZERO) if self.sold_orders else ZERO
+DailyFigures = DayFigures  # one day of a range: the same figures
 
 
 def list_daily_figures(*, start: date, end: date) -> list[DailyFigures]:
