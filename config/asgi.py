@@ -17,6 +17,7 @@ from api.websocket import JWTQueryAuthMiddleware  # noqa: E402
 from realtime.gc_tuning import tune_gc  # noqa: E402
 from realtime.limits import SocketsPerAddressLimit  # noqa: E402
 from realtime.routing import websocket_application  # noqa: E402
+from realtime.server_tuning import tune_sends  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
@@ -29,3 +30,4 @@ application = ProtocolTypeRouter(
     }
 )
 tune_gc()  # the web process holds thousands of long-lived sockets (realtime/gc_tuning.py)
+tune_sends()  # Twisted writes at once, autobahn formats no dropped debug line (realtime/server_tuning.py)
