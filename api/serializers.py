@@ -326,11 +326,6 @@ class MyCouponSerializer(UserCouponSerializer):
     used_order_id = serializers.CharField(allow_null=True)
 
 
-class CouponsSerializer(serializers.Serializer):
-    mine = MyCouponSerializer(many=True)
-    claimable = CouponSerializer(many=True)
-
-
 class PointsEntrySerializer(serializers.Serializer):
     delta = serializers.IntegerField()
     reason = serializers.CharField()
