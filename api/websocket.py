@@ -1,6 +1,6 @@
 """JWT for the site's websockets: an app opens `/ws/orders/<order_id>/?access_token=<access>` and the
 consumers see the token's user in scope["user"], exactly as they see the session user of a browser, so the same
-ownership checks apply (realtime/consumers_orders.py). Without the parameter the session user is left alone;
+ownership checks apply (realtime/consumers/orders.py). Without the parameter the session user is left alone;
 with an invalid or expired token the socket is anonymous (the order consumer then closes with 4401). The
 token's expiry rides along in scope["auth_expires"] (a Unix time): the order consumer closes the socket with
 4401 "access token expired" at that moment, so a socket never outlives its token (the app refreshes, then

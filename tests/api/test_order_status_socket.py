@@ -13,7 +13,7 @@ from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
 from commerce.orders.services import mark_paid
 from config.asgi import application
-from realtime.consumers_orders import CLOSE_FORBIDDEN, CLOSE_NOT_LOGGED_IN, DEACTIVATED_REASON, EXPIRED_REASON
+from realtime.consumers.orders import CLOSE_FORBIDDEN, CLOSE_NOT_LOGGED_IN, DEACTIVATED_REASON, EXPIRED_REASON
 from tests.commerce.payments.conftest import place_alipay_order
 from tests.factories import UserFactory
 from tests.realtime.support import refused_with
