@@ -16,7 +16,7 @@ Guarantees:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import Sum
@@ -117,11 +117,8 @@ def parse_refund_amount(text: str) -> Decimal | None:
     text = (text or "").strip()
     if not text:
         return None
-    try:
-        amount = Decimal(text)
-    except InvalidOperation:
-        amount = None
-    if amount is None or not amount.is_finite() or amount <= 0 or amount != amount.quantize(Decimal("0.01")):
+    amount = services.parse_amount(text)  # digits, at most two decimals (no exponent, no sign)
+    if amount is None or amount <= 0:
         raise InvalidPartialRefund(_("退款金额必须是大于 0、最多两位小数的数字"), code="bad_refund_amount")
     if amount >= Decimal("10000000000"):
         raise InvalidPartialRefund(_("退款金额过大"), code="bad_refund_amount")
