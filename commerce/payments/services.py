@@ -382,7 +382,7 @@ def _create_refund(
 def committed_refund_amount(payment: Payment) -> Decimal:
     """What is refunded or being refunded for `payment` (every refund that has not finally failed)."""
     total = payment.refunds.exclude(status=RefundStatus.FAILED).aggregate(total=Sum("amount"))["total"]
-    return total or Decimal("0.00")
+    return Decimal(total or 0).quantize(Decimal("0.01"))
 
 
 def _schedule_refund_try(refund: Refund, *, delay_seconds: float = 0) -> None:
