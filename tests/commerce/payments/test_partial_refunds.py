@@ -51,7 +51,9 @@ def test_returned_lines_refund_their_price_put_stock_back_and_go_on_the_timeline
     stock_before, sales_before = SKU.objects.values_list("stock", "sales").get(pk=line.sku_id)
     clerk = UserFactory(username="clerk")
 
-    refund = refunds.refund_partially(order_id=order.order_id, reason="尺码不合适", returned={line.pk: 2}, operator=clerk)
+    refund = refunds.refund_partially(
+        order_id=order.order_id, reason="尺码不合适", returned={line.pk: 2}, operator=clerk
+    )
 
     assert (refund.amount, refund.trigger, refund.out_request_no) == (
         Decimal("100.00"),
@@ -195,7 +197,8 @@ def test_operators_racing_never_refund_more_than_was_paid(live_gateway):
     done = [value for kind, value in results if kind == "ok"]
     refused = [value for kind, value in results if kind == "err"]
     assert done and refused
-    assert all(isinstance(error, (refunds.RefundExceedsPaid, refunds.InvalidPartialRefund)) for error in refused), refused
+    expected = (refunds.RefundExceedsPaid, refunds.InvalidPartialRefund)
+    assert all(isinstance(error, expected) for error in refused), refused
     total = sum(r.amount for r in Refund.objects.all())
     assert total <= Decimal("110.00")
     assert total > Decimal("110.00") - Decimal("40.00")  # refused only once nothing of the size fitted
