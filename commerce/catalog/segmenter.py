@@ -60,15 +60,16 @@ def _cache_paths(dictionary: str) -> tuple[str, str]:
 
 def _build(dictionary: str, trie_path: str, freq_path: str) -> None:
     words: dict[str, int] = {}
+    total = 0
     with open(dictionary, "rb") as lines:
         for line in lines:
             word, freq = line.strip().decode("utf-8").split(" ")[:2]
-            words[word] = int(freq)  # a later line wins, as in jieba.Tokenizer.gen_pfdict
+            words[word] = int(freq)  # as in jieba.Tokenizer.gen_pfdict: a later line wins, every line counts
+            total += int(freq)
     trie = marisa_trie.Trie([word for word, freq in words.items() if freq])
     freqs = array("q", bytes(8 * len(trie)))
     for word, key in trie.iteritems():
         freqs[key] = words[word]
-    total = sum(words.values())
     suffix = f".{os.getpid()}.{threading.get_ident()}.tmp"
     trie.save(trie_path + suffix)
     with open(freq_path + suffix, "wb") as out:
