@@ -1,6 +1,6 @@
 """JWT for the site's websockets: an app opens `/ws/orders/<order_id>/?access_token=<access>` and the
 consumers see the token's user in scope["user"], exactly as they see the session user of a browser, so the same
-ownership checks apply (realtime/consumers_orders.py). Without the parameter the session user is left alone;
+ownership checks apply (realtime/consumers/orders.py). Without the parameter the session user is left alone;
 with an invalid or expired token the socket is anonymous (the order consumer then closes with 4401).
 
 The token travels in the query string because browsers' and mini-programs' websocket APIs cannot all set an

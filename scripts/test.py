@@ -1,4 +1,5 @@
-"""`make test`: the whole suite on SQLite, then again on PostgreSQL when one is reachable.
+"""`make test`: the import contracts (`lint-imports`), then the whole suite on SQLite, then again on PostgreSQL
+when one is reachable. A broken import contract fails the run before any test.
 
 Redis: REDIS_URL if set, else the machine's Redis on 127.0.0.1:6379 (database 15) when reachable, else an
 embedded redis-server started by the test settings. PostgreSQL: DATABASE_URL if it is a postgres URL, else
@@ -36,7 +37,17 @@ def pytest(label: str, env: dict, args: list[str]) -> int:
     return code
 
 
+def lint_imports() -> int:
+    """The import arrows (pyproject.toml, [tool.importlinter]) before any test: a broken contract fails the run."""
+    print("==> lint-imports", flush=True)
+    command = Path(sys.executable).with_name("lint-imports")
+    return subprocess.call([str(command)], cwd=BASE_DIR, env={**os.environ, "PYTHONPATH": str(BASE_DIR)})
+
+
 def main() -> int:
+    if lint_imports():
+        print("==> import contracts broken (see above): no tests run", flush=True)
+        return 1
     args = sys.argv[1:]
     env = dict(os.environ)
     env["DJANGO_SETTINGS_MODULE"] = "config.settings.test"

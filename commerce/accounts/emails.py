@@ -3,7 +3,7 @@
 - allauth keeps the addresses (`EmailAddress`) and signs the activation link (HMAC confirmation key,
   valid ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS = 1 day); its `account_confirm_email` view checks it.
 - The project's allauth adapter (adapters.AccountAdapter.send_mail) renders every mail in the request and
-  hands it to the Dramatiq actor `tasks.actors.mail.send_mail_task` after commit.
+  hands it to the Dramatiq actor `send_mail_task` after commit (commerce.mail).
 - With ACCOUNT_CHANGE_EMAIL, a new address waits beside the current one until its link is clicked; then it
   replaces the old one. `User.email_verified` mirrors whether `User.email` is a verified address.
 """

@@ -25,7 +25,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from commerce.accounts import captcha
+from commerce import live
+from commerce.accounts import captcha, jobs
 from commerce.accounts.redis_store import redis_client
 from commerce.accounts.sms_backends import get_sms_backend
 from commerce.errors import CommerceError
@@ -152,9 +153,7 @@ def request_sms_code(
         pipe.set(window_key(session_key, mobile), "1", ex=interval)
         pipe.execute()
 
-    from tasks.actors.accounts import send_sms_code  # tasks import services, not the reverse, at load time
-
-    send_sms_code.send(mobile, str(purpose), ref)
+    jobs.send_sms_code(mobile=mobile, purpose=str(purpose), ref=ref)
     _publish_countdown(session_key, mobile, interval)
     return interval
 
@@ -229,17 +228,7 @@ def resend_remaining(*, session_key: str | None, mobile: str) -> int:
 
 def _publish_countdown(session_key: str, mobile: str, remaining: int) -> None:
     """Tell this browser's open /ws/sms/ sockets that a window started (they then tick from Redis)."""
-    from asgiref.sync import async_to_sync
-    from channels.layers import get_channel_layer
-
-    from realtime.groups import sms_group
-
-    layer = get_channel_layer()
-    if layer is None:
-        return
     try:
-        async_to_sync(layer.group_send)(
-            sms_group(session_key), {"type": "sms.window", "mobile": mobile, "remaining": remaining}
-        )
+        live.announce(live.sms_window_started, session_key=session_key, mobile=mobile, remaining=remaining)
     except (OSError, ConnectionError) as exc:  # the countdown is a nicety; the code is already queued
         logger.warning("could not publish SMS countdown: %s", exc)

@@ -7,6 +7,9 @@ counts and selection flags.
 Public surface used by other apps:
 - `list_selected_lines(*, user_id)` -> the selected lines of a user's cart (sku id and count), for checkout;
 - `remove_lines(*, user_id, sku_ids)` -> drop bought lines after an order is placed;
+- `queue_selected_lines` + `parse_selected_lines`, `queue_remove_lines`: the same two calls as commands of the
+  caller's Redis pipeline (placement shares one round trip with its token claim and another with its
+  after-commit work); the key layout stays the cart's own (`commerce.cart.storage`);
 - `merge_cookie_cart(*, items, user_id)` -> used by the login receiver.
 """
 
@@ -26,8 +29,11 @@ from commerce.cart.storage import (
     CartItem,
     CartStore,
     RedisCart,
+    _to_int,
+    cart_key,
     max_count_per_sku,
     max_items,
+    selected_key,
 )
 from commerce.catalog.models import SKU
 
@@ -352,3 +358,37 @@ def list_selected_lines(*, user_id: int) -> list[CartLine]:
 def remove_lines(*, user_id: int, sku_ids: list[int]) -> None:
     """Remove the given SKUs from the user's cart (after an order is placed). Unknown ids are ignored."""
     RedisCart(user_id).remove(list(sku_ids))
+
+
+def selected_lines_by_sku(*, user_id: int) -> dict[int, int]:
+    """{sku_id: count} of the user's selected cart lines, by sku id."""
+    return {line.sku_id: line.count for line in list_selected_lines(user_id=user_id)}
+
+
+def queue_selected_lines(pipe, *, user_id: int) -> None:
+    """`selected_lines_by_sku` as commands of the caller's Redis pipeline; pass their results, in order, to
+    `parse_selected_lines(*results)`."""
+    pipe.hgetall(cart_key(user_id))
+    pipe.smembers(selected_key(user_id))
+
+
+def parse_selected_lines(counts: dict, selected: set) -> dict[int, int]:
+    """{sku_id: count} of the selected lines, from the results of `queue_selected_lines`, by sku id; malformed
+    entries are skipped the way `RedisCart.items` skips them."""
+    chosen = {_to_int(member) for member in selected}
+    lines: dict[int, int] = {}
+    for raw_id, raw_count in counts.items():
+        sku_id, count = _to_int(raw_id), _to_int(raw_count)
+        if sku_id is None or count is None or count <= 0:
+            logger.warning("ignoring malformed redis cart entry %r=%r", raw_id, raw_count)
+            continue
+        if sku_id in chosen:
+            lines[sku_id] = count
+    return dict(sorted(lines.items()))
+
+
+def queue_remove_lines(pipe, *, user_id: int, sku_ids: list[int]) -> None:
+    """`remove_lines` as commands of the caller's Redis pipeline."""
+    if sku_ids:
+        pipe.hdel(cart_key(user_id), *sku_ids)
+        pipe.srem(selected_key(user_id), *sku_ids)

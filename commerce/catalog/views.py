@@ -12,7 +12,7 @@ from django.views.decorators.http import require_safe
 
 from commerce.catalog import selectors, services, sku_page
 from commerce.catalog.models import SKU
-from commerce.catalog.static_pages import is_static_render
+from commerce.catalog.static_render import is_static_render
 
 
 def _page_number(raw: str | None, num_pages: int) -> int:
@@ -56,7 +56,7 @@ def sku_detail(request: HttpRequest, sku_id: int) -> HttpResponse:
     sku = selectors.get_launched_sku(sku_id)
     if sku is None:
         raise Http404(_("商品不存在或已下架"))
-    if not is_static_render(request):  # a static page's script reports its visits (cms.page_user)
+    if not is_static_render(request):  # a static page's script reports its visits (api.page_user)
         services.record_category_visit(category_id=sku.category_id)
         user = request.user if request.user.is_authenticated else None
         sku_page.sku_viewed.send(SKU, sku_id=sku.pk, category_id=sku.category_id, user=user)

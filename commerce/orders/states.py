@@ -20,6 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from commerce import live
 from commerce.orders.errors import OrderStateError
 from commerce.orders.models import Order, OrderEvent, OrderEventKind, OrderStatus, PayMethod
 
@@ -123,8 +124,6 @@ def announce_status(order_id: str) -> None:
 
     Reads the status again, so pages converge on the latest one even when two changes publish out of order.
     """
-    from realtime.publish import publish_order_status  # realtime is called after commit, never imported by models
-
     status = Order.objects.filter(pk=order_id).values_list("status", flat=True).first()
     if status is not None:
-        publish_order_status(order_id, status)
+        live.announce(live.order_status_changed, order_id=order_id, status=status)

@@ -1,5 +1,5 @@
 """What payments adds to the orders admin's order page (SPEC F6, I), through the hooks orders declares in
-`commerce.orders.admin_views` (orders never imports payments):
+`commerce.orders.admin.views` (orders never imports payments):
 
 - `order_payments_panel(order)`: the order's Alipay payment and refund records; a refund not yet done shows
   its tries, last error and next try, and a "立即重试退款" button (admin_views.refund_retry);

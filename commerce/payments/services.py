@@ -30,11 +30,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_redis import get_redis_connection
 
+from commerce.jobs import RetryAt, backoff_seconds
 from commerce.orders import selectors as order_selectors
 from commerce.orders import services as order_services
 from commerce.orders.errors import OrderNotFound, OrderStateError
 from commerce.orders.models import OrderEventKind, OrderStatus, PayMethod
-from commerce.payments import gateway
+from commerce.payments import gateway, jobs
 from commerce.payments.errors import GatewayError, PaymentNotAllowed, PaymentVerificationError, RefundNotAllowed
 from commerce.payments.models import (
     Payment,
@@ -44,7 +45,6 @@ from commerce.payments.models import (
     RefundStatus,
     RefundTrigger,
 )
-from tasks import durable
 
 logger = logging.getLogger(__name__)
 
@@ -284,13 +284,7 @@ def handle_return(*, user, params: dict[str, str]) -> ReturnResult:
     canceled = order.status == OrderStatus.CANCELED
     if Payment.objects.filter(order_id=order.order_id).exists():
         return ReturnResult(order_id=order.order_id, paid=not canceled, canceled=canceled)
-    durable.schedule(
-        "query_alipay_payment_task",
-        order.order_id,
-        key=f"payments.query:{order.order_id}",
-        delay_seconds=int(settings.ALIPAY_QUERY_DELAY_SECONDS),
-        max_attempts=QUERY_MAX_ATTEMPTS,
-    )
+    jobs.query_payment(order.order_id, max_attempts=QUERY_MAX_ATTEMPTS)
     return ReturnResult(order_id=order.order_id, paid=False, canceled=canceled)
 
 
@@ -368,18 +362,12 @@ def _create_refund(payment: Payment, *, reason: str, trigger: str, operator=None
 
 def _schedule_refund_try(refund: Refund, *, delay_seconds: float = 0) -> None:
     """A durable job (a row in this transaction, re-sent by the scheduler's tick if its message is lost)."""
-    durable.schedule(
-        "refund_payment_task",
-        refund.pk,
-        key=f"payments.refund:{refund.pk}",
-        delay_seconds=delay_seconds,
-        max_attempts=REFUND_MAX_ATTEMPTS + 1,
-    )
+    jobs.refund(refund.pk, delay_seconds=delay_seconds, max_attempts=REFUND_MAX_ATTEMPTS + 1)
 
 
 def refund_backoff_seconds(attempts: int) -> int:
     """Seconds to wait after the `attempts`-th failed try: 10 s, 20 s, 40 s ... capped at one hour."""
-    return durable.backoff_seconds(attempts, base=REFUND_BACKOFF_BASE_SECONDS, cap=3600)
+    return backoff_seconds(attempts, base=REFUND_BACKOFF_BASE_SECONDS, cap=3600)
 
 
 @transaction.atomic
@@ -405,7 +393,7 @@ def execute_refund(*, refund_id: int) -> Refund:
     """Ask Alipay to refund `refund_id` (safe to repeat: Alipay dedupes on out_request_no).
 
     Records success, a final refusal, or the error and the time of the next try (backoff) on the Refund.
-    Raises RetryAt (tasks.durable) after a failure worth retrying, so the durable job tries again then.
+    Raises RetryAt (commerce.jobs) after a failure worth retrying, so the durable job tries again then.
     """
     refund = Refund.objects.select_related("payment").get(pk=refund_id)
     if refund.status != RefundStatus.PENDING:
@@ -472,7 +460,7 @@ def _retry_later(refund: Refund, *, attempts: int, error: str, response: dict | 
     logger.warning(
         "refund %s of order %s not done (try %d): %s", refund.out_request_no, refund.order_id, attempts, error
     )
-    raise durable.RetryAt(next_try, error)
+    raise RetryAt(next_try, error)
 
 
 @transaction.atomic

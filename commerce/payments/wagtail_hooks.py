@@ -30,6 +30,6 @@ def register_payments_menu_item():
     return PaymentsMenuItem("支付记录", reverse("payments_admin:index"), icon_name="table", order=420)
 
 
-# Hook names declared by commerce.orders.admin_views (ORDER_PANELS_HOOK, ORDER_CANCEL_HOOK).
+# Hook names declared by commerce.orders.admin.views (ORDER_PANELS_HOOK, ORDER_CANCEL_HOOK).
 hooks.register("orders_admin_order_panels", order_admin.order_payments_panel)
 hooks.register("orders_admin_cancel_order", order_admin.cancel_paid_order)

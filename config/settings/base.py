@@ -301,7 +301,7 @@ AWS_STORAGE_BUCKET_NAME = env("AWS_STORAGE_BUCKET_NAME", default="")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
-    "static_pages": {"BACKEND": "cms.static_pages.StaticPagesFileStorage"},  # location: STATIC_PAGES_ROOT
+    "static_pages": {"BACKEND": "cms.static_page_builder.StaticPagesFileStorage"},  # location: STATIC_PAGES_ROOT
 }
 if AWS_STORAGE_BUCKET_NAME:
     AWS_S3_ENDPOINT_URL = env("AWS_S3_ENDPOINT_URL", default="") or None  # empty: Amazon S3 itself

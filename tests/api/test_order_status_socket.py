@@ -10,7 +10,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from commerce.orders.services import mark_paid
 from config.asgi import application
-from realtime.consumers_orders import CLOSE_FORBIDDEN, CLOSE_NOT_LOGGED_IN
+from realtime.consumers.orders import CLOSE_FORBIDDEN, CLOSE_NOT_LOGGED_IN
 from tests.commerce.payments.conftest import place_alipay_order
 from tests.factories import UserFactory
 from tests.realtime.support import refused_with

@@ -10,7 +10,7 @@ from django.conf import settings as django_settings
 from django.test import Client
 from playwright.sync_api import expect
 
-from cms import static_pages
+from cms import static_page_builder
 from commerce.catalog.models import GoodsVisitCount
 from commerce.catalog.visits import flush_visits
 from config.settings import test as test_settings
@@ -26,14 +26,14 @@ def daphne_static_root(settings):
     built: list[int] = []
     yield built
     for sku_id in built:
-        static_pages.remove_sku_page(sku_id)
+        static_page_builder.remove_sku_page(sku_id)
 
 
 def test_static_page_gets_the_shoppers_name_cart_count_and_csrf_token(
     daphne_server, page, transactional_db, daphne_static_root
 ):
     sku = SKUFactory(name="静态页 浏览器 手机")
-    assert static_pages.build_sku_page(sku.id)
+    assert static_page_builder.build_sku_page(sku.id)
     daphne_static_root.append(sku.id)
     user = UserFactory(username="static_buyer")
     client = Client()
@@ -67,7 +67,7 @@ def test_static_page_gets_the_shoppers_name_cart_count_and_csrf_token(
 
 def test_anonymous_visitor_keeps_the_login_links(daphne_server, page, transactional_db, daphne_static_root):
     sku = SKUFactory()
-    static_pages.build_sku_page(sku.id)
+    static_page_builder.build_sku_page(sku.id)
     daphne_static_root.append(sku.id)
 
     response = page.goto(f"{daphne_server}/goods/{sku.id}/")
