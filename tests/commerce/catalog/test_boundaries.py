@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 TEMPLATES = Path(__file__).resolve().parents[3] / "templates" / "catalog"
-UPPER_TAG_LIBRARIES = {"order_comments", "freight", "cart_tags", "account_tags"}
+UPPER_TAG_LIBRARIES = {"order_comments", "freight"}  # orders' tag libraries
 
 
 def test_catalog_templates_load_no_upper_app_tags_and_include_no_upper_app_template():
