@@ -29,6 +29,7 @@ def sale_page(request: HttpRequest, sale_id: int) -> HttpResponse:
         "starts_ms": int(sale.starts_at.timestamp() * 1000),
         "ends_ms": int(sale.ends_at.timestamp() * 1000),
         "left": sale.quantity if left is None else left,
+        "ticket": services.issue_ticket(sale_id=sale.pk, user=request.user, session_key=request.session.session_key),
         "entries": services.list_entries(sale_id=sale.pk, user_id=request.user.pk)
         if request.user.is_authenticated
         else [],
