@@ -356,3 +356,25 @@ def forget_consumer(sale_id: int, consumer: str) -> None:
         redis().xgroup_delconsumer(keys(sale_id)["queue"], GROUP, consumer)
     except redis_lib.ResponseError:
         pass
+
+
+# --- The showcase: which SKUs have a sale coming or running (the product page reads it without SQL) -----------
+
+SHOWCASE = "mh:flash:showcase"
+
+
+def show(sku_id: int, card: dict | None) -> None:
+    """Put (or with None take off) the sale card of `sku_id`: what the product page shows, as JSON."""
+    import json
+
+    if card is None:
+        redis().hdel(SHOWCASE, int(sku_id))
+    else:
+        redis().hset(SHOWCASE, int(sku_id), json.dumps(card, ensure_ascii=False))
+
+
+def showcase() -> dict[int, dict]:
+    """Every SKU's sale card (one HGETALL)."""
+    import json
+
+    return {int(k): json.loads(v) for k, v in redis().hgetall(SHOWCASE).items()}

@@ -567,3 +567,51 @@ def list_entries(*, sale_id: int, user_id: int) -> list[dict]:
         }
         for e in rows
     ]
+
+
+# --- The product page's sale box: from a Redis showcase, no SQL ---------------------------------------------------
+
+#: The process keeps its copy of the showcase this long (one Redis read per process per period, not per page).
+SHOWCASE_SECONDS = 2.0
+_showcase_copy: dict = {"at": -1e9, "cards": {}}
+
+
+def refresh_showcase(sku_id: int) -> None:
+    """Write the SKU's card from the database: its next sale that has not ended, or none. After every change
+    of a sale (saved, started, ended); the product page reads it through `sale_card`."""
+    sale = (
+        FlashSale.objects.filter(sku_id=sku_id, ends_at__gt=timezone.now())
+        .exclude(status=SaleStatus.ENDED)
+        .order_by("starts_at", "pk")
+        .first()
+    )
+    card = None
+    if sale is not None:
+        card = {
+            "id": sale.pk,
+            "name": sale.name,
+            "price": str(sale.sale_price),
+            "limit": sale.per_user_limit,
+            "starts_ms": _ms(sale.starts_at),
+            "ends_ms": _ms(sale.ends_at),
+        }
+    gate.show(sku_id, card)
+
+
+def sale_card(sku_id: int) -> dict | None:
+    """The sale the product page of `sku_id` shows (coming or running), or None; no SQL, and at most one Redis
+    read per process every SHOWCASE_SECONDS. A Redis outage shows no sale box (the page itself still works)."""
+    import time
+
+    now = time.monotonic()
+    if now - _showcase_copy["at"] > SHOWCASE_SECONDS:
+        try:
+            cards = gate.showcase()
+        except Exception:  # noqa: BLE001 - the product page must not fail for a missing sale box
+            logger.warning("flash sale showcase unreadable", exc_info=True)
+            cards = {}
+        _showcase_copy.update(at=now, cards=cards)
+    card = _showcase_copy["cards"].get(int(sku_id))
+    if card is None or card["ends_ms"] <= int(time.time() * 1000):
+        return None
+    return card
