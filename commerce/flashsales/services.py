@@ -95,9 +95,7 @@ def press(*, sale_id: int, user, request_id: str, address: str) -> PressResult:
     address_id = getattr(user, "default_address_id", None)
     if not address_id:
         raise NoAddress()
-    answer = gate.press(
-        sale_id=sale_id, user_id=user.pk, request_id=request_id, address=address, address_id=address_id
-    )
+    answer = gate.press(sale_id=sale_id, user_id=user.pk, request_id=request_id, address=address, address_id=address_id)
     if answer.answer == gate.DUPLICATE:
         entry = FlashEntry.objects.filter(sale_id=sale_id, user_id=user.pk, request_id=request_id).first()
         if entry is not None:
