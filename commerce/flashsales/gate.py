@@ -23,6 +23,8 @@ hand out twice.
 
 from __future__ import annotations
 
+import asyncio
+import weakref
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -117,13 +119,15 @@ class Answer:
     kick: bool = False  # accepted and no drain was asked for in the last KICK_MS: ask for one
 
 
-_scripts: dict[str, object] = {}
+_scripts: dict[tuple[str, int], object] = {}
 
 
 def _script(name: str, source: str):
-    script = _scripts.get(name)
+    client = redis()
+    key = (name, id(client.connection_pool))  # one per server: a settings change (tests) gets its own
+    script = _scripts.get(key)
     if script is None:
-        script = _scripts[name] = redis().register_script(source)
+        script = _scripts[key] = client.register_script(source)
     return script
 
 
@@ -180,15 +184,14 @@ def press(*, sale_id: int, user_id: int, request_id: str, address: str, address_
 
 # --- The same step on an asyncio client (the lean 抢购 route, commerce.flashsales.asgi) ---------------------------
 
-_async_clients: dict[int, object] = {}
+_async_clients = weakref.WeakKeyDictionary()  # event loop -> {REDIS_URL: client}
 
 
 def async_redis():
     """One redis.asyncio client per event loop, on the same server and database as the cache."""
-    import asyncio
-
-    loop_id = id(asyncio.get_running_loop())
-    client = _async_clients.get(loop_id)
+    loop = asyncio.get_running_loop()
+    per_loop = _async_clients.setdefault(loop, {})
+    client = per_loop.get(settings.REDIS_URL)
     if client is None:
         if getattr(settings, "REDIS_SENTINELS", None):
             from redis.asyncio.sentinel import Sentinel
@@ -204,7 +207,7 @@ def async_redis():
 
             client = Redis.from_url(settings.REDIS_URL, socket_timeout=5, socket_connect_timeout=2)
         client.flash_press = client.register_script(PRESS_LUA)
-        _async_clients[loop_id] = client
+        per_loop[settings.REDIS_URL] = client
     return client
 
 
