@@ -24,6 +24,7 @@ from typing import Any, NoReturn
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Sum
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
@@ -66,6 +67,7 @@ FINAL_REFUND_SUB_CODES = frozenset(
         "ACQ.SELLER_BALANCE_NOT_ENOUGH",
         "ACQ.REASON_TRADE_REFUND_FEE_ERR",
         "ACQ.REFUND_FEE_ERROR",
+        "ACQ.DISCORDANT_REPEAT_REQUEST",
     }
 )
 _AMOUNT = re.compile(r"(0|[1-9][0-9]{0,9})(\.[0-9]{1,2})?")
@@ -354,12 +356,23 @@ def list_awaiting_orders(*, older_than_seconds: int, limit: int = 200) -> list[s
 # --- F6: refunds -------------------------------------------------------------------------------------------------
 
 
-def _create_refund(payment: Payment, *, reason: str, trigger: str, operator=None) -> Refund:
+def _create_refund(
+    payment: Payment,
+    *,
+    reason: str,
+    trigger: str,
+    operator=None,
+    amount: Decimal | None = None,
+    out_request_no: str = "",
+) -> Refund:
+    """A Refund row (the full amount unless `amount`), its durable try after commit, and a 退款 timeline row.
+    Callers creating a refund beside others (partial ones, the rest after them) hold the payment row's lock."""
+    amount = payment.amount if amount is None else amount
     refund = Refund.objects.create(
         payment=payment,
         order_id=payment.order_id,
-        out_request_no=f"{payment.order_id}R1"[:64],
-        amount=payment.amount,
+        out_request_no=(out_request_no or f"{payment.order_id}R1")[:64],
+        amount=amount,
         reason=reason[:100],
         trigger=trigger,
         operator=operator,
@@ -369,10 +382,16 @@ def _create_refund(payment: Payment, *, reason: str, trigger: str, operator=None
     order_services.record_order_event(
         order_id=payment.order_id,
         kind=OrderEventKind.REFUND,
-        message=f"¥{payment.amount} {refund.out_request_no} {refund.reason}",
+        message=f"¥{amount} {refund.out_request_no} {refund.reason}",
         actor=operator,
     )
     return refund
+
+
+def committed_refund_amount(payment: Payment) -> Decimal:
+    """What is refunded or being refunded for `payment` (every refund that has not finally failed)."""
+    total = payment.refunds.exclude(status=RefundStatus.FAILED).aggregate(total=Sum("amount"))["total"]
+    return Decimal(total or 0).quantize(Decimal("0.01"))
 
 
 def _schedule_refund_try(refund: Refund, *, delay_seconds: float = 0) -> None:
@@ -388,20 +407,25 @@ def refund_backoff_seconds(attempts: int) -> int:
 @transaction.atomic
 def refund_order(*, order_id: str, reason: str, operator=None) -> Refund:
     """An operator cancels a paid (not yet shipped) Alipay order: CANCELED, stock, coupon and points given
-    back (orders service), and the full amount refunded through Alipay after commit.
+    back (orders service), and the amount paid refunded through Alipay after commit (less what partial
+    refunds already gave back: commerce.payments.refunds).
 
-    Raises RefundNotAllowed (no paid Alipay payment) or OrderStateError (shipped, or changed meanwhile).
+    Raises RefundNotAllowed (no paid Alipay payment, or nothing left to refund) or OrderStateError (shipped,
+    or changed meanwhile).
     """
     reason = (reason or "").strip() or "运营取消订单"
     payment = Payment.objects.select_for_update().filter(order_id=order_id).first()
     if payment is None or payment.status != PaymentStatus.PAID:
         raise RefundNotAllowed()
+    left = payment.amount - committed_refund_amount(payment)
+    if left <= 0:
+        raise RefundNotAllowed(_("该订单的支付金额已全部退款或正在退款"), code=PaymentErrorCode.NOTHING_TO_REFUND)
     order_services.cancel_order(
         order_id=order_id, reason=reason[:100], allowed_from={OrderStatus.UNSEND}, actor=operator
     )
     payment.status = PaymentStatus.REFUNDING
     payment.save(update_fields=["status", "updated_at"])
-    return _create_refund(payment, reason=reason, trigger=RefundTrigger.OPERATOR, operator=operator)
+    return _create_refund(payment, reason=reason, trigger=RefundTrigger.OPERATOR, operator=operator, amount=left)
 
 
 def execute_refund(*, refund_id: int) -> Refund:
@@ -431,9 +455,10 @@ def execute_refund(*, refund_id: int) -> Refund:
                 error="",
                 next_try_at=None,
             )
-            Payment.objects.filter(pk=refund.payment_id).update(
-                status=PaymentStatus.REFUNDED, updated_at=timezone.now()
-            )
+            payment = Payment.objects.select_for_update().get(pk=refund.payment_id)
+            done = payment.refunds.filter(status=RefundStatus.SUCCEEDED).aggregate(total=Sum("amount"))["total"]
+            if refund.trigger != RefundTrigger.PARTIAL or (done or 0) >= payment.amount:
+                Payment.objects.filter(pk=payment.pk).update(status=PaymentStatus.REFUNDED, updated_at=timezone.now())
             order_services.record_order_event(
                 order_id=refund.order_id,
                 kind=OrderEventKind.REFUND,
@@ -482,11 +507,18 @@ def _retry_later(refund: Refund, *, attempts: int, error: str, response: dict | 
 def retry_refund(*, refund_id: int) -> Refund:
     """An operator asks for a stuck (pending with an error) or failed refund to be tried again now.
 
-    Raises RefundNotAllowed when the refund already succeeded.
+    Raises RefundNotAllowed when the refund already succeeded, or when a failed one no longer fits in what is
+    left of the payment (other refunds took it meanwhile).
     """
-    refund = Refund.objects.select_for_update().filter(pk=refund_id).first()
+    refund = Refund.objects.filter(pk=refund_id).first()
     if refund is None or refund.status == RefundStatus.SUCCEEDED:
         raise RefundNotAllowed(_("该退款已完成或不存在，无需重试"), code=PaymentErrorCode.REFUND_NOT_RETRYABLE)
+    payment = Payment.objects.select_for_update().get(pk=refund.payment_id)  # the lock every refund takes
+    refund = Refund.objects.select_for_update().get(pk=refund_id)
+    if refund.status == RefundStatus.SUCCEEDED:
+        raise RefundNotAllowed(_("该退款已完成或不存在，无需重试"), code=PaymentErrorCode.REFUND_NOT_RETRYABLE)
+    if refund.status == RefundStatus.FAILED and committed_refund_amount(payment) + refund.amount > payment.amount:
+        raise RefundNotAllowed(_("重试后退款总额将超过实付金额，不能重试"), code=PaymentErrorCode.REFUND_EXCEEDS_PAID)
     Refund.objects.filter(pk=refund.pk).update(
         status=RefundStatus.PENDING, next_try_at=timezone.now(), finished_at=None, attempts=0
     )
