@@ -51,9 +51,14 @@ def pytest_report_header(config):
     return f"test order: {order}"
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
     """Put the tests in the order --test-order asks for. Tests of one module stay together (module-scoped
-    fixtures such as the browser start once per module); nothing has to run first or last."""
+    fixtures such as the browser start once per module); nothing has to run first or last.
+
+    Runs before pytest-django's own (stable) sort, which then groups the tests as Django's runner does:
+    database tests, then transactional ones (their flush empties the tables migrations filled: Wagtail's page
+    tree, the areas), then the rest. The order inside each group is the one chosen here."""
     order, seed = _test_order(config)
     if order == "file":
         return
