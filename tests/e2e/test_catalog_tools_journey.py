@@ -105,3 +105,40 @@ def test_a_clerk_with_catalog_view_only_gets_neither_tool(daphne_server, page):
 
 SPU_LIST = "wagtailsnippets_catalog_spu:list"
 SKU_LIST = "wagtailsnippets_catalog_sku:list"
+SKU_EDIT = "wagtailsnippets_catalog_sku:edit"
+
+
+def test_a_skus_option_rows_offer_only_its_spus_specifications(daphne_server, page):
+    editor = staff(CONTENT_EDITORS, "editor")
+    spu, skus = make_spu_with_specs(
+        {"颜色": ["黑色", "白色", "金色"], "内存": ["64GB", "128GB"]}, missing={("金色", "64GB")}
+    )
+    other, _ = make_spu_with_specs({"颜色": ["红色"], "尺寸": ["大"]})
+    sku = skus[("黑色", "64GB")]
+    log_in(page, daphne_server, editor)
+    page.goto(f"{daphne_server}{reverse(SKU_EDIT, args=[sku.pk])}")
+    page.get_by_role("tab", name="规格").click()
+
+    # The option select of the 颜色 row lists 颜色's options only (filtered by the row's specification).
+    color_row = 0 if sku.specs.order_by("spec__sequence").first().spec.name == "颜色" else 1
+    option_select = page.locator(f"#id_specs-{color_row}-option")
+    expect(option_select.locator("option")).to_have_count(4)  # blank + 黑色, 白色, 金色
+    expect(option_select.locator("option", has_text="64GB")).to_have_count(0)
+
+    # The specification chooser opens on this SPU's specifications (the SPU field is linked), and searches.
+    chooser = page.locator(f"#id_specs-{color_row}-spec-chooser")
+    chooser.locator(".chosen [data-w-dropdown-target=toggle]").click()
+    chooser.locator(".chosen [data-chooser-action-choose]").click()
+    modal = page.locator(".modal")
+    expect(modal.locator("tbody tr")).to_have_count(2)  # 颜色, 内存 of this SPU; not the other SPU's
+    expect(modal).not_to_contain_text(other.name)
+    modal.locator("input[name=q]").fill("颜")
+    expect(modal.locator("tbody tr")).to_have_count(1)
+    modal.locator("tbody tr a", has_text="颜色").first.click()
+    expect(modal).to_be_hidden()
+
+    # 金色 + 64GB is the missing combination: choose it and save.
+    option_select.select_option(label="颜色: 金色")
+    page.get_by_role("button", name="保存").first.click()
+    expect(page.locator(".messages")).to_contain_text("已更新")
+    assert sorted(sku.specs.values_list("option__value", flat=True)) == ["64GB", "金色"]
