@@ -26,7 +26,7 @@ from commerce.catalog import stock
 from commerce.errors import CommerceError, ConflictError
 from commerce.orders.models import Order, OrderStatus, PayMethod
 from commerce.payments import services
-from commerce.payments.errors import RefundNotAllowed
+from commerce.payments.errors import PaymentErrorCode, RefundNotAllowed
 from commerce.payments.models import Payment, PaymentStatus, Refund, RefundLine, RefundStatus, RefundTrigger
 
 #: Order states in which part of the money may go back: paid and not cancelled. Returned goods only once shipped
@@ -39,12 +39,12 @@ MAX_PARTIAL_REFUNDS = 50
 
 
 class InvalidPartialRefund(CommerceError):
-    code = "invalid_partial_refund"
+    code = PaymentErrorCode.INVALID_PARTIAL_REFUND
     default_message = "退款申请不正确"
 
 
 class RefundExceedsPaid(ConflictError):
-    code = "refund_exceeds_paid"
+    code = PaymentErrorCode.REFUND_EXCEEDS_PAID
     default_message = "退款金额超过了可退金额"
 
 
@@ -119,9 +119,11 @@ def parse_refund_amount(text: str) -> Decimal | None:
         return None
     amount = services.parse_amount(text)  # digits, at most two decimals (no exponent, no sign)
     if amount is None or amount <= 0:
-        raise InvalidPartialRefund(_("退款金额必须是大于 0、最多两位小数的数字"), code="bad_refund_amount")
+        raise InvalidPartialRefund(
+            _("退款金额必须是大于 0、最多两位小数的数字"), code=PaymentErrorCode.BAD_REFUND_AMOUNT
+        )
     if amount >= Decimal("10000000000"):
-        raise InvalidPartialRefund(_("退款金额过大"), code="bad_refund_amount")
+        raise InvalidPartialRefund(_("退款金额过大"), code=PaymentErrorCode.BAD_REFUND_AMOUNT)
     return amount
 
 
@@ -138,12 +140,12 @@ def refund_partially(
     """
     reason = (reason or "").strip()
     if not reason or len(reason) > 100:
-        raise InvalidPartialRefund(_("请填写退款原因（1-100 个字）"), code="bad_refund_reason")
+        raise InvalidPartialRefund(_("请填写退款原因（1-100 个字）"), code=PaymentErrorCode.BAD_REFUND_REASON)
     wanted = {int(line_id): int(count) for line_id, count in (returned or {}).items() if int(count) != 0}
     if any(count < 0 for count in wanted.values()):
-        raise InvalidPartialRefund(_("退货数量不能为负数"), code="bad_return_count")
+        raise InvalidPartialRefund(_("退货数量不能为负数"), code=PaymentErrorCode.BAD_RETURN_COUNT)
     if not wanted and amount is None:
-        raise InvalidPartialRefund(_("请选择退货商品及数量，或填写退款金额"), code="empty_refund")
+        raise InvalidPartialRefund(_("请选择退货商品及数量，或填写退款金额"), code=PaymentErrorCode.EMPTY_REFUND)
     # The lock every refund of this payment takes: from here on, no other refund of it can be created.
     payment = Payment.objects.select_for_update().filter(order_id=str(order_id)[:40]).first()
     if payment is None or payment.status != PaymentStatus.PAID:
@@ -153,22 +155,24 @@ def refund_partially(
         label = order.get_status_display() if order else ""
         raise RefundNotAllowed(_("订单当前状态为“%(status)s”，不能部分退款") % {"status": label})
     if payment.refunds.filter(trigger=RefundTrigger.PARTIAL).count() >= MAX_PARTIAL_REFUNDS:
-        raise RefundNotAllowed(_("该订单的部分退款次数已达上限"), code="too_many_refunds")
+        raise RefundNotAllowed(_("该订单的部分退款次数已达上限"), code=PaymentErrorCode.TOO_MANY_REFUNDS)
     lines = {line.pk: line for line in order.lines.all()}
     goods_value = Decimal("0.00")
     if wanted:
         if order.status not in RETURN_STATES:
-            raise InvalidPartialRefund(_("订单尚未发货，不能退货；请按金额退款或取消订单"), code="not_shipped")
+            raise InvalidPartialRefund(
+                _("订单尚未发货，不能退货；请按金额退款或取消订单"), code=PaymentErrorCode.NOT_SHIPPED
+            )
         already = returned_counts(order.order_id)
         for line_id, count in wanted.items():
             line = lines.get(line_id)
             if line is None:
-                raise InvalidPartialRefund(_("退货商品不属于该订单"), code="bad_return_line")
+                raise InvalidPartialRefund(_("退货商品不属于该订单"), code=PaymentErrorCode.BAD_RETURN_LINE)
             left = line.count - already.get(line_id, 0)
             if count > left:
                 raise InvalidPartialRefund(
                     _("“%(name)s”最多还能退 %(left)s 件") % {"name": line.sku_name, "left": left},
-                    code="bad_return_count",
+                    code=PaymentErrorCode.BAD_RETURN_COUNT,
                 )
             goods_value += line.price * count
     refundable = payment.amount - services.committed_refund_amount(payment)
