@@ -11,6 +11,7 @@ import logging
 
 from django_redis import get_redis_connection
 
+from commerce.accounts.errors import AccountErrorCode
 from commerce.catalog.models import SKU
 
 logger = logging.getLogger(__name__)
@@ -21,7 +22,7 @@ HISTORY_LENGTH = 5
 class UnknownSKU(Exception):
     """The SKU does not exist or is not on sale."""
 
-    code = "unknown_sku"
+    code = AccountErrorCode.UNKNOWN_SKU
 
     def __init__(self, sku_id: object) -> None:
         self.sku_id = sku_id

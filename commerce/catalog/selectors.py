@@ -19,7 +19,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.cache import cache, caches
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, QuerySet, Sum
 from django.urls import reverse
 from django.utils import timezone
 
@@ -346,6 +346,18 @@ def list_category_visits(*, day: date, limit: int = 20) -> list[CategoryVisits]:
         GoodsVisitCount.objects.filter(date=day, count__gt=0)
         .order_by("-count", "category__name", "category_id")
         .values_list("category_id", "category__name", "count")[:limit]
+    )
+    return [CategoryVisits(category_id=pk, name=name, count=count) for pk, name, count in rows]
+
+
+def list_category_visits_between(*, start: date, end: date, limit: int = 20) -> list[CategoryVisits]:
+    """Detail-page visits per category summed over the Beijing days `start`..`end` (inclusive), busiest first."""
+    rows = (
+        GoodsVisitCount.objects.filter(date__gte=start, date__lte=end, count__gt=0)
+        .values("category_id", "category__name")
+        .annotate(total=Sum("count"))
+        .order_by("-total", "category__name", "category_id")
+        .values_list("category_id", "category__name", "total")[:limit]
     )
     return [CategoryVisits(category_id=pk, name=name, count=count) for pk, name, count in rows]
 
