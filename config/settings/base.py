@@ -307,7 +307,7 @@ AWS_STORAGE_BUCKET_NAME = env("AWS_STORAGE_BUCKET_NAME", default="")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
-    "static_pages": {"BACKEND": "cms.static_pages.StaticPagesFileStorage"},  # location: STATIC_PAGES_ROOT
+    "static_pages": {"BACKEND": "cms.static_page_builder.StaticPagesFileStorage"},  # location: STATIC_PAGES_ROOT
 }
 if AWS_STORAGE_BUCKET_NAME:
     AWS_S3_ENDPOINT_URL = env("AWS_S3_ENDPOINT_URL", default="") or None  # empty: Amazon S3 itself
@@ -491,7 +491,7 @@ REST_FRAMEWORK = {
         "login": env("API_THROTTLE_LOGIN", default="20/min"),
     },
     "EXCEPTION_HANDLER": "api.errors.exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "api.schema.ApiAutoSchema",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 SIMPLE_JWT = {
