@@ -19,8 +19,9 @@ from commerce.payments.models import Payment, PaymentStatus, Refund, RefundLine,
 from commerce.payments.sandbox import store
 from tasks import durable
 from tasks.models import DurableJob
-from tests.commerce.payments.conftest import logged_in, pay_in_sandbox, place_alipay_order, run_in_threads
+from tests.commerce.payments.conftest import logged_in, pay_in_sandbox, place_alipay_order
 from tests.factories import UserFactory
+from tests.support import run_in_threads
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
