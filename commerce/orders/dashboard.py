@@ -64,12 +64,19 @@ def _sold_sum() -> Coalesce:
 
 @dataclass(frozen=True)
 class DayFigures:
+    """The headline figures of one Beijing day: the dashboard's day and each day of a range."""
+
     day: date
     orders: int
     sold_orders: int
     sales: Decimal
     new_users: int
     active_users: int
+
+    @property
+    def average_order_value(self) -> Decimal:
+        """销售额 / 有效订单数 (0 without sold orders)."""
+        return (self.sales / self.sold_orders).quantize(ZERO) if self.sold_orders else ZERO
 
 
 def get_day_figures(*, day: date) -> DayFigures:
@@ -140,20 +147,11 @@ RefundsPerDay = Mapping[date, tuple[int, Decimal]]
 
 
 @dataclass(frozen=True)
-class DailyFigures:
-    day: date
-    orders: int
-    sold_orders: int
-    sales: Decimal
-    new_users: int
-    active_users: int
+class DailyFigures(DayFigures):
+    """One day of a range: the day's figures and its refunds."""
+
     refunds: int = 0
     refund_amount: Decimal = ZERO
-
-    @property
-    def average_order_value(self) -> Decimal:
-        """销售额 / 有效订单数 (0 without sold orders)."""
-        return (self.sales / self.sold_orders).quantize(ZERO) if self.sold_orders else ZERO
 
 
 def clamp_range(start: date, end: date) -> tuple[date, date]:

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
-from commerce.payments import admin_views, order_admin, reports
+from commerce.payments import admin_refunds, admin_views, order_admin, reports
 
 
 class PaymentsMenuItem(MenuItem):
@@ -22,6 +22,7 @@ def register_payment_admin_urls():
         path("", admin_views.payment_index, name="index"),
         path("<int:payment_id>/refund/", admin_views.payment_refund, name="refund"),
         path("refunds/<int:refund_id>/retry/", admin_views.refund_retry, name="refund_retry"),
+        path("orders/<str:order_id>/partial-refund/", admin_refunds.partial_refund, name="partial_refund"),
     ]
     return [path("payments/", include((urls, "payments_admin")))]
 
