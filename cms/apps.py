@@ -6,6 +6,7 @@ class CmsConfig(AppConfig):
     label = "cms"
 
     def ready(self) -> None:
-        from cms import signals
+        from cms import admin_i18n, signals
 
+        admin_i18n.install()  # choosers in the request's language; account names optional (issue 15)
         signals.connect()  # static page rebuilds after publishes and catalog edits (SPEC B6)

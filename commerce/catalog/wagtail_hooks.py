@@ -14,6 +14,7 @@ from django.db.models import Q, QuerySet
 from django.db.models.deletion import Collector, ProtectedError, RestrictedError
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
+from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 from wagtail import hooks
@@ -392,6 +393,12 @@ class CatalogViewSet(SnippetViewSet):
     search_backend_name = None
     list_per_page = 30
 
+    @property
+    def breadcrumbs_items(self):
+        """Wagtail's, with "Home" lazy: SnippetViewSet translates it once at start-up (issue 15)."""
+        home, *rest = super().breadcrumbs_items
+        return [{**home, "label": gettext_lazy("Home")}, *rest]
+
 
 class GoodsCategoryViewSet(CatalogViewSet):
     model = GoodsCategory
@@ -403,7 +410,7 @@ class GoodsCategoryViewSet(CatalogViewSet):
         "parent",
         Column("level", label=_("层级"), accessor="level"),
         "sequence",
-        UpdatedAtColumn(),
+        UpdatedAtColumn(label=_("更新时间")),
     ]
     filterset_class = CategoryFilterSet
     search_fields = ["name", "parent__name"]
@@ -419,7 +426,7 @@ class GoodsChannelGroupViewSet(CatalogViewSet):
     icon = "list-ul"
     menu_label = _("频道组")
     menu_name = "channel-groups"
-    list_display = ["name", "sequence", UpdatedAtColumn()]
+    list_display = ["name", "sequence", UpdatedAtColumn(label=_("更新时间"))]
     search_fields = ["name"]
     panels = [FieldPanel("name"), FieldPanel("sequence")]
 
@@ -443,7 +450,7 @@ class BrandViewSet(CatalogViewSet):
     icon = "tag"
     menu_label = _("品牌")
     menu_name = "brands"
-    list_display = ["name", "first_letter", UpdatedAtColumn()]
+    list_display = ["name", "first_letter", UpdatedAtColumn(label=_("更新时间"))]
     list_filter = ["first_letter"]
     search_fields = ["name"]
     panels = [FieldPanel("name"), FieldPanel("first_letter"), FieldPanel("logo")]
@@ -454,7 +461,7 @@ class SPUViewSet(SoldGoodsViewSetMixin, CatalogViewSet):
     icon = "doc-full-inverse"
     menu_label = _("商品SPU")
     menu_name = "spus"
-    list_display = ["name", "brand", "category1", "category2", "category3", UpdatedAtColumn()]
+    list_display = ["name", "brand", "category1", "category2", "category3", UpdatedAtColumn(label=_("更新时间"))]
     filterset_class = SPUFilterSet
     search_fields = ["name", "brand__name"]
     edit_handler = TabbedInterface(
@@ -509,7 +516,7 @@ class SKUViewSet(SoldGoodsViewSetMixin, CatalogViewSet):
     icon = "pick"
     menu_label = _("商品SKU")
     menu_name = "skus"
-    list_display = ["name", "price", "stock", "sales", "is_launched", UpdatedAtColumn()]
+    list_display = ["name", "price", "stock", "sales", "is_launched", UpdatedAtColumn(label=_("更新时间"))]
     filterset_class = SKUFilterSet
     search_fields = ["name", "caption"]
     list_export = ["id", "name", "caption", "spu", "category", "price", "market_price", "cost_price", "stock", "sales"]

@@ -5,6 +5,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import environ
+from django.utils.translation import gettext_lazy
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 env = environ.Env()
@@ -334,7 +335,8 @@ if AWS_STORAGE_BUCKET_NAME:
     }
 
 # --- Wagtail ---------------------------------------------------------------------------------------
-WAGTAIL_SITE_NAME = "美好商城"
+# Lazy: the admin shows it in the admin user's language ("Meihao Mall" in English, issue 15).
+WAGTAIL_SITE_NAME = gettext_lazy("美好商城")
 WAGTAILADMIN_BASE_URL = env("WAGTAILADMIN_BASE_URL", default="http://127.0.0.1:8000")
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "key", "odt", "pdf", "pptx", "rtf", "txt", "xlsx", "zip"]
