@@ -138,8 +138,11 @@ def press_all(
                 response = conn.getresponse()
                 payload = response.read()
                 status = response.status
-                code = json.loads(payload).get("code", "accepted") if status != 202 else "accepted"
-            except (OSError, http.client.HTTPException, ValueError) as error:
+                try:
+                    code = json.loads(payload).get("code", "accepted") if status != 202 else "accepted"
+                except ValueError:
+                    code = f"http_{status}_page"  # Django's HTML error page (e.g. 503 while Redis is away)
+            except (OSError, http.client.HTTPException) as error:
                 conn.close()
                 conn = http.client.HTTPConnection(shop.host, shop.port, timeout=30)
                 status, code = 0, f"error:{type(error).__name__}"
@@ -182,7 +185,10 @@ def raw_sql_rate(database_url: str, seconds: float) -> float | None:
         timeout=600,
     )
     match = re.search(r"raw SQL\s+([\d.]+) orders/s", run.stdout)
-    if not match:
+    for line in run.stdout.splitlines():
+        if line.startswith(("raw SQL", "           ")):
+            print("  hot_sku.py:", line.strip())
+    if not match or not float(match.group(1)):
         print(run.stdout[-2000:], run.stderr[-2000:])
         return None
     return float(match.group(1))
@@ -197,6 +203,7 @@ def main() -> None:
     parser.add_argument("--raw-seconds", type=float, default=5.0)
     parser.add_argument("--skip-raw", action="store_true")
     parser.add_argument("--no-ticket", action="store_true", help="no page ticket: every press through Django's view")
+    parser.add_argument("--worker-log", default=os.devnull, help="where the worker's output goes")
     parser.add_argument("--threads", type=int, default=4, help="the worker's threads (the Procfile's worker: 4)")
     parser.add_argument("--open-in", type=int, default=90, help="seconds from setup to the opening (covers the setup)")
     args = parser.parse_args()
@@ -207,15 +214,16 @@ def main() -> None:
         print(f"hot_sku.py raw SQL on this machine: {raw} orders/s")
 
     extra = {"TRUSTED_PROXIES": "127.0.0.1", "FLASH_BENCH": "1"}
-    with production_shop(extra, postgres=args.postgres) as shop:
+    with contextlib.ExitStack() as stack, production_shop(extra, postgres=args.postgres) as shop:
+        worker_log = stack.enter_context(open(args.worker_log, "ab"))  # noqa: SIM115
         setup = shop.query(SETUP.format(shoppers=args.shoppers, quantity=args.quantity, open_in=args.open_in))
         sale_id, opens = setup["sale"], setup["opens"]
         worker = subprocess.Popen(
             [sys.executable, "manage.py", "rundramatiq", "--processes", "1", "--threads", str(args.threads)],
             cwd=BASE_DIR,
             env=shop.env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            stdout=worker_log,
+            stderr=subprocess.STDOUT,
         )
         try:
             wait = opens - time.time()
