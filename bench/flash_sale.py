@@ -223,7 +223,7 @@ def main() -> None:
         worker = subprocess.Popen(
             [sys.executable, "manage.py", "rundramatiq", "--processes", "1", "--threads", str(args.threads)],
             cwd=BASE_DIR,
-            env=shop.env,
+            env={**shop.env, "LOG_LEVEL": "INFO"},  # its "ready" line tells when it consumes
             stdout=worker_log,
             stderr=subprocess.STDOUT,
         )
