@@ -42,7 +42,9 @@ class MenuGroupSerializer(serializers.Serializer):
     subs = MenuCategorySerializer(many=True)
 
 
-class SKUCardSerializer(serializers.Serializer):
+class SKUSummarySerializer(serializers.Serializer):
+    """What a SKU card and the SKU detail both show."""
+
     id = serializers.IntegerField()
     name = serializers.CharField()
     caption = serializers.CharField()
@@ -50,6 +52,9 @@ class SKUCardSerializer(serializers.Serializer):
     market_price = serializers.DecimalField(max_digits=10, decimal_places=2)
     sales = serializers.IntegerField()
     comments = serializers.IntegerField()
+
+
+class SKUCardSerializer(SKUSummarySerializer):
     image_url = serializers.SerializerMethodField()
 
     def get_image_url(self, sku) -> str:
@@ -98,15 +103,8 @@ class SPUSerializer(NamedSerializer):
     brand = NamedSerializer(allow_null=True)
 
 
-class SKUDetailSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    name = serializers.CharField()
-    caption = serializers.CharField()
-    price = serializers.DecimalField(max_digits=10, decimal_places=2)
-    market_price = serializers.DecimalField(max_digits=10, decimal_places=2)
+class SKUDetailSerializer(SKUSummarySerializer):
     stock = serializers.IntegerField()
-    sales = serializers.IntegerField()
-    comments = serializers.IntegerField()
     spu = SPUSerializer()
     breadcrumb = NamedSerializer(many=True)
     images = ImageSerializer(many=True)
@@ -118,12 +116,17 @@ class CategorySerializer(NamedSerializer):
     breadcrumb = NamedSerializer(many=True)
 
 
-class SearchPageSerializer(serializers.Serializer):
-    query = serializers.CharField()
-    sort = serializers.CharField()
+class NumberedPageSerializer(serializers.Serializer):
+    """A page of a list paged by the site's own paginator (search, comments): the page number and how many."""
+
     count = serializers.IntegerField()
     page = serializers.IntegerField()
     num_pages = serializers.IntegerField()
+
+
+class SearchPageSerializer(NumberedPageSerializer):
+    query = serializers.CharField()
+    sort = serializers.CharField()
     results = SKUCardSerializer(many=True)
 
 
@@ -138,10 +141,15 @@ class AreaWithSubsSerializer(NamedSerializer):
 # --- Accounts ----------------------------------------------------------------------------------------------------
 
 
-class LoginSerializer(serializers.Serializer):
+class CartTokenInputSerializer(serializers.Serializer):
+    """Inputs that log in: the app's anonymous cart rides along to be merged."""
+
+    cart_token = serializers.CharField(required=False, help_text="The anonymous app cart, merged at login")
+
+
+class LoginSerializer(CartTokenInputSerializer):
     login = serializers.CharField(help_text="用户名 / 手机号 / 邮箱")
     password = serializers.CharField()
-    cart_token = serializers.CharField(required=False, help_text="The anonymous app cart, merged at login")
 
 
 class SmsCodeRequestSerializer(serializers.Serializer):
@@ -156,20 +164,18 @@ class SmsCodeSentSerializer(serializers.Serializer):
     remaining = serializers.IntegerField(help_text="Seconds before another code may be asked for")
 
 
-class RegisterSerializer(serializers.Serializer):
+class RegisterSerializer(CartTokenInputSerializer):
     username = serializers.CharField(max_length=20)
     password = serializers.CharField(max_length=20)
     password2 = serializers.CharField(max_length=20)
     mobile = serializers.CharField(max_length=11)
     sms_code = serializers.CharField(max_length=6)
     allow = serializers.BooleanField(help_text="Agrees to the user agreement (must be true)")
-    cart_token = serializers.CharField(required=False, help_text="The anonymous app cart, merged at login")
 
 
-class SmsLoginSerializer(serializers.Serializer):
+class SmsLoginSerializer(CartTokenInputSerializer):
     mobile = serializers.CharField(max_length=11)
     sms_code = serializers.CharField(max_length=6)
-    cart_token = serializers.CharField(required=False, help_text="The anonymous app cart, merged at login")
 
 
 class UserSerializer(serializers.Serializer):
@@ -191,9 +197,7 @@ class RefreshSerializer(serializers.Serializer):
     refresh = serializers.CharField()
 
 
-class ProfileSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    username = serializers.CharField()
+class ProfileSerializer(UserSerializer):
     mobile = serializers.CharField(help_text="Masked: 138****0001")
     mobile_verified = serializers.BooleanField()
     email = serializers.CharField()
@@ -326,11 +330,6 @@ class MyCouponSerializer(UserCouponSerializer):
     used_order_id = serializers.CharField(allow_null=True)
 
 
-class CouponsSerializer(serializers.Serializer):
-    mine = MyCouponSerializer(many=True)
-    claimable = CouponSerializer(many=True)
-
-
 class PointsEntrySerializer(serializers.Serializer):
     delta = serializers.IntegerField()
     reason = serializers.CharField()
@@ -419,10 +418,7 @@ class CommentSerializer(serializers.Serializer):
     is_anonymous = serializers.BooleanField()
 
 
-class CommentPageSerializer(serializers.Serializer):
-    count = serializers.IntegerField()
-    page = serializers.IntegerField()
-    num_pages = serializers.IntegerField()
+class CommentPageSerializer(NumberedPageSerializer):
     results = CommentSerializer(many=True)
 
 

@@ -52,6 +52,7 @@ urlpatterns = [
     path("orders/<str:order_id>/pay/", orders.OrderPayView.as_view(), name="order_pay"),
     path("orders/<str:order_id>/comments/", comments.OrderCommentView.as_view(), name="order_comment"),
     path("coupons/", orders.CouponListView.as_view(), name="coupons"),
+    path("coupons/claimable/", orders.ClaimableCouponListView.as_view(), name="coupons_claimable"),
     path("coupons/<int:coupon_id>/claim/", orders.CouponClaimView.as_view(), name="coupon_claim"),
     path("points/", orders.PointsView.as_view(), name="points"),
     re_path(r"^.*$", NotFoundView.as_view(), name="not_found"),  # last: a JSON 404 for any other /api/v1/ path

@@ -1,7 +1,10 @@
 """JWT for the site's websockets: an app opens `/ws/orders/<order_id>/?access_token=<access>` and the
 consumers see the token's user in scope["user"], exactly as they see the session user of a browser, so the same
-ownership checks apply (realtime/consumers_orders.py). Without the parameter the session user is left alone;
-with an invalid or expired token the socket is anonymous (the order consumer then closes with 4401).
+ownership checks apply (realtime/consumers/orders.py). Without the parameter the session user is left alone;
+with an invalid or expired token the socket is anonymous (the order consumer then closes with 4401). The
+token's expiry rides along in scope["auth_expires"] (a Unix time): the order consumer closes the socket with
+4401 "access token expired" at that moment, so a socket never outlives its token (the app refreshes, then
+reconnects).
 
 The token travels in the query string because browsers' and mini-programs' websocket APIs cannot all set an
 Authorization header; keep access tokens short-lived and keep query strings out of proxy logs."""
@@ -18,12 +21,14 @@ from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidTok
 
 
 @database_sync_to_async
-def _user_for(raw: str):
+def _user_for(raw: str) -> tuple[object, float | None]:
+    """The token's user and its expiry (a Unix time), or an anonymous user and None."""
     auth = JWTAuthentication()
     try:
-        return auth.get_user(auth.get_validated_token(raw.encode()))
-    except (InvalidToken, TokenError, AuthenticationFailed):
-        return AnonymousUser()
+        token = auth.get_validated_token(raw.encode())
+        return auth.get_user(token), float(token["exp"])
+    except (InvalidToken, TokenError, AuthenticationFailed, KeyError):
+        return AnonymousUser(), None
 
 
 class JWTQueryAuthMiddleware(BaseMiddleware):
@@ -31,5 +36,6 @@ class JWTQueryAuthMiddleware(BaseMiddleware):
         query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
         tokens = query.get("access_token")
         if tokens:
-            scope = dict(scope, user=await _user_for(tokens[0]), auth="token")
+            user, expires = await _user_for(tokens[0])
+            scope = dict(scope, user=user, auth="token", auth_expires=expires)
         return await super().__call__(scope, receive, send)

@@ -8,7 +8,8 @@ the demo catalog, an embedded Redis).
   CSRF token), both into the same Redis cart of their user.
 
 The API's throttles are raised for the run (API_THROTTLE_*; they still count every request in Redis) and the
-per-SKU cart limit is lifted so repeated adds keep succeeding. Prints req/s, p50/p99 of each and API/HTML ratios.
+per-SKU cart limit is lifted so repeated adds keep succeeding. Prints req/s, p50/p99 and the server's CPU
+ms, SQL queries and Redis commands per request of each (bench.harness.measure), and API/HTML ratios.
 
     .venv/bin/python bench/api.py [--seconds 5] [--concurrency 8]
 """
@@ -19,13 +20,11 @@ import argparse
 import http.client
 import json
 import sys
-import threading
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.harness import MAX_REQUESTS_PER_WORKER, Result, Shop, production_shop  # noqa: E402
+from bench.harness import Shop, measure, production_shop  # noqa: E402
 
 PASSWORD = "bench-pass-123"
 SETUP = (
@@ -49,50 +48,6 @@ def _call(shop: Shop, method: str, path: str, body: bytes | None = None, headers
     conn.request(method, path, body=body, headers={"Host": "127.0.0.1", **(headers or {})})
     response = conn.getresponse()
     return response, response.read()
-
-
-def measure(
-    shop: Shop, label: str, method: str, path: str, *, body: bytes | None = None, headers: dict | None = None,
-    ok: tuple[int, ...] = (200,), seconds: float, concurrency: int, warmup: int = 20,
-) -> Result:  # fmt: skip
-    """Send one request from `concurrency` keep-alive connections for `seconds`; other statuses are errors."""
-    all_headers = {"Host": "127.0.0.1", **(headers or {})}
-    for _ in range(warmup):
-        _call(shop, method, path, body, headers)
-    latencies: list[float] = []
-    errors = 0
-    lock = threading.Lock()
-    stop_at = time.monotonic() + seconds
-
-    def worker() -> None:
-        nonlocal errors
-        conn = http.client.HTTPConnection(shop.host, shop.port, timeout=10)
-        mine, bad = [], 0
-        for _ in range(MAX_REQUESTS_PER_WORKER):
-            if time.monotonic() >= stop_at:
-                break
-            started = time.perf_counter()
-            try:
-                conn.request(method, path, body=body, headers=all_headers)
-                response = conn.getresponse()
-                response.read()
-                good = response.status in ok
-            except (OSError, http.client.HTTPException):
-                good = False
-                conn = http.client.HTTPConnection(shop.host, shop.port, timeout=10)
-            mine.append((time.perf_counter() - started) * 1000)
-            bad += not good
-        with lock:
-            latencies.extend(mine)
-            errors += bad
-
-    started = time.monotonic()
-    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return Result(label, len(latencies), errors, time.monotonic() - started, latencies)
 
 
 def main() -> None:
@@ -147,13 +102,28 @@ def main() -> None:
         )
         pairs = {
             "sku detail": (
-                measure(shop, f"html GET /goods/{sku}/?dynamic=1", "GET", f"/goods/{sku}/?dynamic=1", **run),
-                measure(shop, f"api  GET /api/v1/skus/{sku}/", "GET", f"/api/v1/skus/{sku}/", **run),
+                measure(shop, f"/goods/{sku}/?dynamic=1", label=f"html GET /goods/{sku}/?dynamic=1", **run),
+                measure(shop, f"/api/v1/skus/{sku}/", label=f"api  GET /api/v1/skus/{sku}/", **run),
             ),
             "add to cart": (
-                measure(shop, "html POST /cart/add/", "POST", "/cart/add/", body=add, headers=page_headers, **run),
                 measure(
-                    shop, "api  POST /api/v1/cart/", "POST", "/api/v1/cart/", body=add, headers=bearer, ok=(201,), **run
+                    shop,
+                    "/cart/add/",
+                    label="html POST /cart/add/",
+                    method="POST",
+                    body=add,
+                    headers=page_headers,
+                    **run,
+                ),
+                measure(
+                    shop,
+                    "/api/v1/cart/",
+                    label="api  POST /api/v1/cart/",
+                    method="POST",
+                    body=add,
+                    headers=bearer,
+                    ok=(201,),
+                    **run,
                 ),
             ),
         }

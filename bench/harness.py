@@ -284,12 +284,15 @@ def _serve(workdir: Path, database_url: str, extra_env: dict | None) -> Iterator
 
 
 def measure(
-    shop: Shop, path: str, *, label: str, seconds: float = 5.0, concurrency: int = 8, warmup: int = 20
-) -> Result:
-    """Hammer one path from `concurrency` threads for `seconds`; non-200 answers count as errors. The server's
-    counters are read after the warm-up and after the line (when the shop has a server pid)."""
+    shop: Shop, path: str, *, label: str, seconds: float = 5.0, concurrency: int = 8, warmup: int = 20,
+    method: str = "GET", body: bytes | None = None, headers: dict | None = None, ok: tuple[int, ...] = (200,),
+) -> Result:  # fmt: skip
+    """Hammer one request (a GET of `path` unless told otherwise) from `concurrency` threads for `seconds`;
+    answers other than `ok` count as errors. The server's counters are read after the warm-up and after the line
+    (when the shop has a server pid)."""
+    request = Request(method, path, body, {"Host": "127.0.0.1", **(headers or {})}, ok)
     for _ in range(warmup):
-        _get(http.client.HTTPConnection(shop.host, shop.port, timeout=10), path)
+        request.send(http.client.HTTPConnection(shop.host, shop.port, timeout=10))
     before = shop.counters() if shop.pid else None
     latencies: list[float] = []
     errors = 0
@@ -305,12 +308,12 @@ def measure(
                 break
             started = time.perf_counter()
             try:
-                ok = _get(conn, path)
+                good = request.send(conn)
             except (OSError, http.client.HTTPException):
-                ok = False
+                good = False
                 conn = http.client.HTTPConnection(shop.host, shop.port, timeout=10)
             mine.append((time.perf_counter() - started) * 1000)
-            bad += not ok
+            bad += not good
         with lock:
             latencies.extend(mine)
             errors += bad
@@ -326,11 +329,20 @@ def measure(
     return Result(label, len(latencies), errors, elapsed, latencies, before, after)
 
 
-def _get(conn: http.client.HTTPConnection, path: str) -> bool:
-    conn.request("GET", path, headers={"Host": "127.0.0.1"})
-    response = conn.getresponse()
-    response.read()
-    return response.status == 200
+@dataclass(frozen=True)
+class Request:
+    method: str
+    path: str
+    body: bytes | None
+    headers: dict
+    ok: tuple[int, ...]
+
+    def send(self, conn: http.client.HTTPConnection) -> bool:
+        """Send it on `conn` (kept alive), read the whole answer; True when its status is one of `ok`."""
+        conn.request(self.method, self.path, body=self.body, headers=self.headers)
+        response = conn.getresponse()
+        response.read()
+        return response.status in self.ok
 
 
 def summary(results: list[Result]) -> str:

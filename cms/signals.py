@@ -15,32 +15,26 @@ import logging
 
 from django.db.models.signals import post_delete, post_save
 
-from cms.static_pages import enqueue_once
+from cms import jobs
 
 logger = logging.getLogger(__name__)
 
 
-def _actors():
-    from tasks.actors import static_pages
-
-    return static_pages
-
-
 def queue_home() -> None:
-    enqueue_once("home", lambda: _actors().build_home_page_task.send())
+    jobs.build_home_page()
 
 
 def queue_sku(sku_id: int) -> None:
-    enqueue_once(f"sku:{sku_id}", lambda: _actors().build_sku_page_task.send(sku_id))
+    jobs.build_sku_page(sku_id)
 
 
 def queue_spu(spu_id: int | None) -> None:
     if spu_id:
-        enqueue_once(f"spu:{spu_id}", lambda: _actors().build_spu_pages_task.send(spu_id))
+        jobs.build_spu_pages(spu_id)
 
 
 def queue_all() -> None:
-    enqueue_once("all", lambda: _actors().build_all_static_pages_task.send())
+    jobs.build_all_pages()
 
 
 # --- receivers ----------------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 ``StaticPageMiddleware`` sits right after WhiteNoise, before sessions and authentication. For a GET or HEAD
 of ``/`` or ``/goods/<id>/`` with no query string (only ``utm_*`` tracking parameters are tolerated), it
-answers with the page cms.static_pages stored for the visitor's language. Anything else, or a missing page,
+answers with the page cms.static_page_builder stored for the visitor's language. Anything else, or a missing page,
 goes on to the dynamic views: previews, ``?page=``, POSTs and pages not built yet are never served stale.
 Wagtail renders a preview or "view draft" through a fake request (``request.is_dummy``) that passes through
 the whole middleware chain for the page's own URL (``/``): that one is never answered from the file.
@@ -23,7 +23,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 from django.utils.http import http_date
 from django.views.static import was_modified_since
 
-from cms.static_pages import home_name, page_storage, sku_name
+from cms.static_page_builder import home_name, page_storage, sku_name
 from config.locale import language_for
 
 try:

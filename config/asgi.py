@@ -18,6 +18,7 @@ from commerce.flashsales.asgi import FlashPressRoute  # noqa: E402
 from realtime.gc_tuning import tune_gc  # noqa: E402
 from realtime.limits import SocketsPerAddressLimit  # noqa: E402
 from realtime.routing import websocket_application  # noqa: E402
+from realtime.server_tuning import tune_sends  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
@@ -32,3 +33,4 @@ application = ProtocolTypeRouter(
     }
 )
 tune_gc()  # the web process holds thousands of long-lived sockets (realtime/gc_tuning.py)
+tune_sends()  # Twisted writes at once, autobahn formats no dropped debug line (realtime/server_tuning.py)

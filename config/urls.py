@@ -17,7 +17,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("", include("commerce.catalog.urls")),
     path("", include("commerce.catalog.search_urls")),
-    path("", include("cms.page_user_urls")),
+    path("", include("api.page_user_urls")),
     path("", include("commerce.cart.urls")),
     path("", include("commerce.orders.urls")),
     path("", include("commerce.payments.urls")),

@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class RealtimeConfig(AppConfig):
     name = "realtime"
     label = "realtime"
+
+    def ready(self) -> None:
+        from realtime import receivers
+
+        receivers.connect()

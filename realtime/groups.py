@@ -2,7 +2,7 @@
 
 Group names must be ASCII letters, digits, hyphens, underscores or periods and shorter than 100
 characters (Channels' rule), so every name here is "<topic>.<id>". Publishers (realtime.publish) and
-consumers (realtime.consumers) both call these functions; nobody spells a group name by hand.
+consumers (realtime.consumers.*) both call these functions; nobody spells a group name by hand.
 """
 
 from __future__ import annotations

@@ -10,20 +10,20 @@ from channels.auth import AuthMiddlewareStack
 from channels.routing import URLRouter
 from django.urls import path
 
-from realtime import consumers, consumers_flash, consumers_orders, consumers_sms
+from realtime.consumers import flash, orders, sms, stock
 
 websocket_urlpatterns: list = [
     # <str:...> so a malformed id reaches the consumer and gets a 4404 close instead of "no route found".
-    path("ws/stock/<str:sku_id>/", consumers.StockConsumer.as_asgi(), name="ws-stock"),
-    path("ws/sms/", AuthMiddlewareStack(consumers_sms.SmsCountdownConsumer.as_asgi()), name="ws-sms"),
+    path("ws/stock/<str:sku_id>/", stock.StockConsumer.as_asgi(), name="ws-stock"),
+    path("ws/sms/", AuthMiddlewareStack(sms.SmsCountdownConsumer.as_asgi()), name="ws-sms"),
     path(
         "ws/orders/<str:order_id>/",
-        AuthMiddlewareStack(consumers_orders.OrderStatusConsumer.as_asgi()),
+        AuthMiddlewareStack(orders.OrderStatusConsumer.as_asgi()),
         name="ws-order-status",
     ),
     path(
         "ws/flash/<str:sale_id>/",
-        AuthMiddlewareStack(consumers_flash.FlashStatusConsumer.as_asgi()),
+        AuthMiddlewareStack(flash.FlashStatusConsumer.as_asgi()),
         name="ws-flash-status",
     ),
 ]

@@ -1,7 +1,10 @@
 """Durable delayed jobs: schedule in the caller's transaction, run idempotently, re-send what a crash dropped.
 
-    from tasks import durable
-    durable.schedule("query_alipay_payment_task", order_id, key=f"payments.query:{order_id}", delay_seconds=3)
+Apps schedule through their `jobs.py` and `commerce.jobs.schedule_durable` (by actor name, never importing
+tasks); this module is the runner side, and keeps `schedule` as the same function for tasks/ and tests:
+
+    commerce.jobs.schedule_durable("query_alipay_payment_task", order_id, key=f"payments.query:{order_id}",
+                                   delay_seconds=3)
 
 - `schedule` writes (or re-arms) a `DurableJob` row in the current transaction and, after commit, sends a
   Dramatiq message to run it at its due time: the fast path.
@@ -22,13 +25,19 @@ from datetime import datetime, timedelta
 
 import dramatiq
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from commerce import jobs
+from commerce.jobs import RetryAt, backoff_seconds, schedule_durable
 from tasks.models import DurableJob
 
 logger = logging.getLogger(__name__)
+
+#: The apps' entry point, under the name tasks/ and the tests have always used.
+schedule = schedule_durable
+__all__ = ["RetryAt", "backoff_seconds", "schedule", "run_job", "dispatch_due"]
 
 #: A runner that started a job owns it this long; after that the tick may hand it to another worker (the runner
 #: was killed). Longer than any durable job may run (RUN_TIME_LIMIT_MS), short enough that a job whose worker
@@ -40,62 +49,10 @@ RUN_TIME_LIMIT_MS = 25_000
 GRACE_SECONDS = 5
 #: Done rows are kept this long for the record, then deleted by the tick.
 KEEP_DONE_DAYS = 7
-BACKOFF_BASE_SECONDS = 5
-BACKOFF_MAX_SECONDS = 3600
-
-
-class RetryAt(Exception):  # noqa: N818 - an instruction, not a failure
-    """Raised by a durable job to be tried again at `when` (the job itself chose the backoff)."""
-
-    def __init__(self, when: datetime | None, error: str = "") -> None:
-        super().__init__(error)
-        self.when = when
-        self.error = error
-
-
-def backoff_seconds(attempts: int, *, base: int = BACKOFF_BASE_SECONDS, cap: int = BACKOFF_MAX_SECONDS) -> int:
-    """Exponential backoff: base, 2*base, 4*base... after the 1st, 2nd, 3rd failure, capped at `cap`."""
-    return int(min(cap, base * 2 ** max(0, attempts - 1)))
-
-
-def schedule(
-    actor_name: str, *args, key: str, delay_seconds: float = 0, max_attempts: int = 10, using: str | None = None
-) -> DurableJob:
-    """Make sure `actor_name(*args)` runs at least once, `delay_seconds` from now; one live job per `key`.
-
-    Call inside the transaction that makes the job necessary: no commit, no job. Scheduling an existing key
-    re-arms it (not done, due at the new time, attempts from zero).
-    """
-    due = timezone.now() + timedelta(seconds=delay_seconds)
-    fields = {
-        "actor_name": actor_name,
-        "args": list(args),
-        "due_at": due,
-        "done_at": None,
-        "dispatched_at": None,
-        "attempts": 0,
-        "max_attempts": max_attempts,
-        "last_error": "",
-    }
-    with transaction.atomic(using=using):
-        updated = DurableJob.objects.filter(key=key).update(**fields)
-        if not updated:
-            try:
-                with transaction.atomic(using=using):
-                    DurableJob.objects.create(key=key, **fields)
-            except IntegrityError:  # created by a concurrent call a moment ago: re-arm that one
-                DurableJob.objects.filter(key=key).update(**fields)
-        job = DurableJob.objects.get(key=key)
-    job_id, delay_ms = job.pk, int(delay_seconds * 1000)
-    # A lambda, not a partial: Django 5.2 logs a failed robust hook by __qualname__ (a partial has none).
-    transaction.on_commit(lambda: _send(job_id, delay_ms), using=using, robust=True)
-    return job
 
 
 def _send(job_id: int, delay_ms: int = 0) -> None:
-    from tasks.actors.durable import run_durable_job_task
-
-    run_durable_job_task.send_with_options(args=(job_id,), delay=delay_ms or None)
+    jobs.send(jobs.RUN_DURABLE_JOB, job_id, delay_ms=delay_ms or None)
 
 
 def run_job(job_id: int) -> bool:

@@ -15,6 +15,7 @@ from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.views import TokenRefreshView
 
+from api.schema import errors
 from api.serializers import (
     AddressInputSerializer,
     AddressSerializer,
@@ -26,7 +27,7 @@ from api.serializers import (
     TokenPairSerializer,
 )
 from api.throttles import AddressRateThrottle, LoginRateThrottle, UserRateThrottle
-from api.views.base import ApiView, UserView, body, clean_form, errors
+from api.views.base import ApiView, UserView, body, clean_form
 from commerce.accounts import addresses as address_service
 from commerce.accounts import history
 from commerce.accounts.center_forms import AddressForm
@@ -56,9 +57,7 @@ def token_pair(user, *, cart_token: object = None) -> dict:
 class LoginView(ApiView):
     throttle_classes = [AddressRateThrottle, LoginRateThrottle]
 
-    @extend_schema(
-        request=LoginSerializer, responses={200: TokenPairSerializer, **errors(400, 429)}, tags=["auth"], auth=[]
-    )
+    @extend_schema(request=LoginSerializer, responses={200: TokenPairSerializer, **errors(400)}, tags=["auth"], auth=[])
     def post(self, request):
         """Username, mobile or email with the password: an access token (short-lived) and a refresh token."""
         data = body(request)
@@ -74,14 +73,14 @@ class RefreshView(TokenRefreshView):
 
     throttle_classes = [AddressRateThrottle, UserRateThrottle]
 
-    @extend_schema(tags=["auth"], auth=[], responses={200: RefreshSerializer, **errors(401, 429)})
+    @extend_schema(tags=["auth"], auth=[], responses={200: RefreshSerializer, **errors(401)})
     def post(self, request, *args, **kwargs):
         response = super().post(request, *args, **kwargs)
         return response
 
 
 class LogoutView(ApiView):
-    @extend_schema(request=RefreshSerializer, responses={204: None, **errors(400, 429)}, tags=["auth"], auth=[])
+    @extend_schema(request=RefreshSerializer, responses={204: None, **errors(400)}, tags=["auth"], auth=[])
     def post(self, request):
         """Blacklist the refresh token: it can no longer be refreshed (the access token dies with its lifetime)."""
         raw = body(request).get("refresh")
@@ -95,7 +94,7 @@ class LogoutView(ApiView):
 
 
 class ProfileView(UserView):
-    @extend_schema(responses={200: ProfileSerializer, **errors(401, 429)}, tags=["account"])
+    @extend_schema(responses={200: ProfileSerializer}, tags=["account"])
     def get(self, request):
         profile = get_profile(user=request.user)
         return Response(
@@ -121,16 +120,14 @@ def _address_input(request):
 
 
 class AddressListView(UserView):
-    @extend_schema(responses={200: AddressSerializer(many=True), **errors(401, 429)}, tags=["account"])
+    @extend_schema(responses={200: AddressSerializer(many=True)}, tags=["account"])
     def get(self, request):
         """The shopper's addresses (at most 20), the default first."""
         context = {"default_address_id": request.user.default_address_id}
         addresses = address_service.list_addresses(user=request.user)
         return Response(AddressSerializer(addresses, many=True, context=context).data)
 
-    @extend_schema(
-        request=AddressInputSerializer, responses={201: AddressSerializer, **errors(400, 401, 429)}, tags=["account"]
-    )
+    @extend_schema(request=AddressInputSerializer, responses={201: AddressSerializer, **errors(400)}, tags=["account"])
     def post(self, request):
         form = _address_input(request)
         clean_form(form)
@@ -140,13 +137,13 @@ class AddressListView(UserView):
 
 
 class AddressDetailView(UserView):
-    @extend_schema(responses={200: AddressSerializer, **errors(401, 404, 429)}, tags=["account"])
+    @extend_schema(responses={200: AddressSerializer, **errors(404)}, tags=["account"])
     def get(self, request, address_id: int):
         return Response(_address_data(request, address_service.get_address(user=request.user, address_id=address_id)))
 
     @extend_schema(
         request=AddressInputSerializer,
-        responses={200: AddressSerializer, **errors(400, 401, 404, 429)},
+        responses={200: AddressSerializer, **errors(400, 404)},
         tags=["account"],
     )
     def put(self, request, address_id: int):
@@ -156,14 +153,14 @@ class AddressDetailView(UserView):
         address = address_service.update_address(user=request.user, address_id=address_id, data=form.to_input())
         return Response(_address_data(request, address))
 
-    @extend_schema(responses={204: None, **errors(401, 404, 429)}, tags=["account"])
+    @extend_schema(responses={204: None, **errors(404)}, tags=["account"])
     def delete(self, request, address_id: int):
         address_service.delete_address(user=request.user, address_id=address_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class DefaultAddressView(UserView):
-    @extend_schema(request=None, responses={200: AddressSerializer, **errors(401, 404, 429)}, tags=["account"])
+    @extend_schema(request=None, responses={200: AddressSerializer, **errors(404)}, tags=["account"])
     def post(self, request, address_id: int):
         """Make this address the default."""
         address = address_service.set_default_address(user=request.user, address_id=address_id)
@@ -172,19 +169,19 @@ class DefaultAddressView(UserView):
 
 
 class HistoryView(UserView):
-    @extend_schema(responses={200: SKUCardSerializer(many=True), **errors(401, 429)}, tags=["account"])
+    @extend_schema(responses={200: SKUCardSerializer(many=True)}, tags=["account"])
     def get(self, request):
         """The shopper's recently viewed SKUs still on sale, newest first (at most five)."""
         return Response(SKUCardSerializer(history.list_recent_skus(user_id=request.user.pk), many=True).data)
 
-    @extend_schema(request=HistoryAddSerializer, responses={204: None, **errors(400, 401, 429)}, tags=["account"])
+    @extend_schema(request=HistoryAddSerializer, responses={204: None, **errors(400)}, tags=["account"])
     def post(self, request):
         """Record a visit (GET skus/{id}/ with a token already does)."""
         sku_id = parse_sku_id(body(request).get("sku_id"))
         history.add_visit(user_id=request.user.pk, sku_id=sku_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    @extend_schema(responses={204: None, **errors(401, 429)}, tags=["account"])
+    @extend_schema(responses={204: None}, tags=["account"])
     def delete(self, request):
         history.clear_history(user_id=request.user.pk)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,28 +1,13 @@
-"""What every API view shares: the request's language, the error responses in the schema, and parsing a
-JSON body through the same Django forms the HTML views use."""
+"""What every API view shares: the request's language and parsing a JSON body through the same Django forms
+the HTML views use (the error answers of the schema are added by api.schema.ApiAutoSchema)."""
 
 from __future__ import annotations
 
 from django import forms
 from django.utils import translation
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, permissions
 from rest_framework.views import APIView
-
-from api.serializers import ErrorSerializer
-
-ERRORS = {
-    400: OpenApiResponse(ErrorSerializer, description="invalid input or a refused business rule"),
-    401: OpenApiResponse(ErrorSerializer, description="no or bad access token"),
-    404: OpenApiResponse(ErrorSerializer, description="unknown, or not yours"),
-    409: OpenApiResponse(ErrorSerializer, description="conflict: stock, state or a stale page"),
-    429: OpenApiResponse(ErrorSerializer, description="throttled"),
-}
-
-
-def errors(*codes: int) -> dict:
-    return {code: ERRORS[code] for code in codes}
 
 
 class ApiView(APIView):

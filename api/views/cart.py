@@ -9,8 +9,9 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 
+from api.schema import errors
 from api.serializers import CartAddSerializer, CartChangeSerializer, CartSerializer, SelectAllSerializer
-from api.views.base import ApiView, body, errors
+from api.views.base import ApiView, body
 from commerce.cart import services
 from commerce.cart.errors import InvalidInput
 from commerce.cart.storage import CartStore, CookieCart, RedisCart, decode_cookie, encode_cookie
@@ -54,14 +55,14 @@ def merge_cart_token(*, token: object, user_id: int) -> None:
 
 
 class CartView(ApiView):
-    @extend_schema(responses={200: CartSerializer, **errors(429)}, tags=["cart"], parameters=[CART_TOKEN])
+    @extend_schema(responses={200: CartSerializer}, tags=["cart"], parameters=[CART_TOKEN])
     def get(self, request):
         """Every line at today's price and stock, with the selected count and amount."""
         return _answer(request)
 
     @extend_schema(
         request=CartAddSerializer,
-        responses={201: CartSerializer, **errors(400, 409, 429)},
+        responses={201: CartSerializer, **errors(400, 409)},
         tags=["cart"],
         parameters=[CART_TOKEN],
     )
@@ -77,7 +78,7 @@ class CartView(ApiView):
 
     @extend_schema(
         request=SelectAllSerializer,
-        responses={200: CartSerializer, **errors(400, 429)},
+        responses={200: CartSerializer, **errors(400)},
         tags=["cart"],
         parameters=[CART_TOKEN],
     )
@@ -91,7 +92,7 @@ class CartView(ApiView):
 class CartLineView(ApiView):
     @extend_schema(
         request=CartChangeSerializer,
-        responses={200: CartSerializer, **errors(400, 404, 409, 429)},
+        responses={200: CartSerializer, **errors(400, 404, 409)},
         tags=["cart"],
         parameters=[CART_TOKEN],
     )
@@ -109,7 +110,7 @@ class CartLineView(ApiView):
             services.set_selected(cart=cart, sku_ids=[sku_id], selected=selected)
         return _answer(request)
 
-    @extend_schema(responses={200: CartSerializer, **errors(429)}, tags=["cart"], parameters=[CART_TOKEN])
+    @extend_schema(responses={200: CartSerializer}, tags=["cart"], parameters=[CART_TOKEN])
     def delete(self, request, sku_id: int):
         """Remove a line (removing a line that is not there is not an error)."""
         services.remove_from_cart(cart=_cart(request), sku_ids=[sku_id])

@@ -8,6 +8,7 @@ from rest_framework import exceptions
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
+from api.schema import errors
 from api.serializers import (
     AreaSerializer,
     AreaWithSubsSerializer,
@@ -17,7 +18,7 @@ from api.serializers import (
     SKUCardSerializer,
     SKUDetailSerializer,
 )
-from api.views.base import ApiView, errors
+from api.views.base import ApiView
 from commerce.accounts import areas
 from commerce.accounts.history import record_visit
 from commerce.catalog import selectors, services
@@ -25,7 +26,7 @@ from commerce.catalog.search_service import SORTS, search_skus
 
 
 class CategoryMenuView(ApiView):
-    @extend_schema(responses={200: MenuGroupSerializer(many=True), **errors(429)}, tags=["catalog"])
+    @extend_schema(responses={200: MenuGroupSerializer(many=True)}, tags=["catalog"])
     def get(self, request):
         """The channel menu: channel groups, their channels, second- and third-level categories."""
         return Response(MenuGroupSerializer(selectors.get_category_menu(), many=True).data)
@@ -43,7 +44,7 @@ class CategorySKUsView(ApiView, GenericAPIView):
 
     @extend_schema(
         parameters=[OpenApiParameter("sort", enum=list(selectors.LIST_SORTS), required=False)],
-        responses={200: SKUCardSerializer(many=True), **errors(404, 429)},
+        responses={200: SKUCardSerializer(many=True), **errors(404)},
         tags=["catalog"],
     )
     def get(self, request, category_id: int):
@@ -55,7 +56,7 @@ class CategorySKUsView(ApiView, GenericAPIView):
 
 
 class HotSKUsView(ApiView):
-    @extend_schema(responses={200: HotSKUSerializer(many=True), **errors(404, 429)}, tags=["catalog"])
+    @extend_schema(responses={200: HotSKUSerializer(many=True), **errors(404)}, tags=["catalog"])
     def get(self, request, category_id: int):
         """Best sellers of a category (the same cached list the pages show)."""
         category = _category(category_id)
@@ -63,7 +64,7 @@ class HotSKUsView(ApiView):
 
 
 class SKUDetailView(ApiView):
-    @extend_schema(responses={200: SKUDetailSerializer, **errors(404, 429)}, tags=["catalog"])
+    @extend_schema(responses={200: SKUDetailSerializer, **errors(404)}, tags=["catalog"])
     def get(self, request, sku_id: int):
         """A launched SKU: prices, stock, gallery, the spec switcher map and its category's best sellers.
         Counts a category visit and, with a token, records the shopper's browsing history, as the page does."""
@@ -103,7 +104,7 @@ class SearchView(ApiView):
             OpenApiParameter("sort", enum=list(SORTS), required=False),
             OpenApiParameter("page", int, required=False),
         ],
-        responses={200: SearchPageSerializer, **errors(400, 429)},
+        responses={200: SearchPageSerializer, **errors(400)},
         tags=["catalog"],
     )
     def get(self, request):
@@ -125,14 +126,14 @@ class SearchView(ApiView):
 
 
 class ProvinceListView(ApiView):
-    @extend_schema(responses={200: AreaSerializer(many=True), **errors(429)}, tags=["areas"])
+    @extend_schema(responses={200: AreaSerializer(many=True)}, tags=["areas"])
     def get(self, request):
         """Every province (id = statistical area code)."""
         return Response(AreaSerializer(areas.list_provinces(), many=True).data)
 
 
 class AreaView(ApiView):
-    @extend_schema(responses={200: AreaWithSubsSerializer, **errors(404, 429)}, tags=["areas"])
+    @extend_schema(responses={200: AreaWithSubsSerializer, **errors(404)}, tags=["areas"])
     def get(self, request, area_code: int):
         """One area with its direct subdivisions (a province's cities, a city's districts)."""
         return Response(AreaWithSubsSerializer(areas.get_area_with_subs(area_code)).data)

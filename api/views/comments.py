@@ -7,19 +7,20 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 
+from api.schema import errors
 from api.serializers import (
     CommentCreatedSerializer,
     CommentInputSerializer,
     CommentPageSerializer,
 )
-from api.views.base import ApiView, UserView, body, errors
+from api.views.base import ApiView, UserView, body
 from commerce.orders import comments
 
 
 class SKUCommentsView(ApiView):
     @extend_schema(
         parameters=[OpenApiParameter("page", int, required=False)],
-        responses={200: CommentPageSerializer, **errors(429)},
+        responses={200: CommentPageSerializer},
         tags=["comments"],
     )
     def get(self, request, sku_id: int):
@@ -37,7 +38,7 @@ class SKUCommentsView(ApiView):
 class OrderCommentView(UserView):
     @extend_schema(
         request=CommentInputSerializer,
-        responses={201: CommentCreatedSerializer, **errors(400, 401, 404, 409, 429)},
+        responses={201: CommentCreatedSerializer, **errors(400, 404, 409)},
         tags=["comments"],
     )
     def post(self, request, order_id: str):

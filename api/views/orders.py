@@ -8,9 +8,10 @@ from rest_framework import status
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
+from api.schema import errors
 from api.serializers import (
     CheckoutSerializer,
-    CouponsSerializer,
+    CouponSerializer,
     MyCouponSerializer,
     OrderSerializer,
     OrderStatusSerializer,
@@ -18,7 +19,7 @@ from api.serializers import (
     PlaceOrderSerializer,
     PointsEntrySerializer,
 )
-from api.views.base import UserView, body, clean_form, errors
+from api.views.base import UserView, body, clean_form
 from commerce.orders import selectors, services, tokens
 from commerce.orders.forms import OrderFilterForm, PlaceOrderForm, QuoteForm
 from commerce.orders.models import OrderStatus
@@ -31,7 +32,7 @@ class CheckoutView(UserView):
             OpenApiParameter("coupon", description='"" = best coupon, "none" = no coupon, or a claimed coupon id'),
             OpenApiParameter("points", int, description="points to spend (lowered to the most allowed)"),
         ],
-        responses={200: CheckoutSerializer, **errors(400, 401, 404, 409, 429)},
+        responses={200: CheckoutSerializer, **errors(400, 404, 409)},
         tags=["orders"],
     )
     def get(self, request):
@@ -60,7 +61,7 @@ class OrderListView(UserView, GenericAPIView):
 
     @extend_schema(
         parameters=[OpenApiParameter("status", enum=list(OrderStatus.values), required=False)],
-        responses={200: OrderSerializer(many=True), **errors(401, 429)},
+        responses={200: OrderSerializer(many=True)},
         tags=["orders"],
     )
     def get(self, request):
@@ -72,7 +73,7 @@ class OrderListView(UserView, GenericAPIView):
 
     @extend_schema(
         request=PlaceOrderSerializer,
-        responses={201: OrderSerializer, **errors(400, 401, 404, 409, 429)},
+        responses={201: OrderSerializer, **errors(400, 404, 409)},
         tags=["orders"],
     )
     def post(self, request):
@@ -93,13 +94,13 @@ class OrderListView(UserView, GenericAPIView):
 
 
 class OrderDetailView(UserView):
-    @extend_schema(responses={200: OrderSerializer, **errors(401, 404, 429)}, tags=["orders"])
+    @extend_schema(responses={200: OrderSerializer, **errors(404)}, tags=["orders"])
     def get(self, request, order_id: str):
         return Response(OrderSerializer(selectors.get_order_for_user(user=request.user, order_id=order_id)).data)
 
 
 class OrderCancelView(UserView):
-    @extend_schema(request=None, responses={200: OrderStatusSerializer, **errors(401, 404, 409, 429)}, tags=["orders"])
+    @extend_schema(request=None, responses={200: OrderStatusSerializer, **errors(404, 409)}, tags=["orders"])
     def post(self, request, order_id: str):
         """Cancel an unpaid (or not yet shipped cash-on-delivery) order: stock, coupon and points go back."""
         order = services.cancel_order(order_id=order_id, user=request.user, reason="用户取消")
@@ -107,7 +108,7 @@ class OrderCancelView(UserView):
 
 
 class OrderReceiveView(UserView):
-    @extend_schema(request=None, responses={200: OrderStatusSerializer, **errors(401, 404, 409, 429)}, tags=["orders"])
+    @extend_schema(request=None, responses={200: OrderStatusSerializer, **errors(404, 409)}, tags=["orders"])
     def post(self, request, order_id: str):
         """Confirm receipt of a shipped order."""
         order = services.confirm_receipt(order_id=order_id, user=request.user)
@@ -115,7 +116,7 @@ class OrderReceiveView(UserView):
 
 
 class OrderPayView(UserView):
-    @extend_schema(request=None, responses={200: PayUrlSerializer, **errors(400, 401, 404, 429)}, tags=["payments"])
+    @extend_schema(request=None, responses={200: PayUrlSerializer, **errors(400, 404)}, tags=["payments"])
     def post(self, request, order_id: str):
         """The Alipay cashier URL for the shopper's own unpaid Alipay order: open it in a browser or web view.
         Alipay then notifies the shop's server; poll GET /api/v1/orders/{order_id}/ for `paid`."""
@@ -123,18 +124,29 @@ class OrderPayView(UserView):
         return Response({"order_id": order_id, "pay_url": url})
 
 
-class CouponListView(UserView):
-    @extend_schema(responses={200: CouponsSerializer, **errors(401, 429)}, tags=["coupons"])
+class CouponListView(UserView, GenericAPIView):
+    serializer_class = MyCouponSerializer
+
+    @extend_schema(responses={200: MyCouponSerializer(many=True)}, tags=["coupons"])
     def get(self, request):
-        """The shopper's claimed coupons and the ones still open to claim."""
-        mine = list(selectors.list_user_coupons(user=request.user))
-        claimed = {user_coupon.coupon_id for user_coupon in mine}
-        claimable = [coupon for coupon in selectors.list_claimable_coupons() if coupon.pk not in claimed]
-        return Response(CouponsSerializer({"mine": mine, "claimable": claimable}).data)
+        """The shopper's claimed coupons (used ones too: see `used_order_id`), newest first, a page at a time."""
+        page = self.paginate_queryset(selectors.list_user_coupons(user=request.user).order_by("-claimed_at", "-id"))
+        return self.get_paginated_response(MyCouponSerializer(page, many=True).data)
+
+
+class ClaimableCouponListView(UserView, GenericAPIView):
+    serializer_class = CouponSerializer
+
+    @extend_schema(responses={200: CouponSerializer(many=True)}, tags=["coupons"])
+    def get(self, request):
+        """Coupons open to claim that the shopper has not claimed yet, soonest to expire first, a page at a time."""
+        claimed = selectors.list_user_coupons(user=request.user).values("coupon_id")
+        coupons = selectors.list_claimable_coupons().exclude(pk__in=claimed).order_by("valid_until", "id")
+        return self.get_paginated_response(CouponSerializer(self.paginate_queryset(coupons), many=True).data)
 
 
 class CouponClaimView(UserView):
-    @extend_schema(request=None, responses={201: MyCouponSerializer, **errors(400, 401, 404, 429)}, tags=["coupons"])
+    @extend_schema(request=None, responses={201: MyCouponSerializer, **errors(400, 404)}, tags=["coupons"])
     def post(self, request, coupon_id: int):
         """Claim a coupon (once per shopper, never more than it has)."""
         user_coupon = services.claim_coupon(user=request.user, coupon_id=coupon_id)
@@ -144,7 +156,7 @@ class CouponClaimView(UserView):
 class PointsView(UserView, GenericAPIView):
     serializer_class = PointsEntrySerializer
 
-    @extend_schema(responses={200: PointsEntrySerializer(many=True), **errors(401, 429)}, tags=["coupons"])
+    @extend_schema(responses={200: PointsEntrySerializer(many=True)}, tags=["coupons"])
     def get(self, request):
         """The points ledger, newest first, a page at a time, with the current `balance` beside the page."""
         page = self.paginate_queryset(selectors.list_points_ledger(user=request.user).order_by("-created_at", "-id"))

@@ -14,6 +14,7 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.throttling import BaseThrottle
 
+from api.schema import errors
 from api.serializers import (
     RegisterSerializer,
     SmsCodeRequestSerializer,
@@ -23,7 +24,7 @@ from api.serializers import (
 )
 from api.throttles import AddressRateThrottle, LoginRateThrottle, client_address
 from api.views.accounts import token_pair
-from api.views.base import ApiView, body, clean_form, errors
+from api.views.base import ApiView, body, clean_form
 from commerce.accounts import captcha, services, sms
 from commerce.accounts.forms import SmsLoginForm
 
@@ -38,9 +39,7 @@ def _sms_window_key(request) -> str:
 class CaptchaView(ApiView):
     throttle_classes: list[type[BaseThrottle]] = [AddressRateThrottle]
 
-    @extend_schema(
-        responses={(200, "image/png"): OpenApiResponse(OpenApiTypes.BINARY), **errors(400, 429)}, tags=["signup"]
-    )
+    @extend_schema(responses={(200, "image/png"): OpenApiResponse(OpenApiTypes.BINARY), **errors(400)}, tags=["signup"])
     def get(self, request, captcha_id: str):
         """A fresh captcha image for the app-made uuid `captcha_id` (send its text with POST sms-codes/)."""
         png = captcha.create_captcha(captcha_id=captcha_id, client_ip=client_address(request))
@@ -51,7 +50,7 @@ class CaptchaView(ApiView):
 
 class SmsCodeView(ApiView):
     @extend_schema(
-        request=SmsCodeRequestSerializer, responses={200: SmsCodeSentSerializer, **errors(400, 429)}, tags=["signup"]
+        request=SmsCodeRequestSerializer, responses={200: SmsCodeSentSerializer, **errors(400)}, tags=["signup"]
     )
     def post(self, request):
         """Text a 6-digit code to `mobile` for registering or logging in; the captcha is checked (and spent) first."""
@@ -80,7 +79,7 @@ class RegisterView(ApiView):
     throttle_classes = [AddressRateThrottle, LoginRateThrottle]
 
     @extend_schema(
-        request=RegisterSerializer, responses={201: TokenPairSerializer, **errors(400, 429)}, tags=["signup"], auth=[]
+        request=RegisterSerializer, responses={201: TokenPairSerializer, **errors(400)}, tags=["signup"], auth=[]
     )
     def post(self, request):
         """Create an account with the texted code (purpose register) and answer a token pair, logged in."""
@@ -107,7 +106,7 @@ class SmsLoginView(ApiView):
     throttle_classes = [AddressRateThrottle, LoginRateThrottle]
 
     @extend_schema(
-        request=SmsLoginSerializer, responses={200: TokenPairSerializer, **errors(400, 429)}, tags=["auth"], auth=[]
+        request=SmsLoginSerializer, responses={200: TokenPairSerializer, **errors(400)}, tags=["auth"], auth=[]
     )
     def post(self, request):
         """Log in with the code texted for purpose `login`: a token pair."""

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from commerce.accounts import services
 from commerce.accounts.models import mobile_validator
+from commerce.mail import enqueue_message
 from config.client_address import client_ip
 
 logger = logging.getLogger(__name__)
@@ -129,8 +130,6 @@ class AccountAdapter(DefaultAccountAdapter):
         """Render in the web process (allauth's templates and context), deliver from the Dramatiq worker."""
         from allauth.core import context as allauth_context
         from django.contrib.sites.shortcuts import get_current_site
-
-        from tasks.actors.mail import enqueue_message
 
         request = allauth_context.request
         ctx = {"request": request, "email": email, "current_site": get_current_site(request), **context}

@@ -11,10 +11,18 @@ from __future__ import annotations
 import colorsys
 import functools
 import io
+import logging
 import math
 from collections.abc import Callable
+from pathlib import Path
 
-from PIL import Image, ImageDraw, ImageFilter, ImageOps
+from PIL import Image, ImageDraw, ImageFilter, ImageFont, ImageOps
+
+logger = logging.getLogger(__name__)
+
+CJK_FONT = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
+CJK_FONT_SC_INDEX = 2  # the .ttc holds JP, KR, SC, TC, HK faces; SC draws simplified Chinese glyph forms
+IMAGE_SIZE = 600
 
 SCALE = 2  # supersampling factor
 Colour = tuple[int, int, int]
@@ -525,3 +533,49 @@ def render_product(
     buffer = io.BytesIO()
     image.save(buffer, format="JPEG", quality=quality)
     return buffer.getvalue()
+
+
+@functools.cache
+def _load_font(size: int) -> tuple[ImageFont.FreeTypeFont | ImageFont.ImageFont, bool]:
+    """The CJK font when installed (True), else Pillow's built-in font (False: draw ASCII labels only)."""
+    if CJK_FONT.exists():
+        try:
+            return ImageFont.truetype(str(CJK_FONT), size, index=CJK_FONT_SC_INDEX), True
+        except OSError:
+            logger.warning("Cannot read %s; demo images fall back to ASCII labels", CJK_FONT)
+    try:
+        return ImageFont.load_default(size=size), False
+    except (TypeError, OSError):  # Pillow without FreeType: fixed-size bitmap font
+        return ImageFont.load_default(), False
+
+
+def picture_kind(kind: str, category: str, values: tuple[str, ...] = ()) -> str:
+    """What to draw for a product (and option combination): its own kind, else its third-level category's."""
+    kind = kind or KIND_BY_CATEGORY.get(category, "package")
+    if kind == "ac" and "立柜式" in values:
+        return "ac_floor"
+    return kind
+
+
+def picture_look(kind: str, category: str, values: tuple[str, ...]) -> str:
+    """The option value that changes how the product looks: its finish (颜色) if any, else its style or first value."""
+    for value in values:
+        if any(word in value for word, _colour in FINISHES):
+            return value
+    if picture_kind(kind, category, values) == "ac_floor":
+        return "立柜式"
+    return values[0] if values else ""
+
+
+def render_product_card(
+    *, subtitle: str, colour: str, variant: int = 0, kind: str = "package", values: tuple[str, ...] = ()
+) -> bytes:
+    """A square JPEG picture of the product, with `subtitle` in small grey type (dropped when it is not ASCII
+    and no CJK font is installed). `variant` 1 is a product's second picture (a phone's back)."""
+    font, has_cjk = _load_font(26)
+    caption = subtitle if has_cjk or subtitle.isascii() else ""
+    accent = hex_rgb(colour)
+    body = finish_colour(values or (subtitle,), colour)
+    if variant:
+        kind = "phone_back" if kind in ("phone", "gaming_phone") else kind
+    return render_product(kind=kind, colour=body, accent=accent, caption=caption, font=font, size=IMAGE_SIZE)

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import logging
 
-from django.db import transaction
 from django.db.models import signals
 from haystack.signals import BaseSignalProcessor
+
+from commerce.catalog import jobs
 
 logger = logging.getLogger(__name__)
 
@@ -22,9 +23,7 @@ INDEXED_SENDERS = ("catalog.SKU", "catalog.SPU", "catalog.Brand")
 
 def enqueue_search_update(model_label: str, pk: int) -> None:
     """Send the index job after the current transaction commits (immediately in autocommit)."""
-    from tasks.actors.search import update_search_index_task
-
-    transaction.on_commit(lambda: update_search_index_task.send(model_label, pk), robust=True)
+    jobs.update_search_index(model_label=model_label, pk=pk)
 
 
 class QueuedSignalProcessor(BaseSignalProcessor):

@@ -14,7 +14,7 @@ __all__ = ["flush_visits", "record_category_visit"]
 def send_low_stock_alert() -> int:
     """Mail the launched SKUs at or below their alert threshold to the staff who can restock them (active users
     with an email and catalog.change_sku, superusers included). Returns how many SKUs were listed (0: no mail).
-    Queued through the mail job after commit (tasks.actors.mail)."""
+    Queued through the mail job after commit (commerce.mail)."""
     from django.contrib.auth import get_user_model
     from django.core.mail import EmailMessage
     from django.db.models import Q
@@ -22,7 +22,7 @@ def send_low_stock_alert() -> int:
     from django.utils.translation import gettext as _
 
     from commerce.catalog.selectors import list_low_stock_skus
-    from tasks.actors.mail import enqueue_message
+    from commerce.mail import enqueue_message
 
     skus = list_low_stock_skus(limit=200)
     if not skus:

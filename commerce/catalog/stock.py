@@ -1,10 +1,19 @@
-"""Stock reads for live updates and the after-commit hook that announces stock changes.
+"""Stock, owned by catalog: every change of `SKU.stock` is one of the services here (as Saleor's
+warehouse/management.py owns every stock change). Other apps call them and run no SQL on the SKU table.
 
-Anything that changes `SKU.stock` calls `stock_changed(sku_id=...)` inside its transaction: ORM saves do
-it through the post_save signal (commerce.catalog.signals), while conditional `UPDATE ... WHERE stock >= n`
-statements in the orders code bypass signals and must call it themselves. The publish happens only after
-the surrounding transaction commits (nothing at all on rollback), in a Dramatiq worker that re-reads the
-stock, so every open detail page converges on the committed value.
+- take: `take_stock` (an order: `stock -= n, sales += n` by one conditional `UPDATE ... WHERE stock >= n`),
+  `reserve_stock` (a promotion holds units: `select_for_update`);
+- give back: `give_back_stock` (a cancelled order), `return_stock` (a promotion's unsold units);
+  `add_sales` counts units a promotion already held;
+- announce: `stock_changed` (after commit, coalesced) and its pipeline form `queue_stock_announcements` +
+  `send_stock_announcements`; the push itself is the `publish_stock_task` job (commerce.catalog.jobs).
+- read: `get_current_stock`, `get_launched_stock`, `load_sku_refs`, `get_stock_left`.
+
+Callers take several SKUs in id order (one UPDATE per SKU) so two orders never deadlock. ORM saves of an SKU
+announce through the post_save signal (commerce.catalog.signals); the services here announce themselves
+(`take_stock` leaves it to its caller's after-commit pipeline, see commerce.orders.services). The publish
+happens only after the surrounding transaction commits (nothing at all on rollback), in a Dramatiq worker
+that re-reads the stock, so every open detail page converges on the committed value.
 
 Pushes are coalesced per SKU (a hot SKU sells hundreds of units a second; one message per sale would
 flood the broker and the pages): within a window of STOCK_PUSH_WINDOW_MS, the first change sends a message
@@ -26,13 +35,19 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import cache
 
 from django.conf import settings
 from django.db import models, transaction
+from django.db.models.functions import Greatest
 from django_redis import get_redis_connection
 from dramatiq.errors import DramatiqError
 from redis.exceptions import RedisError
 
+from commerce import sql
+from commerce.catalog import jobs
 from commerce.catalog.models import SKU
 
 logger = logging.getLogger(__name__)
@@ -112,13 +127,11 @@ def push_done(sku_id: int, started_ms: int) -> None:
 
 def send_overdue_stock_pushes(*, limit: int = 500) -> int:
     """The dispatch tick: re-send every push overdue by more than the grace; returns how many."""
-    from tasks.actors.catalog import publish_stock_task
-
     redis = get_redis_connection("default")
     horizon = redis_now_ms(redis) - OVERDUE_GRACE_MS
     sku_ids = [int(m) for m in redis.zrangebyscore(DUE_KEY, "-inf", horizon, start=0, num=limit)]
     for sku_id in sku_ids:
-        publish_stock_task.send(sku_id)
+        jobs.publish_stock(sku_id)
     return len(sku_ids)
 
 
@@ -160,17 +173,12 @@ def queue_stock_announcements(pipe, sku_ids: list[int]) -> None:
 
 def send_stock_announcements(sku_ids: list[int], decisions: list) -> None:
     """Send what `queue_stock_announcements` decided: now (0), after a delay (> 0), or nothing (< 0)."""
-    from tasks.actors.catalog import publish_stock_task  # tasks depends on catalog, not the reverse at import
-
     for sku_id, decision in zip(sku_ids, decisions, strict=True):
         delay = decision if isinstance(decision, int) else 0  # the script failed: publish now, to be safe
         if delay < 0:
             continue
         try:
-            if delay == 0:
-                publish_stock_task.send(int(sku_id))
-            else:
-                publish_stock_task.send_with_options(args=(int(sku_id),), delay=delay + TRAILING_MARGIN_MS)
+            jobs.publish_stock(int(sku_id), delay_ms=delay + TRAILING_MARGIN_MS if delay else 0)
         except (DramatiqError, RedisError, OSError):
             # Free the window so the next change sends again instead of trusting a message that was lost.
             logger.exception("could not enqueue the stock push of SKU %s", sku_id)
@@ -205,6 +213,82 @@ def return_stock(*, sku_id: int, count: int) -> None:
 
 def add_sales(*, sku_id: int, count: int) -> None:
     """Count `count` units sold (negative: unsold) without touching the stock: units a promotion already held."""
-    from django.db.models.functions import Greatest
-
     SKU.objects.filter(pk=sku_id).update(sales=Greatest(models.F("sales") + int(count), 0))
+
+
+# --- Taking and giving back for orders (the placement hot path, SPEC E3) -------------------------------------
+
+
+@dataclass(frozen=True)
+class SKURef:
+    """The columns of an SKU that placing an order reads: id, name, unit price, on sale or not."""
+
+    pk: int
+    name: str
+    price: Decimal
+    is_launched: bool
+
+
+@cache
+def _sku_sql(n: int) -> str:
+    col, placeholders = sql.col, ", ".join(["%s"] * n)
+    return (
+        f"SELECT {col(SKU, 'id')}, {col(SKU, 'name')}, {col(SKU, 'price')}, {col(SKU, 'is_launched')}"  # noqa: S608
+        f" FROM {sql.table(SKU)} WHERE {col(SKU, 'id')} IN ({placeholders})"
+    )
+
+
+def load_sku_refs(cursor, sku_ids: list[int]) -> dict[int, SKURef]:
+    """{id: SKURef} for the ids that exist (unknown ids are simply absent), read on the caller's `cursor`
+    (commerce.sql.cursor: one plain row per SKU, no model instances)."""
+    ids = [sku_id for sku_id in sku_ids if 0 < sku_id <= MAX_SKU_ID]
+    if not ids:
+        return {}
+    cursor.execute(_sku_sql(len(ids)), ids)
+    rows = cursor.fetchall()
+    return {
+        pk: SKURef(pk=pk, name=name, price=sql.to_decimal(price), is_launched=bool(on)) for pk, name, price, on in rows
+    }
+
+
+@cache
+def _take_stock_sql() -> str:
+    stock, sales = sql.col(SKU, "stock"), sql.col(SKU, "sales")
+    return (
+        f"UPDATE {sql.table(SKU)} SET {stock} = {stock} - %s, {sales} = {sales} + %s"  # noqa: S608
+        f" WHERE {sql.col(SKU, 'id')} = %s AND {stock} >= %s AND {sql.col(SKU, 'is_launched')} = %s"
+    )
+
+
+def take_stock(cursor, *, sku_id: int, count: int) -> bool:
+    """`stock -= count, sales += count` if at least `count` are left and the SKU is on sale; True if taken.
+
+    One conditional UPDATE on the caller's `cursor`, inside its transaction: it locks the row until the
+    transaction ends, and of any number of concurrent buyers only those the remaining stock covers see 1 row
+    updated. Stock can never go below zero. Take several SKUs in id order. Announces nothing: the caller
+    queues the announcement after commit (`queue_stock_announcements`).
+    """
+    cursor.execute(_take_stock_sql(), [count, count, sku_id, count, True])
+    return cursor.rowcount == 1
+
+
+@cache
+def _stock_left_sql() -> str:
+    stock, launched, pk = sql.col(SKU, "stock"), sql.col(SKU, "is_launched"), sql.col(SKU, "id")
+    return f"SELECT {stock}, {launched} FROM {sql.table(SKU)} WHERE {pk} = %s"  # noqa: S608
+
+
+def get_stock_left(cursor, sku_id: int) -> tuple[int, bool] | None:
+    """(stock, is_launched) of an SKU right now, to explain a refused `take_stock`; None if it is gone."""
+    cursor.execute(_stock_left_sql(), [sku_id])
+    row = cursor.fetchone()
+    return None if row is None else (int(row[0]), bool(row[1]))
+
+
+def give_back_stock(*, sku_id: int, count: int) -> None:
+    """A cancelled order's units: `stock += count, sales -= count` (sales never below zero), announced after
+    commit. Call inside the cancelling transaction, in SKU id order."""
+    SKU.objects.filter(pk=sku_id).update(
+        stock=models.F("stock") + int(count), sales=Greatest(models.F("sales") - int(count), 0)
+    )
+    stock_changed(sku_id=sku_id)

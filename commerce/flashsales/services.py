@@ -2,7 +2,7 @@
 
 Guarantees:
 - `press` answers from one Redis Lua step (gate.PRESS_LUA); an accepted press is a FlashEntry row plus a
-  durable job (tasks.durable) committed before the shopper hears 排队中, so a worker killed while the queue
+  durable job (commerce.flashsales.jobs) committed before the shopper hears 排队中, so a worker killed while the queue
   drains loses nothing: the dispatch tick re-sends the job.
 - `place_entry` turns one entry into one order through `commerce.orders.services.place_sale_order` (the same
   placement as checkout) and counts the unit with `UPDATE ... SET sold = sold + 1 WHERE sold < reserved`:
@@ -24,9 +24,10 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, F
 from django.utils import timezone
 
+from commerce import live
 from commerce.catalog.stock import reserve_stock, return_stock
 from commerce.errors import CommerceError
-from commerce.flashsales import gate
+from commerce.flashsales import gate, jobs
 from commerce.flashsales.errors import (
     BadRequestId,
     LimitReached,
@@ -39,9 +40,9 @@ from commerce.flashsales.errors import (
     TooManyRequests,
 )
 from commerce.flashsales.models import EntryStatus, FlashEntry, FlashSale, SaleStatus
+from commerce.jobs import RetryAt
 from commerce.orders.models import Order
-from commerce.orders.services import cancel_order, place_sale_order
-from tasks import durable
+from commerce.orders.services import expire_unpaid_order, place_sale_order
 
 logger = logging.getLogger(__name__)
 
@@ -141,7 +142,7 @@ def _record(*, sale_id: int, user_id: int, request_id: str, address_id: int) -> 
         if entry is None:  # the sale row is gone
             raise SaleNotFound() from None
         return entry
-    durable.schedule("place_flash_entry_task", entry.pk, key=f"flash.place:{entry.pk}")
+    jobs.place_entry(entry.pk)
     return entry
 
 
@@ -254,9 +255,7 @@ def _log_failure(future) -> None:
 
 def kick_drain(sale_id: int) -> None:
     """Ask a worker to drain sale `sale_id`'s queue (the scheduler's tick asks again every minute)."""
-    from tasks.actors.flashsales import drain_flash_queue_task
-
-    drain_flash_queue_task.send(int(sale_id))
+    jobs.drain_sale_queue(sale_id)
 
 
 #: Presses a drainer takes from the queue at once, and how long it waits for more before it stops.
@@ -355,12 +354,7 @@ def _place_entry(entry_id: int) -> str | CommerceError:
     FlashEntry.objects.filter(pk=entry.pk).update(
         status=EntryStatus.PLACED, order_id=order.pk, updated_at=timezone.now()
     )
-    durable.schedule(
-        "expire_flash_order_task",
-        order.pk,
-        key=f"flash.expire:{order.pk}",
-        delay_seconds=int(settings.FLASH_SALE_PAY_SECONDS),
-    )
+    jobs.expire_order(order.pk)
     _announce_after_commit(entry.sale_id, entry.user_id)
     return EntryStatus.PLACED
 
@@ -382,10 +376,8 @@ def _fail_entry(entry_id: int, message: str, *, release: bool = True) -> None:
 
 def _announce_left(sale_id: int) -> None:
     """Push the gate's units left to the sale's pages (best effort: the pages also learn it from answers)."""
-    from realtime.publish import publish_flash_left
-
     try:
-        publish_flash_left(sale_id, gate.left(sale_id) or 0)
+        live.announce(live.flash_left_changed, sale_id=sale_id, left=gate.left(sale_id) or 0)
     except Exception:  # noqa: BLE001 - a lost push must never fail a press or a cancel
         logger.warning("flash sale %s: could not push the units left", sale_id, exc_info=True)
 
@@ -398,9 +390,7 @@ def _release(sale_id: int, user_id: int, request_id: str) -> None:
 
 def _announce_after_commit(sale_id: int, user_id: int) -> None:
     def send() -> None:
-        from realtime.publish import publish_flash_status
-
-        publish_flash_status(sale_id, user_id)
+        live.announce(live.flash_status_changed, sale_id=sale_id, user_id=user_id)
 
     transaction.on_commit(send, robust=True)
 
@@ -414,19 +404,18 @@ def expire_flash_order(order_id: str) -> bool:
     The cancel gives the unit back to the sale (`give_back_flash_units`). Safe to run twice; never cancels a
     paid order (the orders state machine refuses).
     """
-    from commerce.orders.errors import OrderNotFound, OrderStateError
     from commerce.orders.models import OrderStatus
 
-    cutoff = timezone.now() - timedelta(seconds=int(settings.FLASH_SALE_PAY_SECONDS))
-    if not Order.objects.filter(pk=order_id, status=OrderStatus.UNPAID, created_at__lte=cutoff).exists():
-        if Order.objects.filter(pk=order_id, status=OrderStatus.UNPAID).exists():
-            raise durable.RetryAt(timezone.now() + timedelta(seconds=5), "not yet due")
-        return False
-    try:
-        cancel_order(order_id=order_id, reason="秒杀订单超时未支付，系统自动取消")
-    except (OrderStateError, OrderNotFound):
-        return False
-    return True
+    now = timezone.now()
+    timeout = int(settings.FLASH_SALE_PAY_SECONDS)
+    if expire_unpaid_order(
+        order_id=order_id, now=now, timeout_seconds=timeout, reason="秒杀订单超时未支付，系统自动取消"
+    ):
+        return True
+    cutoff = now - timedelta(seconds=timeout)
+    if Order.objects.filter(pk=order_id, status=OrderStatus.UNPAID, created_at__gt=cutoff).exists():
+        raise RetryAt(now + timedelta(seconds=5), "not yet due")
+    return False
 
 
 def give_back_flash_units(order: Order) -> set[int]:
@@ -454,8 +443,7 @@ def schedule_sale(sale: FlashSale) -> None:
     now = timezone.now()
     start_in = max(0.0, (sale.starts_at - now).total_seconds() - LOAD_AHEAD_SECONDS)
     end_in = max(0.0, (sale.ends_at - now).total_seconds())
-    durable.schedule("start_flash_sale_task", sale.pk, key=f"flash.start:{sale.pk}", delay_seconds=start_in)
-    durable.schedule("end_flash_sale_task", sale.pk, key=f"flash.end:{sale.pk}", delay_seconds=end_in)
+    jobs.start_and_end_sale(sale.pk, start_in=start_in, end_in=end_in)
 
 
 def start_sale(sale_id: int) -> bool:
@@ -521,16 +509,16 @@ def reload_lost_gates() -> int:
 def end_sale(sale_id: int) -> bool:
     """After the end: once every queued entry is settled, give the unsold units back to the SKU. Idempotent.
 
-    Raises durable.RetryAt while entries are still queued (the job tries again shortly)."""
+    Raises RetryAt while entries are still queued (the job tries again shortly)."""
     if FlashEntry.objects.filter(sale_id=sale_id, status=EntryStatus.QUEUED).exists() or _undrained(sale_id):
         kick_drain(sale_id)
-        raise durable.RetryAt(timezone.now() + timedelta(seconds=5), "entries still queued")
+        raise RetryAt(timezone.now() + timedelta(seconds=5), "entries still queued")
     with transaction.atomic():
         sale = FlashSale.objects.select_for_update().filter(pk=sale_id).first()
         if sale is None or sale.status == SaleStatus.ENDED:
             return False
         if timezone.now() < sale.ends_at:
-            raise durable.RetryAt(sale.ends_at, "not ended yet")
+            raise RetryAt(sale.ends_at, "not ended yet")
         return_stock(sku_id=sale.sku_id, count=sale.reserved - sale.sold)
         sale.status = SaleStatus.ENDED
         sale.save(update_fields=["status"])

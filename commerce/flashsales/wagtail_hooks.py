@@ -14,6 +14,7 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permission_policies import ModelPermissionPolicy
 
 from commerce.flashsales.models import FlashSale
+from commerce.money import format_yuan
 
 
 class _NoDelete(ModelPermissionPolicy):
@@ -46,7 +47,7 @@ class FlashSaleViewSet(ModelViewSet):
     list_display = [
         "name",
         Column("sku", label=_("商品SKU"), accessor="sku.name"),
-        Column("sale_price", label=_("秒杀价"), accessor=lambda s: f"¥{s.sale_price:.2f}", sort_key="sale_price"),
+        Column("sale_price", label=_("秒杀价"), accessor=lambda s: format_yuan(s.sale_price), sort_key="sale_price"),
         "quantity",
         "sold",
         Column("starts_at", label=_("开始时间"), accessor=_time("starts_at"), sort_key="starts_at"),

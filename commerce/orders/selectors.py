@@ -10,8 +10,8 @@ from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
 from commerce.accounts.addresses import list_addresses
+from commerce.cart.services import selected_lines_by_sku
 from commerce.catalog.models import SKU
-from commerce.orders import cart_lines
 from commerce.orders.errors import (
     CouponNotApplicable,
     EmptySelection,
@@ -37,7 +37,7 @@ def load_priced_lines(*, user_id: int) -> list[PricedLine]:
 
     Raises EmptySelection, SKUUnavailable (unknown or withdrawn SKU, named) or InvalidCount.
     """
-    return price_lines(cart_lines.selected_lines(user_id=user_id), load_skus=_skus_for_the_page)
+    return price_lines(selected_lines_by_sku(user_id=user_id), load_skus=_skus_for_the_page)
 
 
 def _skus_for_the_page(sku_ids: list[int]) -> dict[int, SKU]:

@@ -24,18 +24,22 @@ from functools import partial
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from commerce.catalog.models import SKU
+from commerce import sql
+from commerce.accounts.selectors import get_address_snapshot
+from commerce.cart import services as cart
 from commerce.catalog.stock import (
     add_sales,
+    get_stock_left,
+    give_back_stock,
+    load_sku_refs,
     queue_stock_announcements,
     send_stock_announcements,
-    stock_changed,
+    take_stock,
 )
-from commerce.orders import cart_lines, placement, tokens
+from commerce.orders import jobs, placement, tokens
 from commerce.orders.errors import (
     AddressNotFound,
     CouponAlreadyClaimed,
@@ -48,6 +52,7 @@ from commerce.orders.errors import (
     InvalidOrderNote,
     InvalidPayMethod,
     InvalidShipment,
+    OrderErrorCode,
     OrderInProgress,
     OrderNotFound,
     OrderStateError,
@@ -156,9 +161,9 @@ def _claim_and_read_cart(*, user_id: int, token: str) -> tuple[tokens.Claim, dic
     """
     pipe = tokens.redis_client().pipeline(transaction=False)
     tokens.queue_claim(pipe, user_id=user_id, token=token)
-    cart_lines.queue_selected_lines(pipe, user_id=user_id)
-    claimed, counts, selected = pipe.execute()
-    return tokens.parse_claim(claimed), cart_lines.parse_selected(counts, selected)
+    cart.queue_selected_lines(pipe, user_id=user_id)
+    claimed, *cart_results = pipe.execute()
+    return tokens.parse_claim(claimed), cart.parse_selected_lines(*cart_results)
 
 
 def _owned_order(*, user_id: int, order_id: str) -> Order:
@@ -204,15 +209,16 @@ def _place(
     stock_held: bool = False,
     schedule_timeout: bool = True,
 ) -> Order:
-    """The transaction. SQL on a plain order: address, SKUs, INSERT order, INSERT lines, UPDATE stock per
-    line (the statements in `placement`), then COMMIT; coupon and points add their own statements."""
+    """The transaction. SQL on a plain order: address (accounts' selector), SKUs (catalog's), INSERT order,
+    INSERT lines (`placement`), UPDATE stock per line (catalog's `take_stock`), then COMMIT; coupon and points
+    add their own statements. All on one `commerce.sql.cursor()`."""
     now = timezone.now()
-    with placement.cursor() as cursor:
+    with sql.cursor() as cursor:
         # 1. Reads and checks: nothing is written until they all pass.
-        address = placement.address_snapshot(cursor, user_id=user.pk, address_id=address_id)
+        address = get_address_snapshot(cursor, user_id=user.pk, address_id=address_id)
         if address is None:
             raise AddressNotFound()
-        load = partial(placement.load_skus, cursor)
+        load = partial(load_sku_refs, cursor)
         if unit_prices:  # a promotion's price (flash sale) replaces the SKU's own for these SKUs
             load = partial(_load_at_prices, load, unit_prices)
         lines = price_lines(wanted, load_skus=load)
@@ -271,8 +277,8 @@ def _place(
             if stock_held:  # the promotion took these units out of the stock already: count the sale only
                 add_sales(sku_id=line.sku.pk, count=line.count)
                 continue
-            if not placement.take_stock(cursor, sku_id=line.sku.pk, count=line.count):
-                current = placement.stock_left(cursor, line.sku.pk)
+            if not take_stock(cursor, sku_id=line.sku.pk, count=line.count):
+                current = get_stock_left(cursor, line.sku.pk)
                 if current is None or not current[1]:
                     raise SKUUnavailable(sku_id=line.sku.pk, name=line.sku.name)
                 raise InsufficientStock(line.sku, line.count, current[0])
@@ -286,7 +292,7 @@ def _place(
         lambda: _after_commit(user_id=user_id, token=token, order_id=order_id, sku_ids=bought), robust=True
     )
     if order.status == OrderStatus.UNPAID and schedule_timeout:
-        transaction.on_commit(lambda: _schedule_timeout(order_id), robust=True)
+        transaction.on_commit(lambda: jobs.schedule_timeout(order_id), robust=True)
     return order
 
 
@@ -336,7 +342,7 @@ def _after_commit(*, user_id: int, token: str, order_id: str, sku_ids: list[int]
     Dramatiq message for an SKU whose coalescing window asks for one)."""
     pipe = tokens.redis_client().pipeline(transaction=False)
     tokens.queue_mark_done(pipe, user_id=user_id, token=token, order_id=order_id)
-    cart_lines.queue_remove(pipe, user_id=user_id, sku_ids=sku_ids)
+    cart.queue_remove_lines(pipe, user_id=user_id, sku_ids=sku_ids)
     queue_stock_announcements(pipe, sku_ids)
     # Every command runs even if one fails (e.g. a cart key of the wrong type); failures are logged and the
     # stock decisions that did come back are still acted on.
@@ -345,14 +351,6 @@ def _after_commit(*, user_id: int, token: str, order_id: str, sku_ids: list[int]
         if isinstance(result, Exception):
             logger.error("after-commit Redis command failed for order %s: %r", order_id, result)
     send_stock_announcements(sku_ids, results[len(results) - len(sku_ids) :])
-
-
-def _schedule_timeout(order_id: str) -> None:
-    from tasks.actors.orders import cancel_unpaid_order_task
-
-    cancel_unpaid_order_task.send_with_options(
-        args=(order_id,), delay=int(settings.ORDER_UNPAID_TIMEOUT_SECONDS) * 1000
-    )
 
 
 # --- Points ------------------------------------------------------------------------------------------------------
@@ -457,27 +455,30 @@ def _give_back(order: Order) -> None:
     for hook in _give_back_hooks:
         held |= hook(order)
     for sku_id, count in order.lines.order_by("sku_id").values_list("sku_id", "count"):
-        if sku_id in held:
-            SKU.objects.filter(pk=sku_id).update(sales=Greatest(F("sales") - count, 0))
+        if sku_id in held:  # the promotion took its units back: only the sales are undone
+            add_sales(sku_id=sku_id, count=-count)
             continue
-        SKU.objects.filter(pk=sku_id).update(stock=F("stock") + count, sales=Greatest(F("sales") - count, 0))
-        stock_changed(sku_id=sku_id)
+        give_back_stock(sku_id=sku_id, count=count)
     UserCoupon.objects.filter(used_order=order).update(used_order=None, used_at=None)
     if order.points_used:
         _change_points(user_id=order.user_id, delta=order.points_used, reason=PointsReason.REFUND_ORDER, order=order)
 
 
-def expire_unpaid_order(*, order_id: str, now=None) -> bool:
-    """Cancel `order_id` if it is still unpaid after ORDER_UNPAID_TIMEOUT_SECONDS. True if this call did it.
+def expire_unpaid_order(
+    *, order_id: str, now=None, timeout_seconds: int | None = None, reason: str = "超时未支付，系统自动取消"
+) -> bool:
+    """Cancel `order_id` if it is still unpaid after `timeout_seconds` (ORDER_UNPAID_TIMEOUT_SECONDS unless
+    given). True if this call did it.
 
     Safe to run any number of times, from the delayed message and the sweep at once: one of them wins.
     """
     now = now or timezone.now()
-    cutoff = now - timedelta(seconds=int(settings.ORDER_UNPAID_TIMEOUT_SECONDS))
+    timeout = int(settings.ORDER_UNPAID_TIMEOUT_SECONDS if timeout_seconds is None else timeout_seconds)
+    cutoff = now - timedelta(seconds=timeout)
     if not Order.objects.filter(pk=order_id, status=OrderStatus.UNPAID, created_at__lte=cutoff).exists():
         return False
     try:
-        cancel_order(order_id=order_id, reason="超时未支付，系统自动取消")
+        cancel_order(order_id=order_id, reason=reason)
     except (OrderStateError, OrderNotFound):
         return False
     return True
@@ -503,7 +504,9 @@ def mark_paid(*, order_id: str, trade_no: str = "", amount: Decimal | None = Non
     """
     order = _get_order(order_id)
     if amount is not None and Decimal(amount) != order.pay_amount:
-        raise OrderStateError(f"支付金额 ¥{amount} 与订单应付 ¥{order.pay_amount} 不符", code="amount_mismatch")
+        raise OrderStateError(
+            f"支付金额 ¥{amount} 与订单应付 ¥{order.pay_amount} 不符", code=OrderErrorCode.AMOUNT_MISMATCH
+        )
     transition(
         order,
         OrderStatus.UNSEND,
@@ -527,9 +530,9 @@ def clean_shipment(*, carrier: str, tracking_no: str) -> tuple[str, str]:
     if not carrier and not tracking_no:
         return "", ""
     if carrier not in Carrier.values:
-        raise InvalidShipment(_("请选择快递公司"), code="invalid_carrier")
+        raise InvalidShipment(_("请选择快递公司"), code=OrderErrorCode.INVALID_CARRIER)
     if not _TRACKING_NO.fullmatch(tracking_no):
-        raise InvalidShipment(_("运单号应为 6 到 40 位字母、数字或短横线"), code="invalid_tracking_no")
+        raise InvalidShipment(_("运单号应为 6 到 40 位字母、数字或短横线"), code=OrderErrorCode.INVALID_TRACKING_NO)
     return carrier, tracking_no.upper()
 
 

@@ -1,8 +1,8 @@
 """Orders in the Wagtail admin (SPEC I): the "订单管理" menu (orders, coupons, points ledger) and "运营概况".
 
 - 订单: read-only listing (search, filters) and detail page; 发货 and 取消订单 are POST views calling the orders
-  services (`admin_views`). No add, edit, copy or delete view is registered, so amounts and lines cannot be
-  changed here by anyone.
+  services (`commerce/orders/admin/views.py`). No add, edit, copy or delete view is registered, so amounts and
+  lines cannot be changed here by anyone.
 - 优惠券: create and edit full-reduction coupons (never delete them: switch them off).
 - 积分记录: the points ledger, read-only.
 - 运营概况: the dashboard, plus a summary panel on the admin home.
@@ -28,14 +28,17 @@ from wagtail.admin.views.generic import IndexView
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 from wagtail.admin.widgets.button import HeaderButton
 
-from commerce.orders import admin_views, comment_admin, customer_admin
+from commerce.money import format_yuan
+from commerce.orders.admin import comments as comment_admin
+from commerce.orders.admin import customers as customer_admin
+from commerce.orders.admin import filters, forms, policies, reports, views
 from commerce.orders.dashboard import BEIJING
 from commerce.orders.models import Comment, Coupon, Order, PointsLedger
 
 
 def _money(field: str):
     def accessor(instance) -> str:
-        return f"¥{getattr(instance, field):.2f}"
+        return format_yuan(getattr(instance, field))
 
     return accessor
 
@@ -60,7 +63,7 @@ class ReadOnlyViewSet(ModelViewSet):
 
     @property
     def permission_policy(self):
-        return admin_views.ReadOnlyPermissionPolicy(self.model)
+        return policies.ReadOnlyPermissionPolicy(self.model)
 
     def get_common_view_kwargs(self, **kwargs):
         view_kwargs = super().get_common_view_kwargs(**kwargs)
@@ -93,7 +96,7 @@ class OrderIndexView(IndexView):
     @cached_property
     def header_buttons(self):
         buttons = list(super().header_buttons)
-        if self.request.user.has_perm(admin_views.SHIP_PERMISSION):
+        if self.request.user.has_perm(policies.SHIP_PERMISSION):
             buttons.append(
                 HeaderButton(_("批量发货"), url=reverse("orders_admin:bulk_ship"), icon_name="upload", icon_only=False)
             )
@@ -108,7 +111,7 @@ class OrderViewSet(ReadOnlyViewSet):
     url_prefix = "orders"
     url_namespace = "orders_admin"
     inspect_view_enabled = True
-    inspect_view_class = admin_views.OrderInspectView
+    inspect_view_class = views.OrderInspectView
     index_view_class = OrderIndexView
     list_display = [
         "order_id",
@@ -118,7 +121,7 @@ class OrderViewSet(ReadOnlyViewSet):
         Column("pay_method", label=_("支付方式"), accessor="get_pay_method_display", sort_key="pay_method"),
         Column("created_at", label=_("下单时间"), accessor=_time("created_at"), sort_key="created_at"),
     ]
-    filterset_class = admin_views.OrderFilterSet
+    filterset_class = filters.OrderFilterSet
     search_fields = ["order_id", "receiver", "mobile", "user__username"]
     ordering = ["-created_at", "-order_id"]
     list_export = [
@@ -140,11 +143,11 @@ class OrderViewSet(ReadOnlyViewSet):
     def get_urlpatterns(self):
         return [
             *super().get_urlpatterns(),
-            path("ship/<str:pk>/", admin_views.ship_order, name="ship"),
-            path("cancel/<str:pk>/", admin_views.cancel_order, name="cancel"),
-            path("bulk-ship/", admin_views.bulk_ship, name="bulk_ship"),
-            path("packing-slip/<str:pk>/", admin_views.packing_slip, name="packing_slip"),
-            path("note/<str:pk>/", admin_views.add_note, name="note"),
+            path("ship/<str:pk>/", views.ship_order, name="ship"),
+            path("cancel/<str:pk>/", views.cancel_order, name="cancel"),
+            path("bulk-ship/", views.bulk_ship, name="bulk_ship"),
+            path("packing-slip/<str:pk>/", views.packing_slip, name="packing_slip"),
+            path("note/<str:pk>/", views.add_note, name="note"),
         ]
 
 
@@ -175,7 +178,7 @@ class CouponViewSet(ModelViewSet):
             sort_key="is_active",
         ),
     ]
-    filterset_class = admin_views.CouponFilterSet
+    filterset_class = filters.CouponFilterSet
     search_fields = ["name"]
     ordering = ["-created_at", "-id"]
     edit_handler = ObjectList(
@@ -186,12 +189,12 @@ class CouponViewSet(ModelViewSet):
             FieldPanel("total"),
             FieldPanel("is_active"),
         ],
-        base_form_class=admin_views.CouponAdminForm,
+        base_form_class=forms.CouponAdminForm,
     )
 
     @property
     def permission_policy(self):
-        return admin_views.NoDeletePermissionPolicy(self.model)
+        return policies.NoDeletePermissionPolicy(self.model)
 
 
 class PointsLedgerViewSet(ReadOnlyViewSet):
@@ -210,7 +213,7 @@ class PointsLedgerViewSet(ReadOnlyViewSet):
         "note",
         Column("created_at", label=_("时间"), accessor=_time("created_at"), sort_key="created_at"),
     ]
-    filterset_class = admin_views.PointsLedgerFilterSet
+    filterset_class = filters.PointsLedgerFilterSet
     search_fields = ["user__username", "order__order_id", "note"]
     ordering = ["-created_at", "-id"]
 
@@ -219,7 +222,7 @@ class PointsLedgerViewSet(ReadOnlyViewSet):
 
 
 class CustomerViewSet(ReadOnlyViewSet):
-    """顾客: shoppers, searched by mobile or username; one page each (commerce/orders/customer_admin.py)."""
+    """顾客: shoppers, searched by mobile or username; one page each (commerce/orders/admin/customers.py)."""
 
     model = get_user_model()
     icon = "user"
@@ -249,7 +252,7 @@ class CustomerViewSet(ReadOnlyViewSet):
 
 
 class CommentViewSet(ReadOnlyViewSet):
-    """商品评价: shoppers' comments; hide and reply on each one's page (commerce/orders/comment_admin.py)."""
+    """商品评价: shoppers' comments; hide and reply on each one's page (commerce/orders/admin/comments.py)."""
 
     model = Comment
     icon = "comment"
@@ -296,14 +299,14 @@ def register_orders_viewsets():
 
 class DashboardMenuItem(MenuItem):
     def is_shown(self, request):
-        return admin_views.can_view_dashboard(request.user)
+        return policies.can_view_dashboard(request.user)
 
 
 @hooks.register("register_admin_urls")
 def register_dashboard_url():
     return [
-        path("dashboard/", admin_views.dashboard_view, name="orders_dashboard"),
-        path("dashboard/export/", admin_views.dashboard_export, name="orders_dashboard_export"),
+        path("dashboard/", reports.dashboard_view, name="orders_dashboard"),
+        path("dashboard/export/", reports.dashboard_export, name="orders_dashboard_export"),
     ]
 
 
@@ -314,5 +317,5 @@ def register_dashboard_menu_item():
 
 @hooks.register("construct_homepage_panels")
 def add_dashboard_summary(request, panels):
-    if admin_views.can_view_dashboard(request.user):
-        panels.append(admin_views.DashboardSummaryPanel())
+    if policies.can_view_dashboard(request.user):
+        panels.append(reports.DashboardSummaryPanel())

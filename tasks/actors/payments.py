@@ -10,21 +10,20 @@ own retries are off for them.
   still unsettled (the payer never came back and no notify arrived).
 - `refund_payment_task`: one `alipay.trade.refund` for a Refund row; the Refund keeps the error and the time
   of the next try, and the operator can retry it (services.retry_refund).
-- `deliver_sandbox_notify_task`: the offline sandbox's notify POST, retried until the shop answers "success",
-  like Alipay's own notify schedule (shortened).
+- `deliver_sandbox_notify_task`: the offline sandbox's notify POST (commerce.payments.sandbox.notify), retried
+  until the shop answers "success", like Alipay's own notify schedule (shortened).
 """
 
 from __future__ import annotations
 
 import logging
-from urllib.error import URLError
-from urllib.parse import urlencode
-from urllib.request import Request, urlopen
 
 import dramatiq
 
 from commerce.errors import CommerceError
 from commerce.payments import services
+from commerce.payments.errors import RETRYABLE_CODES
+from commerce.payments.sandbox.notify import deliver_notify
 from commerce.payments.services import Outcome
 
 logger = logging.getLogger(__name__)
@@ -36,17 +35,13 @@ class PaymentStillPending(Exception):
     """The trade is not paid yet; raising it makes Dramatiq ask again later (with backoff)."""
 
 
-class NotifyNotAcknowledged(Exception):
-    """The shop did not answer "success" to a sandbox notify; Dramatiq sends it again."""
-
-
 @dramatiq.actor(max_retries=0, time_limit=60_000)
 def query_alipay_payment_task(order_id: str) -> None:
     """Settle `order_id` from `alipay.trade.query` (F4); retried while unpaid or unreachable."""
     try:
         outcome = services.query_payment(order_id=str(order_id))
     except CommerceError as error:
-        if error.code.startswith("gateway") or error.code == "query_failed":
+        if error.code in RETRYABLE_CODES:
             raise  # Alipay unreachable or a system error: retry with backoff
         logger.error("trade query for order %s refused: %s (%s)", order_id, error.message, error.code)
         return
@@ -78,27 +73,4 @@ def refund_payment_task(refund_id: int) -> None:
 @dramatiq.actor(max_retries=0, time_limit=60_000)
 def deliver_sandbox_notify_task(app_id: str, out_trade_no: str) -> None:
     """The offline sandbox POSTs its signed notify for a trade until the shop answers "success" (F7)."""
-    from commerce.payments.sandbox import protocol, store
-
-    trade = store.get_trade(app_id, out_trade_no)
-    if trade is None or not trade.get("notify_url"):
-        logger.info("sandbox trade %s/%s gone or without notify_url: nothing to notify", app_id, out_trade_no)
-        return
-    if not trade["notify_url"].startswith(("http://", "https://")):
-        logger.error("sandbox trade %s has a notify_url that is not http(s): not sent", out_trade_no)
-        return
-    body = urlencode(protocol.notify_params(trade)).encode("utf-8")
-    request = Request(  # noqa: S310 - http(s) only, checked above
-        trade["notify_url"],
-        data=body,
-        headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"},
-        method="POST",
-    )
-    try:
-        with urlopen(request, timeout=15) as response:  # noqa: S310 - http(s) only, checked above
-            answer = response.read(64).decode("utf-8", "replace").strip()
-    except (URLError, OSError) as error:
-        raise NotifyNotAcknowledged(f"notify for {out_trade_no} failed: {error}") from error
-    if answer != "success":
-        raise NotifyNotAcknowledged(f"notify for {out_trade_no} answered {answer!r}")
-    logger.info("sandbox notify for %s acknowledged", out_trade_no)
+    deliver_notify(app_id=str(app_id), out_trade_no=str(out_trade_no))

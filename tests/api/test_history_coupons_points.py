@@ -29,16 +29,16 @@ def test_history_records_lists_and_clears(shopper_api):
 
 def test_coupons_claim_once_and_the_claimed_one_is_used_at_checkout(shopper_api, shopper):
     coupon = CouponFactory(threshold="100.00", discount="10.00")
-    listed = shopper_api.get("/api/v1/coupons/").json()
-    assert listed["mine"] == [] and [c["id"] for c in listed["claimable"]] == [coupon.id]
+    assert shopper_api.get("/api/v1/coupons/").json()["results"] == []
+    assert [c["id"] for c in shopper_api.get("/api/v1/coupons/claimable/").json()["results"]] == [coupon.id]
 
     claimed = shopper_api.post(f"/api/v1/coupons/{coupon.id}/claim/")
     assert claimed.status_code == 201 and claimed.json()["coupon_id"] == coupon.id
     again = shopper_api.post(f"/api/v1/coupons/{coupon.id}/claim/")
     assert again.status_code == 400 and again.json()["code"] == "coupon_already_claimed"
     assert shopper_api.post("/api/v1/coupons/99999999/claim/").status_code == 404
-    after = shopper_api.get("/api/v1/coupons/").json()
-    assert [c["coupon_id"] for c in after["mine"]] == [coupon.id] and after["claimable"] == []
+    assert [c["coupon_id"] for c in shopper_api.get("/api/v1/coupons/").json()["results"]] == [coupon.id]
+    assert shopper_api.get("/api/v1/coupons/claimable/").json()["results"] == []
 
     put_in_cart(shopper, SKUFactory(price=Decimal("150.00")), 1)
     AddressFactory(user=shopper)
@@ -65,3 +65,20 @@ def test_points_ledger_is_paged_with_the_balance(shopper_api, shopper):
     page = shopper_api.get("/api/v1/points/", {"page_size": 1}).json()
     assert page["balance"] == 70 and page["count"] == 2 and page["next"]
     assert page["results"][0]["delta"] == -30 and page["results"][0]["balance_after"] == 70
+
+
+def test_coupon_lists_are_paged(shopper_api, shopper):
+    """Both coupon lists grow with the shop (and a shopper's claims): they are paged like every list."""
+    coupons = [CouponFactory() for _ in range(3)]
+    for coupon in coupons[:2]:
+        assert shopper_api.post(f"/api/v1/coupons/{coupon.id}/claim/").status_code == 201
+    first = shopper_api.get("/api/v1/coupons/", {"page_size": 1}).json()
+    assert first["count"] == 2 and first["next"] and first["previous"] is None
+    second = shopper_api.get(first["next"]).json()
+    seen = {first["results"][0]["coupon_id"], second["results"][0]["coupon_id"]}
+    assert seen == {coupons[0].id, coupons[1].id} and second["next"] is None
+
+    claimable = shopper_api.get("/api/v1/coupons/claimable/", {"page_size": 1}).json()
+    assert claimable["count"] == 1 and [c["id"] for c in claimable["results"]] == [coupons[2].id]
+    past_the_end = shopper_api.get("/api/v1/coupons/", {"page": 9})
+    assert past_the_end.status_code == 404 and past_the_end.json()["code"] == "not_found"

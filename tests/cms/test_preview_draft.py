@@ -7,7 +7,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from cms import static_pages
+from cms import static_page_builder
 from cms.demo import ensure_demo_home_page
 from tests.factories import ChannelFactory, SKUFactory, UserFactory, ensure_wagtail_tree
 
@@ -25,7 +25,7 @@ def home_with_draft():
     channel = ChannelFactory()
     SKUFactory(name="首页楼层 手机", spu__category1=channel.category)
     home = ensure_demo_home_page()
-    assert static_pages.build_home_page() is True
+    assert static_page_builder.build_home_page() is True
     home.news = [("news", {"title": "草稿快讯标题", "link": "/"})]
     home.save_revision()  # a draft: the live page and the static file keep the old news
     return home

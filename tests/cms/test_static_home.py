@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from cms import static_pages
+from cms import static_page_builder
 from cms.demo import ensure_demo_home_page
 from cms.models import HomeFloor
 from tests.factories import ChannelFactory, SKUFactory, ensure_wagtail_tree
@@ -26,7 +26,7 @@ def make_home():
 
 def test_static_home_page_is_served_without_touching_the_database(client, db, django_assert_num_queries):
     home = make_home()
-    assert static_pages.build_home_page() is True
+    assert static_page_builder.build_home_page() is True
 
     with django_assert_num_queries(0):
         response = client.get("/")
@@ -49,10 +49,10 @@ def test_missing_home_file_falls_back_to_wagtail(client, db):
 
 def test_unpublished_home_page_has_its_file_removed(client, db):
     home = make_home()
-    static_pages.build_home_page()
+    static_page_builder.build_home_page()
     home.unpublish()
-    assert static_pages.build_home_page() is False
-    assert not static_pages.home_file("zh-hans").exists()
+    assert static_page_builder.build_home_page() is False
+    assert not static_page_builder.home_file("zh-hans").exists()
     assert "X-Static-Page" not in client.get("/")
 
 
@@ -61,7 +61,7 @@ def test_publishing_the_home_page_rebuilds_the_file_after_the_worker_ran(client,
     home = make_home()
     dramatiq_broker.join("default", timeout=30_000)
     dramatiq_worker.join()
-    assert "首页楼层 手机" in static_pages.home_file("zh-hans").read_text("utf-8")
+    assert "首页楼层 手机" in static_page_builder.home_file("zh-hans").read_text("utf-8")
 
     floor = HomeFloor.objects.get(page=home)
     home.floors = [HomeFloor(title="编辑新改的楼层", channel=floor.channel, skus=floor.skus.raw_data, sort_order=0)]

@@ -3,18 +3,17 @@ fills in the shopper's name, the cart count and the CSRF token, and reports the 
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from django.conf import settings as django_settings
 from django.test import Client
 from playwright.sync_api import expect
 
-from cms import static_pages
+from cms import static_page_builder
 from commerce.catalog.models import GoodsVisitCount
 from commerce.catalog.visits import flush_visits
 from config.settings import test as test_settings
 from tests.factories import SKUFactory, UserFactory
+from tests.support import wait_until
 
 pytestmark = [pytest.mark.browser]
 
@@ -26,14 +25,14 @@ def daphne_static_root(settings):
     built: list[int] = []
     yield built
     for sku_id in built:
-        static_pages.remove_sku_page(sku_id)
+        static_page_builder.remove_sku_page(sku_id)
 
 
 def test_static_page_gets_the_shoppers_name_cart_count_and_csrf_token(
     daphne_server, page, transactional_db, daphne_static_root
 ):
     sku = SKUFactory(name="静态页 浏览器 手机")
-    assert static_pages.build_sku_page(sku.id)
+    assert static_page_builder.build_sku_page(sku.id)
     daphne_static_root.append(sku.id)
     user = UserFactory(username="static_buyer")
     client = Client()
@@ -58,16 +57,17 @@ def test_static_page_gets_the_shoppers_name_cart_count_and_csrf_token(
     expect(token).to_have_count(1)
     assert len(token.get_attribute("value")) >= 32
 
-    deadline = time.monotonic() + 10
-    while not GoodsVisitCount.objects.filter(category=sku.category).exists() and time.monotonic() < deadline:
+    def flushed() -> bool:
         flush_visits()  # what the scheduler's job does every minute
-        time.sleep(0.1)
+        return GoodsVisitCount.objects.filter(category=sku.category).exists()
+
+    wait_until(flushed, 10, "the page's visit to be counted")
     assert GoodsVisitCount.objects.get(category=sku.category).count == 1
 
 
 def test_anonymous_visitor_keeps_the_login_links(daphne_server, page, transactional_db, daphne_static_root):
     sku = SKUFactory()
-    static_pages.build_sku_page(sku.id)
+    static_page_builder.build_sku_page(sku.id)
     daphne_static_root.append(sku.id)
 
     response = page.goto(f"{daphne_server}/goods/{sku.id}/")

@@ -11,7 +11,7 @@ import pytest
 from bs4 import BeautifulSoup
 from playwright.sync_api import expect
 
-from cms import static_pages
+from cms import static_page_builder
 from commerce.orders import tokens
 from commerce.orders.models import PayMethod
 from commerce.orders.services import place_order
@@ -29,11 +29,11 @@ def daphne_static_root(settings):
     built: list[int] = []
     yield built
     for sku_id in built:
-        static_pages.remove_sku_page(sku_id)
+        static_page_builder.remove_sku_page(sku_id)
 
 
 def _stock_markup(sku_id: int) -> tuple[str, BeautifulSoup]:
-    html = static_pages.sku_file(sku_id, "zh-hans").read_text(encoding="utf-8")
+    html = static_page_builder.sku_file(sku_id, "zh-hans").read_text(encoding="utf-8")
     return html, BeautifulSoup(html, "html.parser")
 
 
@@ -46,7 +46,7 @@ def test_ordering_from_a_static_page_leaves_no_stale_stock_in_the_file(
     Area.objects.get_or_create(id=1101, defaults={"name": "市辖区", "parent_id": 11})
     Area.objects.get_or_create(id=110101, defaults={"name": "东城区", "parent_id": 1101})
     sku = SKUFactory(name="静态页 库存 测试", stock=85)
-    assert static_pages.build_sku_page(sku.id)
+    assert static_page_builder.build_sku_page(sku.id)
     daphne_static_root.append(sku.id)
     buyer = UserFactory()
     put_in_cart(buyer, sku, 1)

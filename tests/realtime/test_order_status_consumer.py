@@ -10,7 +10,7 @@ from django.test import Client
 
 from commerce.orders.services import cancel_order, mark_paid, ship_order
 from config.asgi import application
-from realtime.consumers_orders import CLOSE_FORBIDDEN, CLOSE_NOT_LOGGED_IN
+from realtime.consumers.orders import CLOSE_FORBIDDEN, CLOSE_NOT_LOGGED_IN
 from tests.commerce.payments.conftest import place_alipay_order
 from tests.factories import UserFactory
 from tests.realtime.support import refused_with

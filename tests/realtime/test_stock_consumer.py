@@ -7,7 +7,7 @@ from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 
 from config.asgi import application
-from realtime.consumers import CLOSE_NOT_FOUND
+from realtime.consumers.stock import CLOSE_NOT_FOUND
 from realtime.publish import publish_stock
 from tests.factories import SKUFactory
 from tests.realtime.support import refused_with

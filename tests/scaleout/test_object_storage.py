@@ -14,7 +14,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image as PILImage
 
-from cms import static_pages
+from cms import static_page_builder
 from tests.factories import SKUFactory, UserFactory, ensure_wagtail_tree
 from tests.scaleout.conftest import BUCKET, CREDENTIALS
 from tests.scaleout.machines import Machine, free_port, wait_for
@@ -65,7 +65,7 @@ def test_image_uploaded_and_page_built_on_a_are_served_by_b(client, machine_a, m
 
     sku = SKUFactory(name="云端手机", default_image=image)
     SKUImage.objects.create(sku=sku, image=image, sort_order=0)
-    assert static_pages.build_sku_page(sku.id)  # machine A's worker renders (renditions go to the bucket)
+    assert static_page_builder.build_sku_page(sku.id)  # machine A's worker renders (renditions go to the bucket)
     page_key = f"static-pages/zh-hans/goods/{sku.id}.html"
     page_in_bucket = s3.get_object(Bucket=BUCKET, Key=page_key)["Body"].read()
     assert "云端手机".encode() in page_in_bucket
@@ -95,6 +95,6 @@ def test_image_uploaded_and_page_built_on_a_are_served_by_b(client, machine_a, m
         assert not local.exists() or not any(local.rglob("*"))
 
     # A SKU taken off sale on A: its page leaves the bucket and B falls back to the dynamic view.
-    static_pages.remove_sku_page(sku.id)
+    static_page_builder.remove_sku_page(sku.id)
     assert "Contents" not in s3.list_objects_v2(Bucket=BUCKET, Prefix=page_key)
     assert "X-Static-Page" not in machine_b.get(f"/goods/{sku.id}/?dynamic=1").headers

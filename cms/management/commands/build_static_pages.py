@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.core.cache import cache
 from django.core.management.base import BaseCommand, CommandParser
 
-from cms import static_pages
+from cms import static_page_builder
 from commerce.catalog.selectors import CATEGORY_MENU_KEY
 
 BAR_WIDTH = 40
@@ -21,17 +21,17 @@ class Command(BaseCommand):
         parser.add_argument("--sku", type=int, nargs="+", default=[], help="只生成这些SKU的详情页")
 
     def handle(self, *args, home: bool, sku: list[int], **options) -> None:
-        root = static_pages.static_root()
+        root = static_page_builder.static_root()
         if home or sku:
             if home:
-                written = static_pages.build_home_page()
+                written = static_page_builder.build_home_page()
                 self.stdout.write(f"首页：{'已生成' if written else '已删除（没有已发布的首页）'}")
             for sku_id in sku:
-                written = static_pages.build_sku_page(sku_id)
+                written = static_page_builder.build_sku_page(sku_id)
                 self.stdout.write(f"SKU {sku_id}：{'已生成' if written else '已删除（未上架或不存在）'}")
             return
         cache.delete(CATEGORY_MENU_KEY)
-        written = static_pages.build_all_pages(progress=self._draw)
+        written = static_page_builder.build_all_pages(progress=self._draw)
         self.stdout.write("")
         self.stdout.write(self.style.SUCCESS(f"静态页面已生成：首页和 {written} 个商品详情页，目录 {root}"))
 

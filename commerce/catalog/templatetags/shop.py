@@ -3,27 +3,20 @@ to http(s) and local paths."""
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 
 from django import template
 
 from commerce.links import is_safe_link
+from commerce.money import format_yuan
 
 register = template.Library()
-
-CENT = Decimal("0.01")
 
 
 @register.filter
 def yuan(value) -> str:
-    """1999 -> "¥1999.00"; None or garbage -> "" (never raises in a template)."""
-    if value is None or value == "":
-        return ""
-    try:
-        amount = Decimal(str(value)).quantize(CENT, rounding=ROUND_HALF_UP)
-    except (InvalidOperation, ValueError):
-        return ""
-    return f"¥{amount:.2f}"
+    """1999 -> "¥1999.00"; None or garbage -> "" (never raises in a template): `commerce.money.format_yuan`."""
+    return format_yuan(value)
 
 
 @register.filter

@@ -13,6 +13,7 @@ from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from commerce.payments import jobs
 from commerce.payments.sandbox import protocol, store
 
 logger = logging.getLogger(__name__)
@@ -111,17 +112,8 @@ def pay(request: HttpRequest) -> HttpResponse:
     if trade["total_amount"] != order["total_amount"]:
         return _refuse(request, protocol.SandboxError("ACQ.CONTEXT_INCONSISTENT", "交易信息被篡改"))
     if created and trade.get("notify_url"):
-        from tasks import durable
-
         # Durable, like Alipay's own notify schedule: a dropped message is re-sent by the dispatch tick.
-        durable.schedule(
-            "deliver_sandbox_notify_task",
-            trade["app_id"],
-            trade["out_trade_no"],
-            key=f"sandbox.notify:{trade['app_id']}:{trade['out_trade_no']}",
-            delay_seconds=int(settings.ALIPAY_SANDBOX_NOTIFY_DELAY_MS) / 1000,
-            max_attempts=8,
-        )
+        jobs.deliver_sandbox_notify(app_id=trade["app_id"], out_trade_no=trade["out_trade_no"])
     logger.info("sandbox trade %s paid for %s (%s)", trade["trade_no"], trade["out_trade_no"], trade["total_amount"])
     if not trade.get("return_url"):
         return render(request, "payments/sandbox_message.html", {"paid": trade})

@@ -9,7 +9,7 @@ from django.urls import resolve
 from PIL import Image as PILImage
 from wagtail.models import ReferenceIndex
 
-from commerce.catalog import demo
+from commerce.catalog import demo, demo_images
 from commerce.catalog.models import SKU, SPU, GoodsChannel, GoodsChannelGroup, SKUImage
 
 pytestmark = pytest.mark.django_db
@@ -62,7 +62,7 @@ def test_every_sku_has_a_generated_image_and_real_looking_decimal_prices(catalog
         assert sku.caption and sku.stock > 0
     with SKU.objects.first().default_image.open_file() as f:
         picture = PILImage.open(io.BytesIO(f.read()))
-    assert picture.format == "JPEG" and picture.size == (demo.IMAGE_SIZE, demo.IMAGE_SIZE)
+    assert picture.format == "JPEG" and picture.size == (demo_images.IMAGE_SIZE, demo_images.IMAGE_SIZE)
     # The generated SKUs are in Wagtail's reference index, so an image's "usage" lists them.
     assert ReferenceIndex.get_references_to(SKU.objects.first().default_image).exists()
 
@@ -86,14 +86,21 @@ def test_loading_twice_creates_nothing_and_keeps_editor_changes(catalog):
     assert (sku.stock, sku.price) == (3, Decimal("1.00"))
 
 
-def test_product_card_falls_back_to_ascii_labels_without_the_cjk_font(monkeypatch, tmp_path):
-    monkeypatch.setattr(demo, "CJK_FONT", tmp_path / "missing.ttc")
+@pytest.fixture
+def no_cjk_font(monkeypatch, tmp_path):
+    """The CJK font missing; the font cache is emptied before and after so no other test draws without it."""
+    monkeypatch.setattr(demo_images, "CJK_FONT", tmp_path / "missing.ttc")
+    demo_images._load_font.cache_clear()
+    yield
+    demo_images._load_font.cache_clear()
 
-    data = demo.render_product_card(
-        heading="华为 Mate", ascii_heading="Mate 60 Pro", subtitle="雅川青 12GB", colour="#2f5d50"
-    )
 
-    assert PILImage.open(io.BytesIO(data)).size == (demo.IMAGE_SIZE, demo.IMAGE_SIZE)
+def test_product_card_falls_back_to_ascii_labels_without_the_cjk_font(no_cjk_font):
+    assert demo_images._load_font(26)[1] is False
+
+    data = demo_images.render_product_card(subtitle="雅川青 12GB", colour="#2f5d50")
+
+    assert PILImage.open(io.BytesIO(data)).size == (demo_images.IMAGE_SIZE, demo_images.IMAGE_SIZE)
 
 
 def test_pictures_are_drawn_per_kind_of_product_and_skus_that_look_alike_share_one(catalog):
@@ -104,7 +111,7 @@ def test_pictures_are_drawn_per_kind_of_product_and_skus_that_look_alike_share_o
         by_finish.setdefault(finish, set()).add(sku.default_image_id)
     assert all(len(ids) == 1 for ids in by_finish.values()) and len(by_finish) == 3
     # Every kind of the demo tree has its own drawing (none falls back to the plain box).
-    kinds = {demo.picture_kind(spec) for spec in demo.SPUS}
+    kinds = {spec.picture_kind for spec in demo.demo_catalog().spus}
     assert "package" not in kinds and {"phone", "laptop", "tv", "earbuds", "apple"} <= kinds
 
 
@@ -125,3 +132,70 @@ def test_a_database_from_the_first_loader_gets_its_text_cards_replaced(catalog):
     assert sku.default_image_id == drawn.pk
     assert not SKUImage.objects.filter(sku=sku, image=card).exists()
     assert SKUImage.objects.filter(sku=sku, image=drawn).exists()
+
+
+def _shop_fingerprint() -> tuple[dict[str, int], str]:
+    """Counts and a digest of every demo row a shopper sees: tree, brands, SPU texts, SKU names, prices, stock."""
+    import hashlib
+    import json
+
+    from commerce.catalog.models import Brand, GoodsCategory
+
+    rows = {
+        "tree": sorted(
+            (c.group.name, c.group.sequence, c.category.name, c.sequence, resolve(c.url).url_name)
+            for c in GoodsChannel.objects.select_related("group", "category")
+        ),
+        "categories": sorted(
+            (c.name, c.parent.name if c.parent else "", c.sequence)
+            for c in GoodsCategory.objects.select_related("parent")
+        ),
+        "brands": sorted((b.name, b.first_letter) for b in Brand.objects.all()),
+        "spus": sorted(
+            (
+                s.name,
+                s.brand.name,
+                s.category1.name,
+                s.category2.name,
+                s.category3.name,
+                s.desc_detail,
+                s.desc_pack,
+                s.desc_service,
+            )
+            for s in SPU.objects.select_related("brand", "category1", "category2", "category3")
+        ),  # fmt: skip
+        "specs": sorted(
+            (spec.spu.name, spec.name, spec.sequence, [(o.value, o.sort_order) for o in spec.options.all()])
+            for spu in SPU.objects.prefetch_related("specs__options", "specs__spu")
+            for spec in spu.specs.all()
+        ),
+        "skus": sorted(
+            (
+                s.name,
+                s.caption,
+                str(s.price),
+                str(s.market_price),
+                str(s.cost_price),
+                s.stock,
+                s.is_launched,
+                s.default_image.title,
+                sorted(i.image.title for i in s.images.all()),
+            )
+            for s in SKU.objects.select_related("default_image").prefetch_related("images__image")
+        ),  # fmt: skip
+    }
+    counts = {key: len(value) for key, value in rows.items()}
+    digest = hashlib.sha256(json.dumps(rows, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
+    return counts, digest
+
+
+def test_the_demo_command_loads_the_same_shop_as_before_the_data_moved_to_a_file():
+    """`manage.py load_demo` (what `make run` calls) builds exactly the shop the Python-literal catalog built:
+    the digest was taken from the loader before its data moved to commerce/catalog/data/demo_catalog.json."""
+    from django.core.management import call_command
+
+    call_command("load_demo", stdout=io.StringIO())
+
+    counts, digest = _shop_fingerprint()
+    assert counts == {"tree": 7, "categories": 57, "brands": 20, "spus": 41, "specs": 84, "skus": 179}
+    assert digest == "91755efca85ad6bd782eaf4077769a2759587c61e3194c692095ddf8016fbcea"

@@ -17,8 +17,8 @@ from commerce.flashsales import gate, services
 from commerce.flashsales.models import EntryStatus, FlashEntry
 from commerce.orders.models import Order
 from config.embedded_redis import EmbeddedRedis
-from tests.commerce.flashsales.conftest import make_sale, shopper, wait_until
-from tests.processes import Child, child_env
+from tests.commerce.flashsales.conftest import make_sale, shopper
+from tests.processes import Child, child_env, wait_until
 
 pytestmark = [pytest.mark.layout, pytest.mark.django_db(transaction=True)]
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from cms import page_user
+from api import page_user
 
 app_name = "page_user"
 urlpatterns = [

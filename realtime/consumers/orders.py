@@ -9,14 +9,19 @@ and, once shipped, with "shipment": {"carrier": "sf", "carrier_label": "顺丰�
 Each event is re-checked before it is sent: the session must still be logged in as the same active user (a
 logout, a password change or a deactivation ends the socket with 4401) and the status is read again from
 the database (events are rare, a few per order, so this costs one or two queries per change).
+An app's socket opened with an access token (api/websocket.py) has no session: its user must still exist and
+be active (else 4401 "account deactivated"), and the socket lives no longer than the token: when it expires
+the socket leaves the order's group and closes with 4401 "access token expired", with or without an event.
 Refusals (realtime.base): 4401 not logged in; 4403 not your order (unknown, malformed and someone else's
 order look the same, so the socket reveals nothing about other people's orders).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
+import time
 from importlib import import_module
 from typing import Any
 
@@ -33,7 +38,10 @@ from realtime.groups import order_group
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["CLOSE_FORBIDDEN", "CLOSE_NOT_LOGGED_IN", "OrderStatusConsumer"]
+__all__ = ["CLOSE_FORBIDDEN", "CLOSE_NOT_LOGGED_IN", "OrderStatusConsumer", "DEACTIVATED_REASON", "EXPIRED_REASON"]
+
+EXPIRED_REASON = "access token expired"
+DEACTIVATED_REASON = "account deactivated"
 
 _ORDER_ID = re.compile(r"[0-9]{1,40}")
 
@@ -69,6 +77,8 @@ def status_label(status: str, language: str | None = None) -> str:
 
 class OrderStatusConsumer(LiveConsumer):
     group: str | None = None
+    expires_at: float | None = None  # an app's access token: when it expires (Unix time)
+    _expiry: asyncio.Task | None = None
 
     async def connect(self) -> None:
         self.order_id = str(self.scope["url_route"]["kwargs"].get("order_id", ""))
@@ -79,6 +89,8 @@ class OrderStatusConsumer(LiveConsumer):
             await self.refuse(CLOSE_NOT_LOGGED_IN)
             return
         self.user_id = user.pk
+        if self.scope.get("auth") == "token":
+            self.expires_at = self.scope.get("auth_expires")
         session = self.scope.get("session")
         self.session_key = getattr(session, "session_key", None)
         if not _ORDER_ID.fullmatch(self.order_id):
@@ -94,9 +106,24 @@ class OrderStatusConsumer(LiveConsumer):
             await self.refuse(CLOSE_FORBIDDEN)
             return
         await self.send_status(*state)
+        if self.expires_at is not None:
+            self._expiry = asyncio.create_task(self._close_at_expiry())
 
     async def disconnect(self, code: int) -> None:
+        if self._expiry is not None:
+            self._expiry.cancel()
         await self._leave()
+
+    def _token_expired(self) -> bool:
+        return self.expires_at is not None and time.time() >= self.expires_at
+
+    async def _close_at_expiry(self) -> None:
+        """Sleep until the access token expires, then leave the group and close (an event may have ended the
+        socket first)."""
+        await asyncio.sleep(max(0.0, self.expires_at - time.time()))
+        if self.refused is None and self.group is not None:
+            await self._leave()
+            await self.refuse(CLOSE_NOT_LOGGED_IN, EXPIRED_REASON)
 
     async def _leave(self) -> None:
         if self.group is not None:
@@ -110,12 +137,19 @@ class OrderStatusConsumer(LiveConsumer):
     async def resync(self) -> None:
         if self.group is None:
             return
+        if self._token_expired():
+            await self._leave()
+            await self.refuse(CLOSE_NOT_LOGGED_IN, EXPIRED_REASON)
+            return
         user = await self._session_user()
         if user is None or user.pk != self.user_id or not user.is_active:
             await self._leave()
-            await self.refuse(CLOSE_NOT_LOGGED_IN)
+            token = self.scope.get("auth") == "token"
+            await self.refuse(CLOSE_NOT_LOGGED_IN, DEACTIVATED_REASON if token else None)
             return
         state = await database_sync_to_async(_owned_status)(user, self.order_id)
+        if self.refused is not None:  # the token expired meanwhile
+            return
         if state is None:
             await self._leave()
             await self.refuse(CLOSE_FORBIDDEN)

@@ -37,7 +37,7 @@ from django.http.request import validate_host
 from django.urls import Resolver404, resolve, reverse
 from django.utils import translation
 
-from commerce.catalog.static_pages import STATIC_RENDER_ATTR
+from commerce.catalog.static_render import STATIC_RENDER_ATTR
 
 logger = logging.getLogger(__name__)
 

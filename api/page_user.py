@@ -1,5 +1,8 @@
 """The per-visitor bits of static pages (SPEC B6), fetched by site/static/js/page-user.js.
 
+An entry point over several apps (the cart's count, catalog's visit count, accounts' browsing history), so it
+lives here above them rather than in cms, which may import catalog only.
+
 - ``GET /api/me/``: ``{"username", "cart_count", "csrf_token"}`` for the header of a static page. Reads the
   session and the cart (cookie or Redis); never cached by browsers or proxies.
 - ``POST /api/page-visit/`` with ``sku_id``: what the dynamic detail view does on each visit (the category's
