@@ -117,8 +117,7 @@ def press_all(
         conn = http.client.HTTPConnection(shop.host, shop.port, timeout=30)
         conn.connect()
         mine = []
-        while time.time() < opens:
-            time.sleep(0.001)
+        time.sleep(max(0.0, opens - time.time()))
         for n, (session, ticket) in enumerate(share):
             csrf = secrets.token_hex(16)  # 32 characters: Django's unmasked secret, cookie and header agree
             body = f"request_id={secrets.token_hex(8)}&ticket={ticket}"
@@ -138,12 +137,18 @@ def press_all(
                 response = conn.getresponse()
                 payload = response.read()
                 status = response.status
-                code = json.loads(payload).get("code", "accepted") if status != 202 else "accepted"
-            except (OSError, http.client.HTTPException, ValueError) as error:
+                lean = response.getheader("X-Flash-Route") == "lean"
+                try:
+                    code = json.loads(payload).get("code", "accepted") if status != 202 else "accepted"
+                except ValueError:
+                    code = f"http_{status}_page"  # Django's HTML error page (e.g. 503 while Redis is away)
+            except (OSError, http.client.HTTPException) as error:
                 conn.close()
                 conn = http.client.HTTPConnection(shop.host, shop.port, timeout=30)
-                status, code = 0, f"error:{type(error).__name__}"
-            mine.append((status, code, (time.perf_counter() - started) * 1000))
+                status, code, lean = 0, f"error:{type(error).__name__}", False
+            mine.append(
+                (status, code if lean or status == 0 else f"{code} (django)", (time.perf_counter() - started) * 1000)
+            )
         conn.close()
         with lock:
             results.extend(mine)
@@ -182,7 +187,10 @@ def raw_sql_rate(database_url: str, seconds: float) -> float | None:
         timeout=600,
     )
     match = re.search(r"raw SQL\s+([\d.]+) orders/s", run.stdout)
-    if not match:
+    for line in run.stdout.splitlines():
+        if line.startswith(("raw SQL", "           ")):
+            print("  hot_sku.py:", line.strip())
+    if not match or not float(match.group(1)):
         print(run.stdout[-2000:], run.stderr[-2000:])
         return None
     return float(match.group(1))
@@ -197,6 +205,7 @@ def main() -> None:
     parser.add_argument("--raw-seconds", type=float, default=5.0)
     parser.add_argument("--skip-raw", action="store_true")
     parser.add_argument("--no-ticket", action="store_true", help="no page ticket: every press through Django's view")
+    parser.add_argument("--worker-log", default="", help="where the worker's output goes (default: a temp file)")
     parser.add_argument("--threads", type=int, default=4, help="the worker's threads (the Procfile's worker: 4)")
     parser.add_argument("--open-in", type=int, default=90, help="seconds from setup to the opening (covers the setup)")
     args = parser.parse_args()
@@ -207,17 +216,24 @@ def main() -> None:
         print(f"hot_sku.py raw SQL on this machine: {raw} orders/s")
 
     extra = {"TRUSTED_PROXIES": "127.0.0.1", "FLASH_BENCH": "1"}
-    with production_shop(extra, postgres=args.postgres) as shop:
-        setup = shop.query(SETUP.format(shoppers=args.shoppers, quantity=args.quantity, open_in=args.open_in))
-        sale_id, opens = setup["sale"], setup["opens"]
+    with contextlib.ExitStack() as stack, production_shop(extra, postgres=args.postgres) as shop:
+        log_path = Path(args.worker_log) if args.worker_log else shop.workdir / "worker.log"
+        worker_log = stack.enter_context(open(log_path, "ab"))  # noqa: SIM115
+        # The worker boots while the shoppers are set up (booting takes long on a loaded machine).
         worker = subprocess.Popen(
             [sys.executable, "manage.py", "rundramatiq", "--processes", "1", "--threads", str(args.threads)],
             cwd=BASE_DIR,
-            env=shop.env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            env={**shop.env, "LOG_LEVEL": "INFO"},  # its "ready" line tells when it consumes
+            stdout=worker_log,
+            stderr=subprocess.STDOUT,
         )
+        setup = shop.query(SETUP.format(shoppers=args.shoppers, quantity=args.quantity, open_in=args.open_in))
+        sale_id, opens = setup["sale"], setup["opens"]
         try:
+            while "Worker process is ready" not in log_path.read_text(errors="replace"):
+                if time.time() > opens - 1:
+                    sys.exit("the worker was not ready before the opening: raise --open-in")
+                time.sleep(0.2)
             wait = opens - time.time()
             print(
                 f"{args.shoppers} shoppers, {args.quantity} units, {args.concurrency} connections;"
@@ -228,11 +244,13 @@ def main() -> None:
             began = time.time()
             tickets = [""] * len(setup["sessions"]) if args.no_ticket else setup["tickets"]
             web_cpu0 = cpu_ms(shop.pid)
+            client_cpu0 = time.process_time()
             worker_cpu0 = tree_cpu_ms(worker.pid)
             pairs = list(zip(setup["sessions"], tickets, strict=True))
             results = press_all(shop, sale_id, pairs, opens, args.concurrency)
             burst = max(time.time() - max(began, opens), 1e-9)
             web_cpu = cpu_ms(shop.pid) - web_cpu0
+            client_cpu = time.process_time() - client_cpu0
             codes: dict[str, int] = {}
             for _status, code, _ms in results:
                 codes[code] = codes.get(code, 0) + 1
@@ -249,7 +267,7 @@ def main() -> None:
             print(
                 f"Daphne CPU {web_cpu / 1000:.2f} s for {len(results)} answers = {per_answer:.2f} ms CPU per answer"
                 f" (one process's CPU-bound ceiling: {1000 / max(per_answer, 1e-9):.0f} answers/s);"
-                f" load average {os.getloadavg()[0]:.1f}"
+                f" load average {os.getloadavg()[0]:.1f}; the client's own CPU {client_cpu:.2f} s"
             )
             import psycopg
 

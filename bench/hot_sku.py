@@ -169,9 +169,9 @@ def raw_buyer(args) -> Outcome:
                     conn.execute(
                         "INSERT INTO orders_order (order_id, user_id, address_id, receiver, full_address, mobile,"
                         " total_count, total_amount, freight, discount, points_used, points_amount, pay_amount,"
-                        " pay_method, status, token, cancel_reason, created_at, updated_at)"
+                        " pay_method, status, token, cancel_reason, carrier, tracking_no, created_at, updated_at)"
                         " VALUES (%s, %s, %s, 'r', 'a', '13800000000', 1, 100, 10, 0, 0, 0, 110, 'alipay', 'unpaid',"
-                        " '', '', now(), now())",
+                        " '', '', '', '', now(), now())",
                         (order_id, user_id, address_id),
                     )
                     taken = conn.execute(

@@ -215,6 +215,7 @@ async def _lean_press(scope, sale_id: int, body: bytes):
             }
     out = [
         (b"content-type", b"application/json"),
+        (b"x-flash-route", b"lean"),  # answered here, not by Django's view (the bench counts these)
         (b"cache-control", b"no-store"),
         (b"x-content-type-options", b"nosniff"),
         (b"referrer-policy", b"same-origin"),

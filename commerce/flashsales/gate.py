@@ -184,6 +184,8 @@ def press(*, sale_id: int, user_id: int, request_id: str, address: str, address_
 
 # --- The same step on an asyncio client (the lean 抢购 route, commerce.flashsales.asgi) ---------------------------
 
+#: Connections of one event loop's client (the lean route's presses share them; each press is one round trip).
+ASYNC_CONNECTIONS = 32
 _async_clients = weakref.WeakKeyDictionary()  # event loop -> {REDIS_URL: client}
 
 
@@ -203,9 +205,17 @@ def async_redis():
                 settings.REDIS_SENTINEL_MASTER, db=db, password=password, socket_timeout=5
             )
         else:
-            from redis.asyncio import Redis
+            from redis.asyncio import BlockingConnectionPool, Redis
 
-            client = Redis.from_url(settings.REDIS_URL, socket_timeout=5, socket_connect_timeout=2)
+            # Bounded: a burst of presses waits for one of ASYNC_CONNECTIONS instead of opening a connection each.
+            pool = BlockingConnectionPool.from_url(
+                settings.REDIS_URL,
+                max_connections=ASYNC_CONNECTIONS,
+                timeout=5,
+                socket_timeout=5,
+                socket_connect_timeout=2,
+            )
+            client = Redis(connection_pool=pool)
         client.flash_press = client.register_script(PRESS_LUA)
         per_loop[settings.REDIS_URL] = client
     return client
