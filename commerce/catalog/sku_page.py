@@ -8,7 +8,8 @@ AppConfig.ready():
 - **Slots**: named places in ``catalog/sku_detail.html`` (``SLOTS``). An app registers a provider,
   ``register_slot_provider(fn)``; ``fn(request, sku)`` returns a mapping of slot name to HTML (or text) for
   that product. The view hands the merged mapping to the template as ``sku_slots``; a slot nobody fills is
-  empty. orders fills the comments block, its script and the freight claim (commerce.orders.sku_page).
+  empty. orders fills the comments block, its script and the freight claim (commerce.orders.sku_page);
+  flashsales the sale box (commerce.flashsales.sku_page).
 - **Viewed**: the ``sku_viewed`` signal, sent by the view for every product view by a shopper (not for a
   static-page render), with ``sku_id``, ``category_id`` and ``user`` (None when logged out). accounts records
   the browsing history from it (commerce.accounts.signals).
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
     from commerce.catalog.models import SKU
 
 #: The slots the product page template has. A provider's other names are ignored.
-SLOTS = frozenset({"comments", "comments_script", "freight_claim", "freight_rule"})
+SLOTS = frozenset({"comments", "comments_script", "freight_claim", "freight_rule", "flash_sale"})
 
 SlotProvider = Callable[[HttpRequest, "SKU"], Mapping[str, str]]
 

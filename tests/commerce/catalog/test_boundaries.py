@@ -1,5 +1,6 @@
 """Catalog's templates reach no upper app either (issue 18): the product page's comments and freight claim come
-from orders through catalog.sku_page's slots, not by loading orders' template tags or including its templates.
+from orders (and the flash-sale box from flashsales) through catalog.sku_page's slots, not by loading their
+template tags or including their templates.
 (Python imports are checked by import-linter's contracts in pyproject.toml.)"""
 
 from __future__ import annotations
@@ -8,7 +9,8 @@ import re
 from pathlib import Path
 
 TEMPLATES = Path(__file__).resolve().parents[3] / "templates" / "catalog"
-UPPER_TAG_LIBRARIES = {"order_comments", "freight"}  # orders' tag libraries
+UPPER_APPS = {"orders", "accounts", "cart", "payments", "flashsales"}
+UPPER_TAG_LIBRARIES = {"order_comments", "freight", "flashsales"}  # orders' and flash sales' tag libraries
 
 
 def test_catalog_templates_load_no_upper_app_tags_and_include_no_upper_app_template():
@@ -19,4 +21,6 @@ def test_catalog_templates_load_no_upper_app_tags_and_include_no_upper_app_templ
         loaded = {name for tag in re.findall(r"{%\s*load\s+([^%]+)%}", text) for name in tag.split()}
         assert not loaded & UPPER_TAG_LIBRARIES, (path.name, loaded & UPPER_TAG_LIBRARIES)
         included = re.findall(r"{%\s*(?:include|extends)\s+[\"']([^\"']+)", text)
-        assert not [name for name in included if name.split("/")[0] in {"orders", "accounts", "cart", "payments"}]
+        assert not [
+            name for name in included if name.split("/")[0] in {"orders", "accounts", "cart", "payments", "flashsales"}
+        ]

@@ -1,4 +1,4 @@
-"""The product page's sale box (templates/flashsales/sku_box.html, one include in the SKU page): shown for a
+"""The product page's sale box (templates/flashsales/sku_box.html, the `flash_sale` slot flashsales fills): shown for a
 coming or running sale, gone after the end, and never a database query (the card comes from Redis); the
 ticket endpoint gives the page the server clock, the ticket and a CSRF token."""
 
@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import pytest
 from django.db import connection
-from django.template.loader import render_to_string
 from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from commerce.flashsales import services
+from commerce.flashsales.sku_page import product_page_slots
 from tests.commerce.flashsales.conftest import make_sale, shopper
 from tests.factories import SKUFactory
 
@@ -22,7 +22,7 @@ def box(sku) -> tuple[str, int]:
     services._showcase_copy["at"] = -1e9  # a fresh read of the showcase (as after SHOWCASE_SECONDS)
     request = RequestFactory().get("/")
     with CaptureQueriesContext(connection) as queries:
-        html = render_to_string("flashsales/sku_box.html", {"sku": sku, "request": request})
+        html = product_page_slots(request, sku).get("flash_sale", "")
     return html, len(queries)
 
 
