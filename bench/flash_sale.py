@@ -65,7 +65,7 @@ now = timezone.now()
 sale = FlashSale.objects.create(name="bench", sku=sku, sale_price=min(sku.price, Decimal("1.00")), quantity=QTY,
     per_user_limit=1, starts_at=now + timedelta(seconds=OPEN_IN), ends_at=now + timedelta(hours=1))
 services.start_sale(sale.pk)
-sessions = []
+sessions, tickets = [], []
 for u in users:
     s = SessionStore()
     s[SESSION_KEY] = str(u.pk)
@@ -73,8 +73,10 @@ for u in users:
     s[HASH_SESSION_KEY] = u.get_session_auth_hash()
     s.create()
     sessions.append(s.session_key)
+    # What the sale page (or the product page) renders for this shopper: the lean route's signed ticket.
+    tickets.append(services.issue_ticket(sale_id=sale.pk, user=u, session_key=s.session_key))
 print(json.dumps({{"sale": sale.pk, "sku": sku.pk, "stock0": stock0, "opens": sale.starts_at.timestamp(),
-                  "sessions": sessions}}))
+                  "sessions": sessions, "tickets": tickets}}))
 """
 
 STATE_SQL = {
@@ -99,9 +101,14 @@ def pct(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * p / 100))] if ordered else float("nan")
 
 
-def press_all(shop, sale_id: int, sessions: list[str], opens: float, concurrency: int) -> list[tuple[int, float]]:
-    """Every session presses once (shoppers split over `concurrency` keep-alive connections); [(status, ms)]."""
-    results: list[tuple[int, float]] = []
+def press_all(
+    shop, sale_id: int, sessions: list[tuple[str, str]], opens: float, concurrency: int
+) -> list[tuple[int, str, float]]:
+    """Every (session, ticket) presses once (split over `concurrency` keep-alive connections); [(status, code, ms)].
+
+    Each shopper sends what the sale page's script sends: the CSRF header, a fresh request id, the page's
+    ticket (an empty ticket makes every press take Django's own view: `--no-ticket`)."""
+    results: list[tuple[int, str, float]] = []
     lock = threading.Lock()
     shares = [sessions[i::concurrency] for i in range(concurrency)]
     path = f"/flash/{sale_id}/press/"
@@ -112,9 +119,9 @@ def press_all(shop, sale_id: int, sessions: list[str], opens: float, concurrency
         mine = []
         while time.time() < opens:
             time.sleep(0.001)
-        for n, session in enumerate(share):
+        for n, (session, ticket) in enumerate(share):
             csrf = secrets.token_hex(16)  # 32 characters: Django's unmasked secret, cookie and header agree
-            body = f"request_id={secrets.token_hex(8)}"
+            body = f"request_id={secrets.token_hex(8)}&ticket={ticket}"
             headers = {
                 "Host": "127.0.0.1",
                 "Cookie": f"sessionid={session}; csrftoken={csrf}",
@@ -149,6 +156,21 @@ def press_all(shop, sale_id: int, sessions: list[str], opens: float, concurrency
     return results
 
 
+def cpu_ms(pid: int) -> float:
+    """User + system CPU of process `pid` so far, in milliseconds (/proc/<pid>/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
+
+
+def tree_cpu_ms(pid: int) -> float:
+    """CPU of `pid` and its live children (rundramatiq forks its worker processes)."""
+    total = cpu_ms(pid)
+    for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split():
+        with contextlib.suppress(OSError):
+            total += tree_cpu_ms(int(child))
+    return total
+
+
 def raw_sql_rate(database_url: str, seconds: float) -> float | None:
     """bench/hot_sku.py --phases raw on the same server: its raw-SQL orders/s."""
     run = subprocess.run(
@@ -174,6 +196,8 @@ def main() -> None:
     parser.add_argument("--postgres", default=DEFAULT_POSTGRES)
     parser.add_argument("--raw-seconds", type=float, default=5.0)
     parser.add_argument("--skip-raw", action="store_true")
+    parser.add_argument("--no-ticket", action="store_true", help="no page ticket: every press through Django's view")
+    parser.add_argument("--threads", type=int, default=4, help="the worker's threads (the Procfile's worker: 4)")
     parser.add_argument("--open-in", type=int, default=90, help="seconds from setup to the opening (covers the setup)")
     args = parser.parse_args()
 
@@ -187,7 +211,7 @@ def main() -> None:
         setup = shop.query(SETUP.format(shoppers=args.shoppers, quantity=args.quantity, open_in=args.open_in))
         sale_id, opens = setup["sale"], setup["opens"]
         worker = subprocess.Popen(
-            [sys.executable, "manage.py", "rundramatiq", "--processes", "1", "--threads", "4"],
+            [sys.executable, "manage.py", "rundramatiq", "--processes", "1", "--threads", str(args.threads)],
             cwd=BASE_DIR,
             env=shop.env,
             stdout=subprocess.DEVNULL,
@@ -202,8 +226,13 @@ def main() -> None:
             if wait < 1:
                 sys.exit("setup took longer than the countdown: raise open_in")
             began = time.time()
-            results = press_all(shop, sale_id, setup["sessions"], opens, args.concurrency)
+            tickets = [""] * len(setup["sessions"]) if args.no_ticket else setup["tickets"]
+            web_cpu0 = cpu_ms(shop.pid)
+            worker_cpu0 = tree_cpu_ms(worker.pid)
+            pairs = list(zip(setup["sessions"], tickets, strict=True))
+            results = press_all(shop, sale_id, pairs, opens, args.concurrency)
             burst = max(time.time() - max(began, opens), 1e-9)
+            web_cpu = cpu_ms(shop.pid) - web_cpu0
             codes: dict[str, int] = {}
             for _status, code, _ms in results:
                 codes[code] = codes.get(code, 0) + 1
@@ -216,6 +245,12 @@ def main() -> None:
                 f"p50 {pct(latencies, 50):6.1f} ms   p99 {pct(latencies, 99):6.1f} ms   "
                 f"mean {statistics.fmean(latencies):6.1f} ms   (burst {burst:.2f} s)"
             )
+            per_answer = web_cpu / max(len(results), 1)
+            print(
+                f"Daphne CPU {web_cpu / 1000:.2f} s for {len(results)} answers = {per_answer:.2f} ms CPU per answer"
+                f" (one process's CPU-bound ceiling: {1000 / max(per_answer, 1e-9):.0f} answers/s);"
+                f" load average {os.getloadavg()[0]:.1f}"
+            )
             import psycopg
 
             with psycopg.connect(shop.env["DATABASE_URL"], autocommit=True) as conn:
@@ -225,7 +260,12 @@ def main() -> None:
                     time.sleep(0.1)
                     state = read_state(conn, sale_id, setup["sku"])
                 all_in = time.time() - opens
+            worker_cpu = tree_cpu_ms(worker.pid) - worker_cpu0
             print(f"all orders exist {all_in:.1f} s after the opening")
+            print(
+                f"worker CPU {worker_cpu / 1000:.2f} s for {state['orders']} orders ="
+                f" {worker_cpu / max(state['orders'], 1):.1f} ms CPU per order (the worker's processes)"
+            )
             oversell = max(0, state["orders"] - state["quantity"]) + max(0, -state["stock"])
             print(
                 f"orders {state['orders']} == accepted {accepted}: {state['orders'] == accepted}   "

@@ -209,6 +209,7 @@ def shop(layer: str, worker_timeout: int | None = None):
         "STATIC_PAGES_ROOT": str(workdir / "static_pages"),
         "WHOOSH_INDEX_PATH": str(workdir / "whoosh"),
         "LOG_LEVEL": "WARNING",
+        "SINGLE_MACHINE": "true",  # Whoosh and local folders: web and worker share this disk
         **offline_alipay_env(workdir),
     }
     if LAYERS[layer] is not None:
@@ -261,6 +262,8 @@ def shop(layer: str, worker_timeout: int | None = None):
         lines = [line for line in errors.splitlines() if "ERROR" in line or "Error" in line]
         if lines:
             print(f"daphne logged {len(lines)} error lines, e.g. {lines[0][:200]}")
+            if os.environ.get("BENCH_SHOW_LOG"):
+                print(errors[-4000:])
         redis.stop()
         shutil.rmtree(workdir, ignore_errors=True)
 
@@ -385,7 +388,7 @@ def main() -> None:
     )
     parser.add_argument("--layer-only", action="store_true", help="compare the layers without Daphne and exit")
     parser.add_argument(
-        "--worker-timeout", type=int, help="ms; Dramatiq's idle poll backoff cap (default 1000, as the Procfile runs)"
+        "--worker-timeout", type=int, help="ms; Dramatiq's idle poll backoff cap (default: the settings', 100)"
     )
     args = parser.parse_args()
 

@@ -50,3 +50,11 @@ class ConflictError(CommerceError):
     code = "conflict"
     default_message = _("数据已变化，请刷新页面后重试")
     http_status = 409
+
+
+class TooManyRequestsError(CommerceError):
+    """The client asks too often (per minute, per day ...): answered 429, try again later."""
+
+    code = "rate_limited"
+    default_message = _("操作太频繁，请稍后再试")
+    http_status = 429

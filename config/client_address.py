@@ -51,12 +51,17 @@ def _trusted(address: ipaddress.IPv4Address | ipaddress.IPv6Address, networks: t
 
 def client_ip(request: HttpRequest) -> str:
     """The client's address for rate limits and logs; "unknown" when nothing usable was sent."""
-    remote = _parse(request.META.get("REMOTE_ADDR") or "")
+    return client_ip_from(request.META.get("REMOTE_ADDR") or "", request.headers.get("X-Forwarded-For", ""))
+
+
+def client_ip_from(remote_addr: str, forwarded_for: str) -> str:
+    """`client_ip` from the raw connection address and X-Forwarded-For header (for a route without Django)."""
+    remote = _parse(remote_addr)
     networks = trusted_networks()
     if not networks:
         return str(remote) if remote else UNKNOWN
     hops: list[str] = []
-    for header in request.headers.get("X-Forwarded-For", "").split(","):
+    for header in forwarded_for.split(","):
         if header.strip():
             hops.append(header)
     # Daphne --proxy-headers puts the left-most forwarded address in REMOTE_ADDR: it is not a hop of its own.

@@ -12,10 +12,15 @@ A refused Origin is Channels' AllowedHostsOriginValidator: the handshake itself 
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import functools
 from typing import Any
 
 from channels.consumer import get_handler_name
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from channels.layers import get_channel_layer
 
 CLOSE_NOT_LOGGED_IN = 4401
 CLOSE_FORBIDDEN = 4403
@@ -35,12 +40,58 @@ def refusal(code: int, reason: str | None = None) -> dict[str, Any]:
     return {"type": "refused", "code": code, "reason": reason or REASONS.get(code, "refused")}
 
 
+class _ReceiveFailed:
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+
 class LiveConsumer(AsyncJsonWebsocketConsumer):
     """Base of the live-update consumers: `refuse()`, and `resync()` run when the channel layer tells the
     socket that Redis came back (realtime.layers.RESYNC_TYPE): whatever was published meanwhile is lost, so
     each consumer re-reads and re-sends its current value."""
 
     refused: int | None = None
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        """Channels' consumer loop, without a new task and an `asyncio.wait` per message.
+
+        Channels waits on the socket and on the channel layer with `asyncio.wait(FIRST_COMPLETED)` over two
+        tasks and creates a fresh `receive()` task after every message: a task, a wait set and four callbacks
+        per delivered event per socket. With realtime.layers.RedisFanoutChannelLayer the consumer waits on its
+        channel's queue alone and one long-lived task moves the socket's own ASGI messages into that queue's
+        never-dropped lane. Other layers get Channels' loop.
+        """
+        layer = get_channel_layer(self.channel_layer_alias)
+        if layer is None or not hasattr(type(layer), "inbox"):
+            return await super().__call__(scope, receive, send)
+        self.scope = scope
+        self.channel_layer = layer
+        self.channel_name = await layer.new_channel()
+        self.channel_receive = functools.partial(layer.receive, self.channel_name)
+        self.base_send = send
+        inbox = layer.inbox(self.channel_name)
+
+        async def pump() -> None:
+            try:
+                while True:
+                    inbox.put_urgent(await receive())
+            except Exception as exc:  # noqa: BLE001 - raised in the consumer's loop, as Channels' loop would
+                inbox.put_urgent(_ReceiveFailed(exc))
+
+        pumping = asyncio.ensure_future(pump())
+        try:
+            while True:
+                message = await inbox.get()
+                if isinstance(message, _ReceiveFailed):
+                    raise message.error
+                await self.dispatch(message)
+        except StopConsumer:
+            pass
+        finally:
+            pumping.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await pumping
+            layer.forget(self.channel_name)
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         """Channels' dispatch without its per-message hop through the one sync thread.

@@ -57,6 +57,7 @@ class DropOldestQueue:
     def __init__(self, capacity: int) -> None:
         self.items: deque = deque(maxlen=max(1, capacity))
         self.dropped = 0
+        self.urgent: deque | None = None
         self._waiter: asyncio.Future | None = None
 
     def put(self, item: Any) -> None:
@@ -66,13 +67,24 @@ class DropOldestQueue:
         if self._waiter is not None and not self._waiter.done():
             self._waiter.set_result(None)
 
+    def put_urgent(self, item: Any) -> None:
+        """Never dropped, taken before any queued item (the socket's own ASGI messages: connect, disconnect,
+        client frames; realtime.base.LiveConsumer feeds them in here so it waits on one queue only)."""
+        if self.urgent is None:
+            self.urgent = deque()
+        self.urgent.append(item)
+        if self._waiter is not None and not self._waiter.done():
+            self._waiter.set_result(None)
+
     async def get(self) -> Any:
-        while not self.items:
+        while not self.items and not self.urgent:
             self._waiter = asyncio.get_running_loop().create_future()
             try:
                 await self._waiter
             finally:
                 self._waiter = None
+        if self.urgent:
+            return self.urgent.popleft()
         return self.items.popleft()
 
     def __len__(self) -> int:
@@ -175,6 +187,14 @@ class RedisFanoutChannelLayer(BaseChannelLayer):
     async def receive(self, channel: str) -> dict:
         assert self.require_valid_channel_name(channel), "Channel name not valid"
         return await self._layer().receive(channel)
+
+    def inbox(self, channel: str) -> DropOldestQueue:
+        """The queue behind `receive(channel)`, for a consumer that waits on it directly (realtime.base)."""
+        return self._layer().queue(channel)
+
+    def forget(self, channel: str) -> None:
+        """The consumer of `channel` has ended: drop its queue and leave its groups."""
+        self._layer().forget(channel)
 
     async def group_add(self, group: str, channel: str) -> None:
         assert self.require_valid_group_name(group), "Group name not valid"

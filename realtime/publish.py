@@ -7,6 +7,7 @@ Each event's "type" names the consumer handler that receives it (`stock.update` 
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
@@ -42,9 +43,17 @@ def publish(group: str, event: dict[str, Any]) -> None:
         async_to_sync(layer.group_send)(group, event)
 
 
+def stock_message(sku_id: int, stock: int) -> dict[str, Any]:
+    """What a `/ws/stock/` socket is sent (realtime.consumers.stock)."""
+    return {"type": "stock", "sku_id": int(sku_id), "stock": int(stock)}
+
+
 def publish_stock(sku_id: int, stock: int) -> None:
-    """Tell every open page watching `sku_id` that its stock is now `stock`."""
-    publish(stock_group(sku_id), {"type": STOCK_EVENT, "sku_id": int(sku_id), "stock": int(stock)})
+    """Tell every open page watching `sku_id` that its stock is now `stock`.
+
+    The socket's JSON text rides along ("text"), encoded once here instead of once per watching socket."""
+    text = json.dumps(stock_message(sku_id, stock))
+    publish(stock_group(sku_id), {"type": STOCK_EVENT, "sku_id": int(sku_id), "stock": int(stock), "text": text})
 
 
 def publish_order_status(order_id: str, status: str) -> None:

@@ -4,6 +4,7 @@ process (HTTP + websockets against the test database) and Debian's Chromium driv
 from __future__ import annotations
 
 import os
+import random
 from functools import partial
 
 import pytest
@@ -22,11 +23,52 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
         database["CONN_MAX_AGE"] = 0
 
 
+def pytest_addoption(parser):
+    parser.addoption(
+        "--test-order",
+        default="file",
+        help="file (default), reverse, random (a new seed, printed) or random:<seed> (repeat a shuffled run). "
+        "Modules are shuffled and so are the tests inside each module; any order must pass.",
+    )
+
+
+def _test_order(config) -> tuple[str, int | None]:
+    value = config.getoption("--test-order")
+    if value.startswith("random"):
+        _, _, seed = value.partition(":")
+        if not hasattr(config, "_test_order_seed"):
+            config._test_order_seed = int(seed) if seed else random.SystemRandom().randrange(10**6)
+        return "random", config._test_order_seed
+    if value not in ("file", "reverse"):
+        raise pytest.UsageError(f"--test-order: expected file, reverse, random or random:<seed>, got {value!r}")
+    return value, None
+
+
+def pytest_report_header(config):
+    order, seed = _test_order(config)
+    if order == "random":
+        return f"test order: random, seed {seed} (repeat with --test-order random:{seed})"
+    return f"test order: {order}"
+
+
 def pytest_collection_modifyitems(config, items):
-    """Browser tests run last. Playwright's sync API keeps an event loop running in the main thread for as
-    long as the session-scoped browser lives, and every pytest-asyncio test (or async_to_sync call in the
-    main thread) started after it would fail with "cannot be called from a running event loop"."""
-    items.sort(key=lambda item: "browser" in item.fixturenames)
+    """Put the tests in the order --test-order asks for. Tests of one module stay together (module-scoped
+    fixtures such as the browser start once per module); nothing has to run first or last."""
+    order, seed = _test_order(config)
+    if order == "file":
+        return
+    modules: dict[object, list] = {}
+    for item in items:
+        modules.setdefault(item.path, []).append(item)
+    groups = list(modules.values())
+    if order == "reverse":
+        groups = [group[::-1] for group in groups[::-1]]
+    else:
+        rng = random.Random(seed)
+        rng.shuffle(groups)
+        for group in groups:
+            rng.shuffle(group)
+    items[:] = [item for group in groups for item in group]
 
 
 def pytest_sessionfinish(session, exitstatus):
@@ -135,9 +177,14 @@ def daphne_server(django_db_setup, django_db_blocker):
         process.join()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
-    """Debian's Chromium under Playwright (scripts/install_chromium.sh installs it for `make test`)."""
+    """Debian's Chromium under Playwright (scripts/install_chromium.sh installs it for `make test`).
+
+    Module-scoped, not session-scoped: Playwright's sync API marks an event loop as running in the main thread
+    for as long as it lives, and a pytest-asyncio test (or an async_to_sync call in the main thread) run while
+    it lives fails with "cannot be called from a running event loop". Stopped at the end of each browser
+    module, it leaves the tests after it a thread without a running loop, so browser modules can run anywhere."""
     if not os.path.exists(CHROMIUM):
         pytest.fail(f"{CHROMIUM} is missing: run scripts/install_chromium.sh")
     from playwright.sync_api import sync_playwright

@@ -14,6 +14,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from commerce.accounts.areas import RegionMismatch, resolve_region
+from commerce.accounts.errors import AccountErrorCode
 from commerce.accounts.models import Address, User
 
 MAX_ADDRESSES = 20
@@ -23,7 +24,7 @@ class AddressError(Exception):
     """A refused address operation; `code` is stable, `message` is shown to the shopper, `field` (if any)
     names the form field at fault."""
 
-    code = "address_error"
+    code = AccountErrorCode.ADDRESS_ERROR
 
     def __init__(self, message: str, *, field: str | None = None) -> None:
         self.message = message
@@ -32,21 +33,21 @@ class AddressError(Exception):
 
 
 class AddressNotFound(AddressError):
-    code = "address_not_found"
+    code = AccountErrorCode.ADDRESS_NOT_FOUND
 
     def __init__(self) -> None:
         super().__init__(_("收货地址不存在"))
 
 
 class AddressLimitReached(AddressError):
-    code = "address_limit_reached"
+    code = AccountErrorCode.ADDRESS_LIMIT_REACHED
 
     def __init__(self) -> None:
         super().__init__(_("最多只能保存 %(max)d 个收货地址，请先删除不用的地址") % {"max": MAX_ADDRESSES})
 
 
 class AddressInvalid(AddressError):
-    code = "address_invalid"
+    code = AccountErrorCode.ADDRESS_INVALID
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from commerce.accounts.errors import AccountErrorCode
 from commerce.accounts.models import Area
 
 AREAS_FILE = Path(__file__).resolve().parent / "data" / "areas.json"
@@ -34,7 +35,7 @@ class AreaWithSubs(AreaRow):
 class AreaNotFound(Exception):
     """No area has this code."""
 
-    code = "area_not_found"
+    code = AccountErrorCode.AREA_NOT_FOUND
 
     def __init__(self, area_code: object) -> None:
         self.area_code = area_code
@@ -44,7 +45,7 @@ class AreaNotFound(Exception):
 class RegionMismatch(Exception):
     """The chosen province, city and district do not nest (district in city in province)."""
 
-    code = "region_mismatch"
+    code = AccountErrorCode.REGION_MISMATCH
 
     def __init__(self, field: str, message: str) -> None:
         self.field = field

@@ -12,8 +12,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
+from commerce.accounts.errors import AccountErrorCode
 from commerce.accounts.redis_store import redis_client
-from commerce.errors import CommerceError
+from commerce.errors import CommerceError, TooManyRequestsError
 
 # No 0/O, 1/I/L, 2/Z, 5/S: nothing a shopper can misread.
 ALPHABET = "ABCDEFGHJKMNPQRTUVWXY346789"
@@ -22,7 +23,7 @@ WIDTH, HEIGHT = 120, 40
 
 
 class CaptchaError(CommerceError):
-    code = "captcha_invalid"
+    code = AccountErrorCode.CAPTCHA_INVALID
     default_message = gettext_lazy("图形验证码错误")
 
 
@@ -35,12 +36,11 @@ def normalise_captcha_id(captcha_id: str) -> str:
     try:
         return str(uuid_module.UUID(str(captcha_id)))
     except (ValueError, TypeError, AttributeError):
-        raise CaptchaError(_("图形验证码标识无效，请刷新验证码"), code="captcha_id_invalid") from None
+        raise CaptchaError(_("图形验证码标识无效，请刷新验证码"), code=AccountErrorCode.CAPTCHA_ID_INVALID) from None
 
 
-class CaptchaRateLimited(CaptchaError):
-    code = "captcha_rate_limited"
-    http_status = 429
+class CaptchaRateLimited(TooManyRequestsError, CaptchaError):
+    code = AccountErrorCode.CAPTCHA_RATE_LIMITED
     default_message = gettext_lazy("获取验证码过于频繁，请稍后再试")
 
 
@@ -72,9 +72,9 @@ def check_captcha(*, captcha_id: str, text: str) -> None:
     captcha_id = normalise_captcha_id(captcha_id)
     stored = redis_client().getdel(captcha_key(captcha_id))
     if stored is None:
-        raise CaptchaError(_("图形验证码已过期或已使用，请点击图片刷新"), code="captcha_expired")
+        raise CaptchaError(_("图形验证码已过期或已使用，请点击图片刷新"), code=AccountErrorCode.CAPTCHA_EXPIRED)
     if not text or stored.decode().upper() != str(text).strip().upper():
-        raise CaptchaError(_("图形验证码错误，请点击图片刷新后重新输入"), code="captcha_wrong")
+        raise CaptchaError(_("图形验证码错误，请点击图片刷新后重新输入"), code=AccountErrorCode.CAPTCHA_WRONG)
 
 
 def render_png(text: str, rng: random.Random | None = None) -> bytes:

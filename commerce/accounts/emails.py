@@ -23,13 +23,14 @@ from django.dispatch import receiver
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
+from commerce.accounts.errors import AccountErrorCode
 from commerce.accounts.models import User
 
 
 class EmailChangeError(Exception):
     """The requested address was refused; `message` is shown to the shopper."""
 
-    code = "email_change_refused"
+    code = AccountErrorCode.EMAIL_CHANGE_REFUSED
 
     def __init__(self, message: str, *, code: str | None = None) -> None:
         self.message = message
@@ -67,22 +68,24 @@ def request_email_change(*, request: HttpRequest, user: User, email: str) -> Ema
     """
     email = (email or "").strip().lower()
     if not email:
-        raise EmailChangeError(_("请填写邮箱地址"), code="email_required")
+        raise EmailChangeError(_("请填写邮箱地址"), code=AccountErrorCode.EMAIL_REQUIRED)
     if len(email) > 254:
-        raise EmailChangeError(_("邮箱地址太长"), code="email_invalid")
+        raise EmailChangeError(_("邮箱地址太长"), code=AccountErrorCode.EMAIL_INVALID)
     try:
         validate_email(email)
     except ValidationError as exc:
-        raise EmailChangeError(_("请输入正确的邮箱地址，例如 name@example.com"), code="email_invalid") from exc
+        raise EmailChangeError(
+            _("请输入正确的邮箱地址，例如 name@example.com"), code=AccountErrorCode.EMAIL_INVALID
+        ) from exc
     status = get_email_status(user=user)
     if status.verified and status.email.lower() == email:
-        raise EmailChangeError(_("该邮箱已是您的已验证邮箱，无需重复设置"), code="email_unchanged")
+        raise EmailChangeError(_("该邮箱已是您的已验证邮箱，无需重复设置"), code=AccountErrorCode.EMAIL_UNCHANGED)
     taken = (
         EmailAddress.objects.filter(email__iexact=email, verified=True).exclude(user_id=user.pk).exists()
         or get_user_model().objects.filter(email__iexact=email).exclude(pk=user.pk).exists()
     )
     if taken:
-        raise EmailChangeError(_("该邮箱已被其他账号使用，请换一个邮箱"), code="email_taken")
+        raise EmailChangeError(_("该邮箱已被其他账号使用，请换一个邮箱"), code=AccountErrorCode.EMAIL_TAKEN)
     if status.email.lower() == email:
         # The current, still unverified address: send its link again.
         address = EmailAddress.objects.filter(user_id=user.pk, email__iexact=email).first()

@@ -1,7 +1,8 @@
 """Browsing history (SPEC A8): the last five SKUs a logged-in shopper opened, newest first, no duplicates.
 
 One Redis list per user (`history:<user_id>`), written in a single MULTI/EXEC pipeline so concurrent
-visits never leave a duplicate or a sixth entry. The SKU detail view calls `record_visit`.
+visits never leave a duplicate or a sixth entry. The SKU detail view (catalog) announces each view with
+`commerce.catalog.sku_page.sku_viewed`; `sku_viewed_by`, connected in AccountsConfig.ready, records it.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import logging
 
 from django_redis import get_redis_connection
 
+from commerce.accounts.errors import AccountErrorCode
 from commerce.catalog.models import SKU
 
 logger = logging.getLogger(__name__)
@@ -20,7 +22,7 @@ HISTORY_LENGTH = 5
 class UnknownSKU(Exception):
     """The SKU does not exist or is not on sale."""
 
-    code = "unknown_sku"
+    code = AccountErrorCode.UNKNOWN_SKU
 
     def __init__(self, sku_id: object) -> None:
         self.sku_id = sku_id
@@ -43,6 +45,12 @@ def record_visit(*, user_id: int, sku_id: int) -> None:
     pipeline.lpush(key, int(sku_id))
     pipeline.ltrim(key, 0, HISTORY_LENGTH - 1)
     pipeline.execute()
+
+
+def sku_viewed_by(sender: object, *, sku_id: int, user: object = None, **kwargs: object) -> None:
+    """Receiver of catalog's `sku_viewed`: a logged-in shopper opened a product page."""
+    if user is not None:
+        record_visit(user_id=user.pk, sku_id=sku_id)
 
 
 def add_visit(*, user_id: int, sku_id: int) -> SKU:

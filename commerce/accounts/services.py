@@ -21,6 +21,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from commerce.accounts.errors import AccountErrorCode
 from commerce.accounts.sms import MOBILE_RE, SmsPurpose, verify_sms_code
 from commerce.errors import CommerceError
 
@@ -32,17 +33,17 @@ QQ_PROVIDER = "qq"
 
 
 class AccountsError(CommerceError):
-    code = "accounts_error"
+    code = AccountErrorCode.ACCOUNTS_ERROR
     default_message = gettext_lazy("操作失败，请稍后重试")
 
 
 class TokenInvalid(AccountsError):
-    code = "token_invalid"
+    code = AccountErrorCode.TOKEN_INVALID
     default_message = gettext_lazy("链接无效或已被篡改，请重新操作")
 
 
 class TokenExpired(AccountsError):
-    code = "token_expired"
+    code = AccountErrorCode.TOKEN_EXPIRED
     default_message = gettext_lazy("操作已超时，请重新开始")
 
 
@@ -165,20 +166,22 @@ def bind_qq_account(*, openid: str, nickname: str, mobile: str, password: str, s
     from allauth.socialaccount.models import SocialAccount
 
     if not MOBILE_RE.match(mobile or ""):
-        raise AccountsError(_("请输入正确的手机号码"), code="mobile_invalid", field="mobile")
+        raise AccountsError(_("请输入正确的手机号码"), code=AccountErrorCode.MOBILE_INVALID, field="mobile")
     if SocialAccount.objects.filter(provider=QQ_PROVIDER, uid=openid).exists():
-        raise AccountsError(_("该QQ已绑定其他账号，请直接使用QQ登录"), code="qq_already_bound")
+        raise AccountsError(_("该QQ已绑定其他账号，请直接使用QQ登录"), code=AccountErrorCode.QQ_ALREADY_BOUND)
     User = get_user_model()
     user = User.objects.select_for_update().filter(mobile=mobile).first()
     if user is not None:
         if not user.check_password(password):
-            raise AccountsError(_("密码错误"), code="password_wrong", field="password")
+            raise AccountsError(_("密码错误"), code=AccountErrorCode.PASSWORD_WRONG, field="password")
         if SocialAccount.objects.filter(provider=QQ_PROVIDER, user=user).exists():
-            raise AccountsError(_("该手机号的账号已绑定其他QQ"), code="account_already_bound", field="mobile")
+            raise AccountsError(
+                _("该手机号的账号已绑定其他QQ"), code=AccountErrorCode.ACCOUNT_ALREADY_BOUND, field="mobile"
+            )
     else:
         problems = password_problems(password)
         if problems:
-            raise AccountsError(problems[0], code="password_invalid", field="password")
+            raise AccountsError(problems[0], code=AccountErrorCode.PASSWORD_INVALID, field="password")
     verify_sms_code(mobile=mobile, purpose=SmsPurpose.BIND, code=sms_code)
     if user is None:
         user = User(username=_new_username("qq"), mobile=mobile, mobile_verified=True)
@@ -191,7 +194,7 @@ def bind_qq_account(*, openid: str, nickname: str, mobile: str, password: str, s
         with transaction.atomic():
             SocialAccount.objects.create(user=user, provider=QQ_PROVIDER, uid=openid, extra_data={"nickname": nickname})
     except IntegrityError:
-        raise AccountsError(_("该QQ已绑定其他账号，请直接使用QQ登录"), code="qq_already_bound") from None
+        raise AccountsError(_("该QQ已绑定其他账号，请直接使用QQ登录"), code=AccountErrorCode.QQ_ALREADY_BOUND) from None
     return user
 
 
@@ -212,9 +215,11 @@ def start_sms_reset(*, login: str) -> tuple[AbstractBaseUser, str]:
     field = "mobile" if MOBILE_RE.match(login) else "username__iexact"
     user = User.objects.filter(**{field: login}, is_active=True).first() if login else None
     if user is None:
-        raise AccountsError(_("用户名或手机号不存在"), code="user_unknown", field="username")
+        raise AccountsError(_("用户名或手机号不存在"), code=AccountErrorCode.USER_UNKNOWN, field="username")
     if not user.mobile:
-        raise AccountsError(_("该账号未绑定手机号，请通过邮箱找回密码"), code="no_mobile", field="username")
+        raise AccountsError(
+            _("该账号未绑定手机号，请通过邮箱找回密码"), code=AccountErrorCode.NO_MOBILE, field="username"
+        )
     token = sign_token(
         {"uid": user.pk, "mobile": user.mobile}, salt=RESET_SEND_SALT, ttl=settings.PASSWORD_RESET_TOKEN_MAX_AGE
     )
@@ -253,10 +258,10 @@ def finish_sms_reset(*, token: str, password: str, password2: str) -> AbstractBa
     """Step 3: set the new password (the token then stops working). Raises AccountsError/TokenInvalid."""
     user = read_reset_password_token(token)
     if password != password2:
-        raise AccountsError(_("两次输入的密码不一致"), code="password_mismatch", field="password2")
+        raise AccountsError(_("两次输入的密码不一致"), code=AccountErrorCode.PASSWORD_MISMATCH, field="password2")
     problems = password_problems(password, user)
     if problems:
-        raise AccountsError(problems[0], code="password_invalid", field="password")
+        raise AccountsError(problems[0], code=AccountErrorCode.PASSWORD_INVALID, field="password")
     user.set_password(password)
     user.save(update_fields=["password"])
     return user
@@ -270,7 +275,7 @@ def user_by_mobile(mobile: str) -> AbstractBaseUser | None:
 
 
 class CustomerNotFound(AccountsError):
-    code = "customer_not_found"
+    code = AccountErrorCode.CUSTOMER_NOT_FOUND
     http_status = 404
     default_message = gettext_lazy("顾客不存在（员工账号不能在这里停用）")
 

@@ -27,9 +27,10 @@ from django.utils.translation import gettext_lazy
 
 from commerce import live
 from commerce.accounts import captcha, jobs
+from commerce.accounts.errors import AccountErrorCode
 from commerce.accounts.redis_store import redis_client
 from commerce.accounts.sms_backends import get_sms_backend
-from commerce.errors import CommerceError
+from commerce.errors import CommerceError, TooManyRequestsError
 
 logger = logging.getLogger(__name__)
 
@@ -44,29 +45,27 @@ class SmsPurpose(models.TextChoices):
 
 
 class SmsError(CommerceError):
-    code = "sms_error"
+    code = AccountErrorCode.SMS_ERROR
     default_message = gettext_lazy("短信验证码发送失败，请稍后重试")
 
 
 class MobileInvalid(SmsError):
-    code = "mobile_invalid"
+    code = AccountErrorCode.MOBILE_INVALID
     default_message = gettext_lazy("请输入正确的手机号码")
 
 
-class SendTooFrequent(SmsError):
-    code = "sms_too_frequent"
+class SendTooFrequent(TooManyRequestsError, SmsError):
+    code = AccountErrorCode.SMS_TOO_FREQUENT
     default_message = gettext_lazy("发送短信过于频繁，请稍后再试")
-    http_status = 429
 
 
-class DailyLimitReached(SmsError):
-    code = "sms_daily_limit"
+class DailyLimitReached(TooManyRequestsError, SmsError):
+    code = AccountErrorCode.SMS_DAILY_LIMIT
     default_message = gettext_lazy("今日发送短信次数已达上限，请明天再试")
-    http_status = 429
 
 
 class SmsCodeError(CommerceError):
-    code = "sms_code_invalid"
+    code = AccountErrorCode.SMS_CODE_INVALID
     default_message = gettext_lazy("短信验证码错误")
 
 
@@ -96,9 +95,9 @@ def _day() -> str:
 def _check_purpose(mobile: str, purpose: str) -> None:
     exists = get_user_model().objects.filter(mobile=mobile).exists()
     if purpose == SmsPurpose.REGISTER and exists:
-        raise SmsError(_("该手机号已注册"), code="mobile_taken")
+        raise SmsError(_("该手机号已注册"), code=AccountErrorCode.MOBILE_TAKEN)
     if purpose in (SmsPurpose.LOGIN, SmsPurpose.RESET) and not exists:
-        raise SmsError(_("该手机号未注册"), code="mobile_unknown")
+        raise SmsError(_("该手机号未注册"), code=AccountErrorCode.MOBILE_UNKNOWN)
 
 
 def request_sms_code(
@@ -118,7 +117,7 @@ def request_sms_code(
     Raises MobileInvalid, CaptchaError, SmsError, SendTooFrequent or DailyLimitReached; nothing is sent then.
     """
     if purpose not in SmsPurpose.values:
-        raise SmsError(_("不支持的短信类型"), code="purpose_invalid")
+        raise SmsError(_("不支持的短信类型"), code=AccountErrorCode.PURPOSE_INVALID)
     mobile = validate_mobile(mobile)
     if not captcha_verified:
         captcha.check_captcha(captcha_id=captcha_id or "", text=captcha_text or "")
@@ -182,18 +181,20 @@ def verify_sms_code(*, mobile: str, purpose: str, code: str, consume: bool = Tru
     it for good. Raises SmsCodeError with a message saying which of these happened."""
     code = (code or "").strip()
     if not re.fullmatch(r"\d{6}", code):
-        raise SmsCodeError(_("请输入6位数字短信验证码"), code="sms_code_format")
+        raise SmsCodeError(_("请输入6位数字短信验证码"), code=AccountErrorCode.SMS_CODE_FORMAT)
     result = redis_client().eval(
         _VERIFY_LUA, 1, _code_key(purpose, mobile), code, "1" if consume else "0", settings.SMS_MAX_ATTEMPTS
     )
     if result == 0:
         return
     if result == -1:
-        raise SmsCodeError(_("短信验证码已过期或未发送，请重新获取"), code="sms_code_expired")
+        raise SmsCodeError(_("短信验证码已过期或未发送，请重新获取"), code=AccountErrorCode.SMS_CODE_EXPIRED)
     if result == -2:
-        raise SmsCodeError(_("短信验证码错误次数过多，已失效，请重新获取"), code="sms_code_void")
+        raise SmsCodeError(_("短信验证码错误次数过多，已失效，请重新获取"), code=AccountErrorCode.SMS_CODE_VOID)
     left = settings.SMS_MAX_ATTEMPTS - int(result)
-    raise SmsCodeError(_("短信验证码错误，还可尝试%(left)s次") % {"left": left}, code="sms_code_wrong", left=left)
+    raise SmsCodeError(
+        _("短信验证码错误，还可尝试%(left)s次") % {"left": left}, code=AccountErrorCode.SMS_CODE_WRONG, left=left
+    )
 
 
 def deliver_sms_code(*, mobile: str, purpose: str, ref: str) -> bool:

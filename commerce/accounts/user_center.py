@@ -14,6 +14,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from commerce.accounts.emails import EmailStatus, get_email_status
+from commerce.accounts.errors import AccountErrorCode
 from commerce.accounts.models import User
 
 WRONG_PASSWORD_LIMIT = 5
@@ -21,7 +22,7 @@ WRONG_PASSWORD_WINDOW_SECONDS = 15 * 60
 
 
 class PasswordChangeError(Exception):
-    code = "password_change_refused"
+    code = AccountErrorCode.PASSWORD_CHANGE_REFUSED
 
     def __init__(self, message: str, *, code: str, field: str | None = None) -> None:
         self.message = message
@@ -69,7 +70,9 @@ def change_password(*, request: HttpRequest, user: User, old_password: str, new_
     key = _wrong_key(user)
     if (cache.get(key) or 0) >= WRONG_PASSWORD_LIMIT:
         raise PasswordChangeError(
-            _("当前密码错误次数过多，请 15 分钟后再试"), code="too_many_wrong_passwords", field="old_password"
+            _("当前密码错误次数过多，请 15 分钟后再试"),
+            code=AccountErrorCode.TOO_MANY_WRONG_PASSWORDS,
+            field="old_password",
         )
     if not user.check_password(old_password):
         if not cache.add(key, 1, WRONG_PASSWORD_WINDOW_SECONDS):
@@ -77,9 +80,11 @@ def change_password(*, request: HttpRequest, user: User, old_password: str, new_
                 cache.incr(key)
             except ValueError:  # the window ended between add and incr
                 cache.set(key, 1, WRONG_PASSWORD_WINDOW_SECONDS)
-        raise PasswordChangeError(_("当前密码不正确"), code="wrong_password", field="old_password")
+        raise PasswordChangeError(_("当前密码不正确"), code=AccountErrorCode.WRONG_PASSWORD, field="old_password")
     if old_password == new_password:
-        raise PasswordChangeError(_("新密码不能与当前密码相同"), code="password_unchanged", field="new_password1")
+        raise PasswordChangeError(
+            _("新密码不能与当前密码相同"), code=AccountErrorCode.PASSWORD_UNCHANGED, field="new_password1"
+        )
     user.set_password(new_password)
     user.save(update_fields=["password"])
     update_session_auth_hash(request, user)

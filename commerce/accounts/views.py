@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.generic import FormView
 
 from commerce.accounts import captcha, services, sms
+from commerce.accounts.errors import CAPTCHA_CODES, SMS_CODE_CODES
 from commerce.accounts.forms import (
     QQBindForm,
     ResetPasswordForm,
@@ -216,7 +217,7 @@ def qq_bind(request: HttpRequest) -> HttpResponse:
                 sms_code=form.cleaned_data["sms_code"],
             )
         except CommerceError as exc:
-            field = exc.data.get("field") or ("sms_code" if exc.code.startswith("sms_code") else None)
+            field = exc.data.get("field") or ("sms_code" if exc.code in SMS_CODE_CODES else None)
             form.add_error(field if field in form.fields else None, exc.message)
         else:
             next_url = services.safe_next(request, payload.get("next")) or None
@@ -239,7 +240,7 @@ def password_reset_sms_start(request: HttpRequest) -> HttpResponse:
             captcha.check_captcha(captcha_id=form.cleaned_data["image_code_id"], text=form.cleaned_data["image_code"])
             _user, token = services.start_sms_reset(login=form.cleaned_data["username"])
         except CommerceError as exc:
-            field = exc.data.get("field") or ("image_code" if exc.code.startswith("captcha") else None)
+            field = exc.data.get("field") or ("image_code" if exc.code in CAPTCHA_CODES else None)
             form.add_error(field, exc.message)
         else:
             return redirect(reverse("accounts:password_reset_sms_verify") + "?" + urlencode({"token": token}))

@@ -23,7 +23,7 @@ from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 from wagtail.images import get_image_model
 
-from commerce.cart.errors import CartLimitExceeded, InvalidInput, NotInCart, SKUUnavailable
+from commerce.cart.errors import CartErrorCode, CartLimitExceeded, InvalidInput, NotInCart, SKUUnavailable
 from commerce.cart.storage import (
     AddStatus,
     CartItem,
@@ -49,15 +49,15 @@ TWO_PLACES = Decimal("0.01")
 def parse_sku_id(raw: object) -> int:
     """A positive integer sku id from JSON or form input, or InvalidInput."""
     if isinstance(raw, bool):
-        raise InvalidInput(_("商品编号不正确"), code="invalid_sku")
+        raise InvalidInput(_("商品编号不正确"), code=CartErrorCode.INVALID_SKU)
     if isinstance(raw, int):
         value = raw
     elif isinstance(raw, str) and raw.strip().isascii() and raw.strip().isdigit() and len(raw.strip()) <= 18:
         value = int(raw.strip())
     else:
-        raise InvalidInput(_("商品编号不正确"), code="invalid_sku")
+        raise InvalidInput(_("商品编号不正确"), code=CartErrorCode.INVALID_SKU)
     if value <= 0:
-        raise InvalidInput(_("商品编号不正确"), code="invalid_sku")
+        raise InvalidInput(_("商品编号不正确"), code=CartErrorCode.INVALID_SKU)
     return value
 
 
@@ -75,12 +75,14 @@ def parse_count(raw: object) -> int:
         if digits.isascii() and digits.isdigit():
             value = sign * int(digits[:12]) if len(digits) <= 12 else sign * 10**12
     if value is None:
-        raise InvalidInput(_("购买数量必须是整数"), code="invalid_count")
+        raise InvalidInput(_("购买数量必须是整数"), code=CartErrorCode.INVALID_COUNT)
     if value < 1:
-        raise InvalidInput(_("购买数量至少为 1 件"), code="invalid_count")
+        raise InvalidInput(_("购买数量至少为 1 件"), code=CartErrorCode.INVALID_COUNT)
     top = max_count_per_sku()
     if value > top:
-        raise CartLimitExceeded(_("每件商品最多购买 %(max)s 件") % {"max": top}, code="count_over_limit", max=top)
+        raise CartLimitExceeded(
+            _("每件商品最多购买 %(max)s 件") % {"max": top}, code=CartErrorCode.COUNT_OVER_LIMIT, max=top
+        )
     return value
 
 
@@ -94,14 +96,14 @@ def parse_selected(raw: object) -> bool:
         return True
     if isinstance(raw, str) and raw.strip().lower() in {"0", "false", "off", "no"}:
         return False
-    raise InvalidInput(_("勾选状态不正确"), code="invalid_selected")
+    raise InvalidInput(_("勾选状态不正确"), code=CartErrorCode.INVALID_SELECTED)
 
 
 def parse_sku_ids(raw: object) -> list[int]:
     """A non-empty list of sku ids (a single id is accepted too); at most CART_MAX_ITEMS of them."""
     values = raw if isinstance(raw, list) else [raw]
     if not values or len(values) > max_items():
-        raise InvalidInput(_("商品编号不正确"), code="invalid_sku")
+        raise InvalidInput(_("商品编号不正确"), code=CartErrorCode.INVALID_SKU)
     return list(dict.fromkeys(parse_sku_id(value) for value in values))
 
 
@@ -254,11 +256,11 @@ def count_cart_units(*, cart: CartStore) -> int:
 def _sellable_sku(sku_id: int) -> SKU:
     sku = SKU.objects.filter(pk=sku_id).only("id", "name", "stock", "is_launched").first()
     if sku is None:
-        raise SKUUnavailable(_("商品不存在"), code="unknown_sku")
+        raise SKUUnavailable(_("商品不存在"), code=CartErrorCode.UNKNOWN_SKU)
     if not sku.is_launched:
-        raise SKUUnavailable(_("该商品已下架"), code="sku_not_launched")
+        raise SKUUnavailable(_("该商品已下架"), code=CartErrorCode.SKU_NOT_LAUNCHED)
     if sku.stock <= 0:
-        raise SKUUnavailable(_("该商品暂时无货"), code="out_of_stock")
+        raise SKUUnavailable(_("该商品暂时无货"), code=CartErrorCode.OUT_OF_STOCK)
     return sku
 
 
@@ -267,12 +269,12 @@ def _over_max(sku: SKU, *, in_cart: int) -> CartLimitExceeded:
     if sku.stock < top:
         return CartLimitExceeded(
             _("库存不足：该商品仅剩 %(stock)s 件，购物车中已有 %(count)s 件") % {"stock": sku.stock, "count": in_cart},
-            code="not_enough_stock",
+            code=CartErrorCode.NOT_ENOUGH_STOCK,
             stock=sku.stock,
         )
     return CartLimitExceeded(
         _("每件商品最多购买 %(max)s 件，购物车中已有 %(count)s 件") % {"max": top, "count": in_cart},
-        code="count_over_limit",
+        code=CartErrorCode.COUNT_OVER_LIMIT,
         max=top,
     )
 
@@ -288,7 +290,7 @@ def add_to_cart(*, cart: CartStore, sku_id: int, count: int) -> int:
     if result.status is AddStatus.TOO_MANY_ITEMS:
         raise CartLimitExceeded(
             _("购物车最多只能放 %(max)s 种商品，请先结算或删除部分商品") % {"max": max_items()},
-            code="too_many_items",
+            code=CartErrorCode.TOO_MANY_ITEMS,
             max=max_items(),
         )
     if result.status is AddStatus.OVER_MAX_COUNT:
@@ -303,7 +305,9 @@ def change_count(*, cart: CartStore, sku_id: int, count: int) -> None:
     sku = _sellable_sku(sku_id)
     if count > sku.stock:
         raise CartLimitExceeded(
-            _("库存不足：该商品仅剩 %(stock)s 件") % {"stock": sku.stock}, code="not_enough_stock", stock=sku.stock
+            _("库存不足：该商品仅剩 %(stock)s 件") % {"stock": sku.stock},
+            code=CartErrorCode.NOT_ENOUGH_STOCK,
+            stock=sku.stock,
         )
     if not cart.set_count(sku_id, count):
         raise NotInCart(_("购物车中没有这件商品"))
@@ -318,7 +322,7 @@ def set_selected(*, cart: CartStore, sku_ids: list[int], selected: bool) -> None
     if selected:
         off = list(SKU.objects.filter(pk__in=sku_ids, is_launched=False).values_list("pk", flat=True))
         if off:
-            raise SKUUnavailable(_("该商品已下架，不能勾选"), code="sku_not_launched", sku_ids=off)
+            raise SKUUnavailable(_("该商品已下架，不能勾选"), code=CartErrorCode.SKU_NOT_LAUNCHED, sku_ids=off)
     cart.set_selected(sku_ids, selected)
 
 

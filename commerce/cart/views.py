@@ -24,7 +24,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from commerce import jsonbody
 from commerce.cart import services
-from commerce.cart.errors import CartError, InvalidInput
+from commerce.cart.errors import CartError, CartErrorCode, InvalidInput
 from commerce.cart.storage import cart_for_request
 
 MAX_BODY = 16 * 1024
@@ -33,13 +33,13 @@ MAX_BODY = 16 * 1024
 def _payload(request: HttpRequest) -> dict:
     if request.content_type == "application/json":
         if len(request.body) > MAX_BODY:
-            raise InvalidInput(_("请求内容过大"), code="bad_request")
+            raise InvalidInput(_("请求内容过大"), code=CartErrorCode.BAD_REQUEST)
         try:
             data = jsonbody.loads(request.body or b"{}")
         except (ValueError, UnicodeDecodeError) as exc:
-            raise InvalidInput(_("请求格式不正确"), code="bad_request") from exc
+            raise InvalidInput(_("请求格式不正确"), code=CartErrorCode.BAD_REQUEST) from exc
         if not isinstance(data, dict):
-            raise InvalidInput(_("请求格式不正确"), code="bad_request")
+            raise InvalidInput(_("请求格式不正确"), code=CartErrorCode.BAD_REQUEST)
         return data
     data: dict = {key: request.POST.get(key) for key in request.POST}
     if "sku_ids" in request.POST:
@@ -115,7 +115,7 @@ def update(request: HttpRequest, data: dict) -> JsonResponse:
     count = services.parse_count(data["count"]) if data.get("count") is not None else None
     selected = services.parse_selected(data["selected"]) if data.get("selected") is not None else None
     if count is None and selected is None:
-        raise InvalidInput(_("请填写购买数量"), code="missing_count")
+        raise InvalidInput(_("请填写购买数量"), code=CartErrorCode.MISSING_COUNT)
     cart = cart_for_request(request)
     if count is not None:
         services.change_count(cart=cart, sku_id=sku_id, count=count)

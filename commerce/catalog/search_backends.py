@@ -44,6 +44,7 @@ from whoosh.fields import NUMERIC, TEXT
 from whoosh.query import Or, Term
 
 from commerce.catalog.search_service import SearchQueryError
+from commerce.catalog.segmenter import segmenter
 
 jieba.setLogLevel(logging.WARNING)  # jieba logs its dictionary loading at DEBUG through its own handler
 
@@ -97,7 +98,7 @@ class ChineseTokenizer(Tokenizer):
         # longest words only: each of them is among a document's indexed words, so the same documents match,
         # with one posting list to walk per word instead of five (笔记本电脑 vs 笔记/记本/笔记本/电脑/笔记本电脑).
         cut = "default" if mode == "query" else "search"
-        for position, (word, start, end) in enumerate(jieba.tokenize(value, mode=cut)):
+        for position, (word, start, end) in enumerate(segmenter.tokenize(value, mode=cut)):
             if len(word) <= 1 and not HAN.match(word):  # spaces and punctuation
                 continue
             token.original = token.text = word

@@ -18,12 +18,14 @@ from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.cache import cache
-from django.db.models import Prefetch, QuerySet
+from django.core.cache import cache, caches
+from django.db.models import Prefetch, QuerySet, Sum
 from django.urls import reverse
+from django.utils import timezone
 
 from commerce.catalog.models import (
     SKU,
+    SPU,
     GoodsCategory,
     GoodsChannel,
     GoodsVisitCount,
@@ -233,6 +235,37 @@ def get_skus_version(ids: Iterable[int]) -> str:
     return hashlib.md5(repr(list(rows)).encode(), usedforsecurity=False).hexdigest()
 
 
+SKU_PAGE_PARTS_SECONDS = 300
+
+
+def get_sku_page_version(sku: SKU) -> str:
+    """A token that changes when anything the product page's gallery, spec switcher or description tabs show
+    changes: the SKU's own save (`updated_at`) and its SPU's `updated_at`, which commerce.catalog.signals
+    touches whenever an SKU of the SPU, a specification, an option, an SKU's gallery or one of their images is
+    saved or deleted. Needs no query: both timestamps come with `get_launched_sku`."""
+    return f"{sku.pk}.{sku.updated_at.timestamp()}.{sku.spu.updated_at.timestamp()}"
+
+
+def get_sku_page_parts(sku: SKU, version: str) -> tuple[list, list[SpecChoice]]:
+    """The gallery (`list_sku_images`) and the spec switcher (`get_spec_switcher`) of a product page, kept per
+    process under `version` (get_sku_page_version): no query on a warm process. Bounded to 5 minutes in any
+    case, like the page fragments, for an edit that bypasses save()."""
+    fragments = caches["template_fragments"]
+    key = f"sku-page-parts:{version}"
+    parts = fragments.get(key)
+    if parts is None:
+        parts = (list_sku_images(sku), get_spec_switcher(sku))
+        fragments.set(key, parts, SKU_PAGE_PARTS_SECONDS)
+    return parts
+
+
+def touch_spus(spu_ids: Iterable[int], using: str | None = None) -> None:
+    """Move the SPUs' `updated_at` on (one UPDATE): their product pages' cached parts and fragments are dropped."""
+    ids = sorted({pk for pk in spu_ids if pk is not None})
+    if ids:
+        SPU.objects.using(using).filter(pk__in=ids).update(updated_at=timezone.now())
+
+
 @dataclass
 class SpecOption:
     id: int
@@ -313,6 +346,18 @@ def list_category_visits(*, day: date, limit: int = 20) -> list[CategoryVisits]:
         GoodsVisitCount.objects.filter(date=day, count__gt=0)
         .order_by("-count", "category__name", "category_id")
         .values_list("category_id", "category__name", "count")[:limit]
+    )
+    return [CategoryVisits(category_id=pk, name=name, count=count) for pk, name, count in rows]
+
+
+def list_category_visits_between(*, start: date, end: date, limit: int = 20) -> list[CategoryVisits]:
+    """Detail-page visits per category summed over the Beijing days `start`..`end` (inclusive), busiest first."""
+    rows = (
+        GoodsVisitCount.objects.filter(date__gte=start, date__lte=end, count__gt=0)
+        .values("category_id", "category__name")
+        .annotate(total=Sum("count"))
+        .order_by("-total", "category__name", "category_id")
+        .values_list("category_id", "category__name", "total")[:limit]
     )
     return [CategoryVisits(category_id=pk, name=name, count=count) for pk, name, count in rows]
 

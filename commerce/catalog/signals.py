@@ -12,11 +12,23 @@ from functools import partial
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
+from wagtail.images import get_image_model
 
-from commerce.catalog.models import SKU, GoodsCategory, GoodsChannel, GoodsChannelGroup
-from commerce.catalog.selectors import forget_category_menu, forget_hot_skus
+from commerce.catalog.models import (
+    SKU,
+    SPU,
+    GoodsCategory,
+    GoodsChannel,
+    GoodsChannelGroup,
+    SKUImage,
+    SKUSpecification,
+    SpecificationOption,
+    SPUSpecification,
+)
+from commerce.catalog.selectors import forget_category_menu, forget_hot_skus, touch_spus
 from commerce.catalog.stock import stock_changed
 
 #: SKU fields a best-seller entry shows or is ranked and filtered by; a save limited to other fields
@@ -85,3 +97,57 @@ def sku_hot_fields_saved(
 @receiver(post_delete, sender=SKU, dispatch_uid="catalog.hot_skus.sku_deleted")
 def sku_deleted(sender: type[SKU], instance: SKU, using: str, **kwargs: Any) -> None:
     _after_commit(partial(forget_hot_skus, instance.category_id), using)
+
+
+# --- Product page parts (gallery, spec switcher, description tabs) ----------------------------------------------
+
+#: SKU fields a sibling's product page shows (the spec switcher links launched SKUs); a save limited to other
+#: fields (stock, sales, comments) leaves the SPU's pages alone. The SKU's own page keys on its `updated_at`.
+SKU_PAGE_FIELDS = frozenset({"is_launched", "spu", "default_image", "name"})
+
+
+@receiver(post_save, sender=SKU, dispatch_uid="catalog.sku_page.sku_saved")
+@receiver(post_delete, sender=SKU, dispatch_uid="catalog.sku_page.sku_deleted")
+def sku_page_sku_changed(sender: type, instance: SKU, using: str, raw: bool = False, **kwargs: Any) -> None:
+    """A launched sibling appears or goes: the spec switcher of every SKU of the SPU changes."""
+    update_fields = kwargs.get("update_fields")
+    if raw or (update_fields is not None and SKU_PAGE_FIELDS.isdisjoint(update_fields)):
+        return
+    touch_spus([instance.spu_id], using)
+
+
+@receiver(post_save, sender=SKUImage, dispatch_uid="catalog.sku_page.image_saved")
+@receiver(post_delete, sender=SKUImage, dispatch_uid="catalog.sku_page.image_deleted")
+@receiver(post_save, sender=SKUSpecification, dispatch_uid="catalog.sku_page.sku_spec_saved")
+@receiver(post_delete, sender=SKUSpecification, dispatch_uid="catalog.sku_page.sku_spec_deleted")
+def sku_page_sku_part_changed(sender: type, instance: Any, using: str, raw: bool = False, **kwargs: Any) -> None:
+    """An SKU's gallery or its options changed (the SKU admin's inline rows, saved after the SKU)."""
+    if not raw:
+        spu_id = SKU.objects.using(using).filter(pk=instance.sku_id).values_list("spu_id", flat=True).first()
+        touch_spus([spu_id], using)
+
+
+@receiver(post_save, sender=SPUSpecification, dispatch_uid="catalog.sku_page.spec_saved")
+@receiver(post_delete, sender=SPUSpecification, dispatch_uid="catalog.sku_page.spec_deleted")
+def sku_page_spec_changed(sender: type, instance: SPUSpecification, using: str, raw: bool = False, **kwargs) -> None:
+    if not raw:
+        touch_spus([instance.spu_id], using)
+
+
+@receiver(post_save, sender=SpecificationOption, dispatch_uid="catalog.sku_page.option_saved")
+@receiver(post_delete, sender=SpecificationOption, dispatch_uid="catalog.sku_page.option_deleted")
+def sku_page_option_changed(sender: type, instance: Any, using: str, raw: bool = False, **kwargs: Any) -> None:
+    if not raw:
+        spu_id = SPUSpecification.objects.using(using).filter(pk=instance.spec_id).values_list("spu_id", flat=True)
+        touch_spus(spu_id, using)
+
+
+def image_changed(sender: type, instance: Any, using: str, raw: bool = False, **kwargs: Any) -> None:
+    """An image was edited (file, focal point, title): the pages of the SKUs showing it render it afresh."""
+    if raw or instance.pk is None:
+        return
+    used = Q(skus__default_image_id=instance.pk) | Q(skus__images__image_id=instance.pk)
+    touch_spus(SPU.objects.using(using).filter(used).values_list("pk", flat=True), using)
+
+
+post_save.connect(image_changed, sender=get_image_model(), dispatch_uid="catalog.sku_page.wagtail_image_saved")

@@ -10,8 +10,8 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from commerce.accounts.history import record_visit
-from commerce.catalog import selectors, services
+from commerce.catalog import selectors, services, sku_page
+from commerce.catalog.models import SKU
 from commerce.catalog.static_render import is_static_render
 
 
@@ -58,17 +58,21 @@ def sku_detail(request: HttpRequest, sku_id: int) -> HttpResponse:
         raise Http404(_("商品不存在或已下架"))
     if not is_static_render(request):  # a static page's script reports its visits (api.page_user)
         services.record_category_visit(category_id=sku.category_id)
-        if request.user.is_authenticated:
-            record_visit(user_id=request.user.pk, sku_id=sku.pk)
+        user = request.user if request.user.is_authenticated else None
+        sku_page.sku_viewed.send(SKU, sku_id=sku.pk, category_id=sku.category_id, user=user)
+    version = selectors.get_sku_page_version(sku)
+    images, spec_switcher = selectors.get_sku_page_parts(sku, version)
     return render(
         request,
         "catalog/sku_detail.html",
         {
             "sku": sku,
             "spu": sku.spu,
+            "sku_page_version": version,  # keys the page's cached fragments (gallery, switcher, tabs)
             "breadcrumb": selectors.get_breadcrumb(sku.category),
-            "images": selectors.list_sku_images(sku),
-            "spec_switcher": selectors.get_spec_switcher(sku),
+            "images": images,
+            "spec_switcher": spec_switcher,
             "hot_skus": selectors.list_hot_skus(sku.category_id),
+            "sku_slots": sku_page.fill_slots(request, sku),  # comments and freight claim: see sku_page
         },
     )

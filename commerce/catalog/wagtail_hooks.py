@@ -28,6 +28,7 @@ from wagtail.snippets.views import chooser as snippet_choosers
 from wagtail.snippets.views import snippets as snippet_views
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
+from commerce.catalog import admin_tools  # noqa: F401 - registers 生成SKU and 批量修改价格库存 (issue #15)
 from commerce.catalog.models import (
     SKU,
     SPU,

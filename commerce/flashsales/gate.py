@@ -23,14 +23,19 @@ hand out twice.
 
 from __future__ import annotations
 
+import asyncio
+import weakref
 from dataclasses import dataclass
 
 from django.conf import settings
 from django_redis import get_redis_connection
 
 PRESS_LUA = """
+if ARGV[8] ~= '' and redis.call('EXISTS', KEYS[8]) == 0 then
+  return {'no_session', -1, 0}
+end
 if redis.call('HEXISTS', KEYS[4], ARGV[2]) == 1 then
-  return {'duplicate', tonumber(redis.call('GET', KEYS[2]) or '0')}
+  return {'duplicate', tonumber(redis.call('GET', KEYS[2]) or '0'), 0}
 end
 local window = tonumber(ARGV[5])
 local ip = redis.call('INCR', KEYS[5])
@@ -38,24 +43,29 @@ if ip == 1 then redis.call('PEXPIRE', KEYS[5], window) end
 local acct = redis.call('INCR', KEYS[6])
 if acct == 1 then redis.call('PEXPIRE', KEYS[6], window) end
 if ip > tonumber(ARGV[3]) or acct > tonumber(ARGV[4]) then
-  return {'rate_limited', -1}
+  return {'rate_limited', -1, 0}
 end
 local meta = redis.call('HMGET', KEYS[1], 'start_ms', 'end_ms', 'limit')
 if not meta[1] then
-  return {'paused', -1}
+  return {'paused', -1, 0}
 end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-if now < tonumber(meta[1]) then return {'not_started', -1} end
-if now >= tonumber(meta[2]) then return {'ended', 0} end
+if now < tonumber(meta[1]) then return {'not_started', -1, 0} end
+if now >= tonumber(meta[2]) then return {'ended', 0, 0} end
 local held = tonumber(redis.call('HGET', KEYS[3], ARGV[1]) or '0')
-if held >= tonumber(meta[3]) then return {'limit', -1} end
+if held >= tonumber(meta[3]) then return {'limit', -1, 0} end
 local left = tonumber(redis.call('GET', KEYS[2]) or '0')
-if left <= 0 then return {'sold_out', 0} end
+if left <= 0 then return {'sold_out', 0, 0} end
 left = redis.call('DECR', KEYS[2])
 redis.call('HINCRBY', KEYS[3], ARGV[1], 1)
 redis.call('HSET', KEYS[4], ARGV[2], '1')
-return {'accepted', left}
+local kick = 0
+if ARGV[10] == '1' then
+  redis.call('XADD', KEYS[7], '*', 'u', ARGV[1], 'r', ARGV[6], 'a', ARGV[7])
+  if redis.call('SET', KEYS[9], '1', 'NX', 'PX', tonumber(ARGV[9])) then kick = 1 end
+end
+return {'accepted', left, kick}
 """
 
 #: Give one unit back (a refused placement, a cancelled flash order): only for a press that was accepted.
@@ -70,6 +80,16 @@ return 1
 
 ACCEPTED = "accepted"
 DUPLICATE = "duplicate"
+#: The session named by the lean route's cookie is not in the cache (logged out, expired, or only in the
+#: database): the lean route hands the press to Django's view, which reads it properly.
+NO_SESSION = "no_session"
+#: The consumer group of every sale's queue stream (the workers that turn accepted presses into orders).
+GROUP = "placers"
+#: A queue message a drainer read but did not acknowledge for this long is taken over by another drainer
+#: (its worker was killed). Longer than one batch can take.
+STALE_MS = 30_000
+#: One drain kick per sale per this many milliseconds (the running drainer picks up what comes meanwhile).
+KICK_MS = 500
 
 
 def redis():
@@ -78,7 +98,14 @@ def redis():
 
 def keys(sale_id: int) -> dict[str, str]:
     prefix = f"mh:flash:{{{int(sale_id)}}}"
-    return {"meta": f"{prefix}:meta", "left": f"{prefix}:left", "users": f"{prefix}:users", "reqs": f"{prefix}:reqs"}
+    return {
+        "meta": f"{prefix}:meta",
+        "left": f"{prefix}:left",
+        "users": f"{prefix}:users",
+        "reqs": f"{prefix}:reqs",
+        "queue": f"{prefix}:queue",
+        "kick": f"{prefix}:kick",
+    }
 
 
 def request_key(user_id: int, request_id: str) -> str:
@@ -87,35 +114,119 @@ def request_key(user_id: int, request_id: str) -> str:
 
 @dataclass(frozen=True)
 class Answer:
-    answer: str  # accepted / duplicate / rate_limited / paused / not_started / ended / limit / sold_out
+    answer: str  # accepted / duplicate / rate_limited / paused / not_started / ended / limit / sold_out / no_session
     left: int
+    kick: bool = False  # accepted and no drain was asked for in the last KICK_MS: ask for one
 
 
-_scripts: dict[str, object] = {}
+_scripts: dict[tuple[str, int], object] = {}
 
 
 def _script(name: str, source: str):
-    script = _scripts.get(name)
+    client = redis()
+    key = (name, id(client.connection_pool))  # one per server: a settings change (tests) gets its own
+    script = _scripts.get(key)
     if script is None:
-        script = _scripts[name] = redis().register_script(source)
+        script = _scripts[key] = client.register_script(source)
     return script
 
 
-def press(*, sale_id: int, user_id: int, request_id: str, address: str) -> Answer:
-    """Run the Lua step for one press (one Redis round trip)."""
+def _press_call(
+    *,
+    sale_id: int,
+    user_id: int,
+    request_id: str,
+    address: str,
+    address_id: int,
+    session_cache_key: str = "",
+    enqueue: bool = False,
+) -> tuple[list, list]:
     k = keys(sale_id)
-    rate_keys = [f"mh:flash:rate:ip:{address}", f"mh:flash:rate:u:{int(user_id)}"]
-    answer, left = _script("press", PRESS_LUA)(
-        keys=[k["meta"], k["left"], k["users"], k["reqs"], *rate_keys],
-        args=[
+    return (
+        [
+            k["meta"],
+            k["left"],
+            k["users"],
+            k["reqs"],
+            f"mh:flash:rate:ip:{address}",
+            f"mh:flash:rate:u:{int(user_id)}",
+            k["queue"],
+            session_cache_key or k["meta"],
+            k["kick"],
+        ],
+        [
             int(user_id),
             request_key(user_id, request_id),
             int(settings.FLASH_SALE_RATE_PER_ADDRESS),
             int(settings.FLASH_SALE_RATE_PER_ACCOUNT),
             int(settings.FLASH_SALE_RATE_WINDOW_MS),
+            request_id,
+            int(address_id),
+            "1" if session_cache_key else "",
+            KICK_MS,
+            "1" if enqueue else "",
         ],
     )
-    return Answer(answer=answer.decode() if isinstance(answer, bytes) else str(answer), left=int(left))
+
+
+def _answer(raw) -> Answer:
+    answer, left, kick = raw
+    return Answer(answer=answer.decode() if isinstance(answer, bytes) else str(answer), left=int(left), kick=bool(kick))
+
+
+def press(*, sale_id: int, user_id: int, request_id: str, address: str, address_id: int) -> Answer:
+    """Run the Lua step for one press (one Redis round trip). The caller records an accepted press itself."""
+    keys_, args = _press_call(
+        sale_id=sale_id, user_id=user_id, request_id=request_id, address=address, address_id=address_id
+    )
+    return _answer(_script("press", PRESS_LUA)(keys=keys_, args=args))
+
+
+# --- The same step on an asyncio client (the lean 抢购 route, commerce.flashsales.asgi) ---------------------------
+
+_async_clients = weakref.WeakKeyDictionary()  # event loop -> {REDIS_URL: client}
+
+
+def async_redis():
+    """One redis.asyncio client per event loop, on the same server and database as the cache."""
+    loop = asyncio.get_running_loop()
+    per_loop = _async_clients.setdefault(loop, {})
+    client = per_loop.get(settings.REDIS_URL)
+    if client is None:
+        if getattr(settings, "REDIS_SENTINELS", None):
+            from redis.asyncio.sentinel import Sentinel
+
+            from config.redis_clients import _url_parts
+
+            db, password = _url_parts(settings.REDIS_URL)
+            client = Sentinel(settings.REDIS_SENTINELS, socket_timeout=5).master_for(
+                settings.REDIS_SENTINEL_MASTER, db=db, password=password, socket_timeout=5
+            )
+        else:
+            from redis.asyncio import Redis
+
+            client = Redis.from_url(settings.REDIS_URL, socket_timeout=5, socket_connect_timeout=2)
+        client.flash_press = client.register_script(PRESS_LUA)
+        per_loop[settings.REDIS_URL] = client
+    return client
+
+
+async def apress(
+    *, sale_id: int, user_id: int, request_id: str, address: str, address_id: int, session_cache_key: str
+) -> Answer:
+    """`press` on redis.asyncio, also checking that the session `session_cache_key` still exists (NO_SESSION);
+    an accepted press goes on the sale's queue stream in the same step (`kick`: ask for a drain)."""
+    client = async_redis()
+    keys_, args = _press_call(
+        sale_id=sale_id,
+        user_id=user_id,
+        request_id=request_id,
+        address=address,
+        address_id=address_id,
+        session_cache_key=session_cache_key,
+        enqueue=True,
+    )
+    return _answer(await client.flash_press(keys=keys_, args=args))
 
 
 def release(*, sale_id: int, user_id: int, request_id: str) -> bool:
@@ -130,8 +241,11 @@ def release(*, sale_id: int, user_id: int, request_id: str) -> bool:
 def load(
     *, sale_id: int, start_ms: int, end_ms: int, limit: int, left: int, held: dict[int, int], requests: list[str]
 ) -> None:
-    """(Re)write sale `sale_id`'s keys from the database's truth in one MULTI: the gate opens with them."""
+    """(Re)write sale `sale_id`'s keys from the database's truth in one MULTI: the gate opens with them.
+
+    The queue stream is kept (what it holds is not in the database yet; `left` must already count it)."""
     k = keys(sale_id)
+    ensure_group(sale_id)
     pipe = redis().pipeline(transaction=True)
     pipe.delete(k["meta"], k["left"], k["users"], k["reqs"])
     pipe.set(k["left"], max(0, int(left)))
@@ -158,3 +272,112 @@ def expire(sale_id: int, seconds: int) -> None:
     for key in keys(sale_id).values():
         pipe.expire(key, seconds)
     pipe.execute()
+
+
+# --- The queue: accepted presses wait in a stream until a drainer made them entries and orders --------------------
+
+
+@dataclass(frozen=True)
+class Queued:
+    message_id: str
+    user_id: int
+    request_id: str
+    address_id: int | None
+
+
+def ensure_group(sale_id: int) -> None:
+    """Create the sale's queue stream and its consumer group (harmless when they exist)."""
+    import redis as redis_lib
+
+    try:
+        redis().xgroup_create(keys(sale_id)["queue"], GROUP, id="0", mkstream=True)
+    except redis_lib.ResponseError as error:
+        if "BUSYGROUP" not in str(error):
+            raise
+
+
+def _decode(value) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def _parse(messages) -> list[Queued]:
+    out = []
+    for message_id, fields in messages or []:
+        if not fields:  # deleted meanwhile
+            continue
+        f = {_decode(k): _decode(v) for k, v in fields.items()}
+        address = f.get("a") or ""
+        out.append(
+            Queued(
+                message_id=_decode(message_id),
+                user_id=int(f["u"]),
+                request_id=f["r"],
+                address_id=int(address) if address.isdigit() and int(address) > 0 else None,
+            )
+        )
+    return out
+
+
+def take(sale_id: int, consumer: str, *, count: int, block_ms: int) -> list[Queued]:
+    """Up to `count` queued presses for drainer `consumer`: first those a dead drainer held for STALE_MS, else
+    new ones (waiting up to `block_ms` for some). They stay pending until `done`."""
+    import redis as redis_lib
+
+    queue = keys(sale_id)["queue"]
+    try:
+        _next, stale, *_ = redis().xautoclaim(queue, GROUP, consumer, min_idle_time=STALE_MS, count=count)
+        if stale:
+            return _parse(stale)
+        reply = redis().xreadgroup(GROUP, consumer, {queue: ">"}, count=count, block=block_ms or None)
+    except redis_lib.ResponseError as error:
+        if "NOGROUP" in str(error):  # Redis lost the stream: nothing to drain (the gate reloads from the database)
+            return []
+        raise
+    return _parse(reply[0][1]) if reply else []
+
+
+def done(sale_id: int, message_ids: list[str]) -> None:
+    """The presses are entries in the database (committed): take them off the queue."""
+    if not message_ids:
+        return
+    queue = keys(sale_id)["queue"]
+    pipe = redis().pipeline(transaction=True)
+    pipe.xack(queue, GROUP, *message_ids)
+    pipe.xdel(queue, *message_ids)
+    pipe.execute()
+
+
+def queued(sale_id: int) -> int:
+    """Presses accepted but not yet entries in the database (read or not)."""
+    return int(redis().xlen(keys(sale_id)["queue"]))
+
+
+def forget_consumer(sale_id: int, consumer: str) -> None:
+    import redis as redis_lib
+
+    try:
+        redis().xgroup_delconsumer(keys(sale_id)["queue"], GROUP, consumer)
+    except redis_lib.ResponseError:
+        pass
+
+
+# --- The showcase: which SKUs have a sale coming or running (the product page reads it without SQL) -----------
+
+SHOWCASE = "mh:flash:showcase"
+
+
+def show(sku_id: int, card: dict | None) -> None:
+    """Put (or with None take off) the sale card of `sku_id`: what the product page shows, as JSON."""
+    import json
+
+    if card is None:
+        redis().hdel(SHOWCASE, int(sku_id))
+    else:
+        redis().hset(SHOWCASE, int(sku_id), json.dumps(card, ensure_ascii=False))
+
+
+def showcase() -> dict[int, dict]:
+    """Every SKU's sale card (one HGETALL)."""
+    import json
+
+    return {int(k): json.loads(v) for k, v in redis().hgetall(SHOWCASE).items()}

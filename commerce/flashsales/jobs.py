@@ -11,6 +11,12 @@ from django.conf import settings
 from commerce import jobs
 
 
+def drain_sale_queue(sale_id: int) -> None:
+    """Ask a worker now to drain the sale's queue of presses (`services.drain_queue`); not durable: the
+    scheduler's tick asks again every minute, and the presses wait in their Redis stream."""
+    jobs.send("drain_flash_queue_task", int(sale_id))
+
+
 def place_entry(entry_id: int) -> None:
     """Turn an accepted press into its order (`services.place_entry`)."""
     jobs.schedule_durable("place_flash_entry_task", entry_id, key=f"flash.place:{entry_id}")

@@ -42,7 +42,7 @@ from commerce.flashsales.errors import (
 from commerce.flashsales.models import EntryStatus, FlashEntry, FlashSale, SaleStatus
 from commerce.jobs import RetryAt
 from commerce.orders.models import Order
-from commerce.orders.services import cancel_order, place_sale_order
+from commerce.orders.services import expire_unpaid_order, place_sale_order
 
 logger = logging.getLogger(__name__)
 
@@ -96,7 +96,7 @@ def press(*, sale_id: int, user, request_id: str, address: str) -> PressResult:
     address_id = getattr(user, "default_address_id", None)
     if not address_id:
         raise NoAddress()
-    answer = gate.press(sale_id=sale_id, user_id=user.pk, request_id=request_id, address=address)
+    answer = gate.press(sale_id=sale_id, user_id=user.pk, request_id=request_id, address=address, address_id=address_id)
     if answer.answer == gate.DUPLICATE:
         entry = FlashEntry.objects.filter(sale_id=sale_id, user_id=user.pk, request_id=request_id).first()
         if entry is not None:
@@ -146,6 +146,169 @@ def _record(*, sale_id: int, user_id: int, request_id: str, address_id: int) -> 
     return entry
 
 
+# --- The lean route's press (commerce.flashsales.asgi): no database, one Redis round trip -------------------------
+
+#: A ticket is good this long after the page that carries it was rendered (an older page falls back to the
+#: ordinary Django view, which reads the session and the shopper from the database).
+TICKET_MAX_AGE_SECONDS = 30 * 60
+_TICKET_SALT = "flashsales.ticket"
+
+
+def _session_tag(session_key: str) -> str:
+    import hashlib
+
+    return hashlib.blake2b(str(session_key).encode(), digest_size=8, key=b"flash-ticket").hexdigest()
+
+
+def issue_ticket(*, sale_id: int, user, session_key: str | None) -> str:
+    """A signed, short-lived ticket for the shopper's presses of sale `sale_id` from this browser session:
+    sale, user, default address, and a tag of the session key. Rendered into the sale's pages; the lean 抢购
+    route reads the shopper from it without touching the database. "" when there is nothing to sign."""
+    from django.core import signing
+
+    if not session_key or not getattr(user, "is_authenticated", False):
+        return ""
+    payload = [int(sale_id), int(user.pk), int(user.default_address_id or 0), _session_tag(session_key)]
+    return signing.dumps(payload, salt=_TICKET_SALT, compress=False)
+
+
+@dataclass(frozen=True)
+class Ticket:
+    sale_id: int
+    user_id: int
+    address_id: int
+
+
+def read_ticket(token: str, *, sale_id: int, session_key: str) -> Ticket | None:
+    """The ticket's shopper if `token` is ours, fresh, for sale `sale_id` and this session; else None."""
+    from django.core import signing
+
+    if not token or not session_key or len(token) > 300:
+        return None
+    try:
+        payload = signing.loads(token, salt=_TICKET_SALT, max_age=TICKET_MAX_AGE_SECONDS)
+        ticket_sale, user_id, address_id, tag = payload
+    except (signing.BadSignature, TypeError, ValueError):
+        return None
+    if ticket_sale != sale_id or tag != _session_tag(session_key):
+        return None
+    return Ticket(sale_id=int(ticket_sale), user_id=int(user_id), address_id=int(address_id))
+
+
+@dataclass(frozen=True)
+class LeanAnswer:
+    """What the lean route says: `result` (accepted or a repeat), or `error` (a refusal), or neither: hand the
+    press to Django's view (the session is not in the cache, or the gate is not loaded and needs explaining)."""
+
+    result: PressResult | None = None
+    error: CommerceError | None = None
+
+    @property
+    def handled(self) -> bool:
+        return self.result is not None or self.error is not None
+
+
+async def apress(*, ticket: Ticket, request_id: str, address: str, session_cache_key: str) -> LeanAnswer:
+    """One press of 抢购 on the lean route: the same rules as `press` (one Lua step), no database.
+
+    Accepted presses wait on the sale's Redis queue (persisted with the gate) until a drainer
+    (`drain_queue`) makes them entries and orders; the answer does not wait for that."""
+    import asyncio
+
+    if not isinstance(request_id, str) or not REQUEST_ID.fullmatch(request_id):
+        return LeanAnswer(error=BadRequestId())
+    if not ticket.address_id:
+        return LeanAnswer(error=NoAddress())
+    answer = await gate.apress(
+        sale_id=ticket.sale_id,
+        user_id=ticket.user_id,
+        request_id=request_id,
+        address=address,
+        address_id=ticket.address_id,
+        session_cache_key=session_cache_key,
+    )
+    if answer.answer in (gate.NO_SESSION, "paused"):
+        return LeanAnswer()
+    if answer.answer == gate.DUPLICATE:
+        return LeanAnswer(result=PressResult(0, request_id, EntryStatus.QUEUED, answer.left, duplicate=True))
+    if answer.answer != gate.ACCEPTED:
+        return LeanAnswer(error=_REFUSALS.get(answer.answer, SalePaused)())
+    if answer.kick or answer.left == 0:
+        # Off the event loop and not awaited: the answer goes out now; the queue itself is already durable.
+        loop = asyncio.get_running_loop()
+        future = loop.run_in_executor(None, _after_accept, ticket.sale_id, answer.kick, answer.left == 0)
+        future.add_done_callback(_log_failure)
+    return LeanAnswer(result=PressResult(0, request_id, EntryStatus.QUEUED, answer.left))
+
+
+def _after_accept(sale_id: int, kick: bool, last: bool) -> None:
+    if kick:
+        kick_drain(sale_id)
+    if last:
+        _announce_left(sale_id)
+
+
+def _log_failure(future) -> None:
+    if not future.cancelled() and future.exception() is not None:
+        logger.warning("flash sale: after-accept step failed", exc_info=future.exception())
+
+
+def kick_drain(sale_id: int) -> None:
+    """Ask a worker to drain sale `sale_id`'s queue (the scheduler's tick asks again every minute)."""
+    jobs.drain_sale_queue(sale_id)
+
+
+#: Presses a drainer takes from the queue at once, and how long it waits for more before it stops.
+DRAIN_BATCH = 50
+DRAIN_IDLE_MS = 1000
+DRAIN_MAX_SECONDS = 50
+
+
+def drain_queue(sale_id: int, *, consumer: str | None = None, max_seconds: float = DRAIN_MAX_SECONDS) -> int:
+    """Turn the sale's queued presses into entries and orders, batch by batch; returns how many presses it took.
+
+    Each batch: the entries are inserted (one per press; a repeat finds its row), then each queued entry is
+    placed (`place_entry`, its own transaction), then the presses are acknowledged. A drainer killed anywhere
+    in between leaves its presses pending: another drainer takes them over after gate.STALE_MS and does the
+    rest (insert and placement are both once-only). Several drainers share the queue (a consumer group)."""
+    import os
+    import threading
+    import time
+
+    consumer = consumer or f"{os.uname().nodename}-{os.getpid()}-{threading.get_ident()}"
+    gate.ensure_group(sale_id)
+    taken = 0
+    stop_at = time.monotonic() + max_seconds
+    try:
+        while time.monotonic() < stop_at:
+            batch = gate.take(sale_id, consumer, count=DRAIN_BATCH, block_ms=DRAIN_IDLE_MS)
+            if not batch:
+                break
+            for entry_id in _insert_entries(sale_id, batch):
+                place_entry(entry_id)
+            gate.done(sale_id, [q.message_id for q in batch])
+            taken += len(batch)
+    finally:
+        gate.forget_consumer(sale_id, consumer)
+    return taken
+
+
+def _insert_entries(sale_id: int, batch: list[gate.Queued]) -> list[int]:
+    """The batch's entries (created now, or found from an earlier try), in queue order; queued ones only."""
+    FlashEntry.objects.bulk_create(
+        [
+            FlashEntry(sale_id=sale_id, user_id=q.user_id, request_id=q.request_id, address_id=q.address_id)
+            for q in batch
+        ],
+        ignore_conflicts=True,
+    )
+    wanted = {(q.user_id, q.request_id) for q in batch}
+    rows = FlashEntry.objects.filter(
+        sale_id=sale_id, request_id__in=[q.request_id for q in batch], status=EntryStatus.QUEUED
+    ).values_list("pk", "user_id", "request_id")
+    return sorted(pk for pk, user_id, request_id in rows if (user_id, request_id) in wanted)
+
+
 # --- The queue: accepted presses become orders -----------------------------------------------------------------
 
 
@@ -165,11 +328,8 @@ def _place_entry(entry_id: int) -> str | CommerceError:
     entry = FlashEntry.objects.select_for_update().filter(pk=entry_id).first()
     if entry is None or entry.status != EntryStatus.QUEUED:
         return entry.status if entry else EntryStatus.FAILED
-    sale = FlashSale.objects.filter(pk=entry.sale_id).values("sku_id", "sale_price").get()
-    counted = FlashSale.objects.filter(pk=entry.sale_id, status=SaleStatus.RUNNING, sold__lt=F("reserved")).update(
-        sold=F("sold") + 1
-    )
-    if not counted:
+    sale = FlashSale.objects.filter(pk=entry.sale_id).values("sku_id", "sale_price", "status").get()
+    if sale["status"] != SaleStatus.RUNNING:
         return SoldOut()
     try:
         with transaction.atomic():
@@ -184,6 +344,13 @@ def _place_entry(entry_id: int) -> str | CommerceError:
     except CommerceError as error:
         transaction.set_rollback(True)
         return error
+    # Counted last: the sale's row (every placer's hot row) stays locked only from here to the commit.
+    counted = FlashSale.objects.filter(pk=entry.sale_id, status=SaleStatus.RUNNING, sold__lt=F("reserved")).update(
+        sold=F("sold") + 1
+    )
+    if not counted:
+        transaction.set_rollback(True)
+        return SoldOut()
     FlashEntry.objects.filter(pk=entry.pk).update(
         status=EntryStatus.PLACED, order_id=order.pk, updated_at=timezone.now()
     )
@@ -237,19 +404,18 @@ def expire_flash_order(order_id: str) -> bool:
     The cancel gives the unit back to the sale (`give_back_flash_units`). Safe to run twice; never cancels a
     paid order (the orders state machine refuses).
     """
-    from commerce.orders.errors import OrderNotFound, OrderStateError
     from commerce.orders.models import OrderStatus
 
-    cutoff = timezone.now() - timedelta(seconds=int(settings.FLASH_SALE_PAY_SECONDS))
-    if not Order.objects.filter(pk=order_id, status=OrderStatus.UNPAID, created_at__lte=cutoff).exists():
-        if Order.objects.filter(pk=order_id, status=OrderStatus.UNPAID).exists():
-            raise RetryAt(timezone.now() + timedelta(seconds=5), "not yet due")
-        return False
-    try:
-        cancel_order(order_id=order_id, reason="秒杀订单超时未支付，系统自动取消")
-    except (OrderStateError, OrderNotFound):
-        return False
-    return True
+    now = timezone.now()
+    timeout = int(settings.FLASH_SALE_PAY_SECONDS)
+    if expire_unpaid_order(
+        order_id=order_id, now=now, timeout_seconds=timeout, reason="秒杀订单超时未支付，系统自动取消"
+    ):
+        return True
+    cutoff = now - timedelta(seconds=timeout)
+    if Order.objects.filter(pk=order_id, status=OrderStatus.UNPAID, created_at__gt=cutoff).exists():
+        raise RetryAt(now + timedelta(seconds=5), "not yet due")
+    return False
 
 
 def give_back_flash_units(order: Order) -> set[int]:
@@ -312,16 +478,27 @@ def load_gate(sale_id: int) -> None:
         start_ms=_ms(sale.starts_at),
         end_ms=_ms(sale.ends_at),
         limit=sale.per_user_limit,
-        left=sale.reserved - len(requests),
+        left=sale.reserved - len(requests) - _undrained(sale_id),
         held=held,
         requests=requests,
     )
 
 
+def _undrained(sale_id: int) -> int:
+    try:
+        return gate.queued(sale_id)
+    except Exception:  # noqa: BLE001 - Redis away: the reload tick deals with it; the database decides
+        logger.warning("flash sale %s: cannot read the queue", sale_id, exc_info=True)
+        return 0
+
+
 def reload_lost_gates() -> int:
-    """The tick: load every running sale whose gate Redis lost; returns how many."""
+    """The tick: load every running sale whose gate Redis lost, and ask for a drain of every running sale
+    whose queue holds presses (a drainer was killed, or its kick was lost); returns how many gates it loaded."""
     count = 0
     for sale_id in FlashSale.objects.filter(status=SaleStatus.RUNNING).values_list("pk", flat=True):
+        if _undrained(sale_id):
+            kick_drain(sale_id)
         if not gate.is_loaded(sale_id):
             logger.warning("flash sale %s: gate missing in Redis, reloading from the database", sale_id)
             load_gate(sale_id)
@@ -333,7 +510,8 @@ def end_sale(sale_id: int) -> bool:
     """After the end: once every queued entry is settled, give the unsold units back to the SKU. Idempotent.
 
     Raises RetryAt while entries are still queued (the job tries again shortly)."""
-    if FlashEntry.objects.filter(sale_id=sale_id, status=EntryStatus.QUEUED).exists():
+    if FlashEntry.objects.filter(sale_id=sale_id, status=EntryStatus.QUEUED).exists() or _undrained(sale_id):
+        kick_drain(sale_id)
         raise RetryAt(timezone.now() + timedelta(seconds=5), "entries still queued")
     with transaction.atomic():
         sale = FlashSale.objects.select_for_update().filter(pk=sale_id).first()
@@ -375,3 +553,51 @@ def list_entries(*, sale_id: int, user_id: int) -> list[dict]:
         }
         for e in rows
     ]
+
+
+# --- The product page's sale box: from a Redis showcase, no SQL ---------------------------------------------------
+
+#: The process keeps its copy of the showcase this long (one Redis read per process per period, not per page).
+SHOWCASE_SECONDS = 2.0
+_showcase_copy: dict = {"at": -1e9, "cards": {}}
+
+
+def refresh_showcase(sku_id: int) -> None:
+    """Write the SKU's card from the database: its next sale that has not ended, or none. After every change
+    of a sale (saved, started, ended); the product page reads it through `sale_card`."""
+    sale = (
+        FlashSale.objects.filter(sku_id=sku_id, ends_at__gt=timezone.now())
+        .exclude(status=SaleStatus.ENDED)
+        .order_by("starts_at", "pk")
+        .first()
+    )
+    card = None
+    if sale is not None:
+        card = {
+            "id": sale.pk,
+            "name": sale.name,
+            "price": str(sale.sale_price),
+            "limit": sale.per_user_limit,
+            "starts_ms": _ms(sale.starts_at),
+            "ends_ms": _ms(sale.ends_at),
+        }
+    gate.show(sku_id, card)
+
+
+def sale_card(sku_id: int) -> dict | None:
+    """The sale the product page of `sku_id` shows (coming or running), or None; no SQL, and at most one Redis
+    read per process every SHOWCASE_SECONDS. A Redis outage shows no sale box (the page itself still works)."""
+    import time
+
+    now = time.monotonic()
+    if now - _showcase_copy["at"] > SHOWCASE_SECONDS:
+        try:
+            cards = gate.showcase()
+        except Exception:  # noqa: BLE001 - the product page must not fail for a missing sale box
+            logger.warning("flash sale showcase unreadable", exc_info=True)
+            cards = {}
+        _showcase_copy.update(at=now, cards=cards)
+    card = _showcase_copy["cards"].get(int(sku_id))
+    if card is None or card["ends_ms"] <= int(time.time() * 1000):
+        return None
+    return card

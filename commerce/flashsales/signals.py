@@ -13,8 +13,10 @@ from commerce.flashsales.models import FlashSale, SaleStatus
 
 @receiver(post_save, sender=FlashSale, dispatch_uid="flashsales.sale_saved")
 def sale_saved(sender: type[FlashSale], instance: FlashSale, **kwargs: Any) -> None:
-    from commerce.flashsales.services import load_gate, schedule_sale
+    from commerce.flashsales.services import load_gate, refresh_showcase, schedule_sale
 
+    sku_id = instance.sku_id
+    transaction.on_commit(lambda: refresh_showcase(sku_id), robust=True)
     if instance.status == SaleStatus.ENDED:
         return
     schedule_sale(instance)

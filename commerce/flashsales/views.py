@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -29,11 +30,41 @@ def sale_page(request: HttpRequest, sale_id: int) -> HttpResponse:
         "starts_ms": int(sale.starts_at.timestamp() * 1000),
         "ends_ms": int(sale.ends_at.timestamp() * 1000),
         "left": sale.quantity if left is None else left,
+        "ticket": services.issue_ticket(sale_id=sale.pk, user=request.user, session_key=request.session.session_key),
         "entries": services.list_entries(sale_id=sale.pk, user_id=request.user.pk)
         if request.user.is_authenticated
         else [],
     }
     return render(request, "flashsales/sale.html", context)
+
+
+@require_GET
+def ticket(request: HttpRequest, sale_id: int) -> JsonResponse:
+    """For a page that could not carry them (the product page, possibly a shared static file): the server's
+    clock, the sale's units left, and for a logged-in shopper the press ticket and a CSRF token."""
+    try:
+        sale = services.get_sale(sale_id)
+    except CommerceError as error:
+        return JsonResponse(error.as_dict(), status=error.http_status)
+    left = gate.left(sale.pk)
+    body = {
+        "ok": True,
+        "server_now_ms": int(timezone.now().timestamp() * 1000),
+        "left": sale.quantity if left is None else max(left, 0),
+        "logged_in": request.user.is_authenticated,
+        "ticket": "",
+        "csrf_token": "",
+    }
+    if request.user.is_authenticated:
+        if not request.session.session_key:
+            request.session.save()
+        body["ticket"] = services.issue_ticket(
+            sale_id=sale.pk, user=request.user, session_key=request.session.session_key
+        )
+        body["csrf_token"] = get_token(request)
+    response = JsonResponse(body)
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @require_POST

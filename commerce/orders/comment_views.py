@@ -22,7 +22,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from commerce import jsonbody
 from commerce.errors import CommerceError
 from commerce.orders import comments
-from commerce.orders.errors import OrderNotFound
+from commerce.orders.errors import OrderErrorCode, OrderNotFound
 
 MAX_BODY = 8 * 1024
 
@@ -34,13 +34,13 @@ def _wants_json(request: HttpRequest) -> bool:
 def _payload(request: HttpRequest) -> dict:
     if request.content_type == "application/json":
         if len(request.body) > MAX_BODY:
-            raise comments.CommentError(_("评价内容过长"), code="bad_request")
+            raise comments.CommentError(_("评价内容过长"), code=OrderErrorCode.BAD_REQUEST)
         try:
             data = jsonbody.loads(request.body or b"{}")
         except (ValueError, UnicodeDecodeError) as exc:
-            raise comments.CommentError(_("请求格式不正确"), code="bad_request") from exc
+            raise comments.CommentError(_("请求格式不正确"), code=OrderErrorCode.BAD_REQUEST) from exc
         if not isinstance(data, dict):
-            raise comments.CommentError(_("请求格式不正确"), code="bad_request")
+            raise comments.CommentError(_("请求格式不正确"), code=OrderErrorCode.BAD_REQUEST)
         return data
     return {
         "line_id": request.POST.get("line_id"),
@@ -78,7 +78,7 @@ def _submit(request: HttpRequest, order_id: str) -> HttpResponse:
         data = _payload(request)
         is_anonymous = data.get("is_anonymous", False)
         if not isinstance(is_anonymous, bool):
-            raise comments.CommentError(_("匿名选项不正确"), code="invalid_anonymous")
+            raise comments.CommentError(_("匿名选项不正确"), code=OrderErrorCode.INVALID_ANONYMOUS)
         comment = comments.comment_order_line(
             user=request.user,
             order_id=order_id,

@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy
 from commerce.catalog.models import SKU
 from commerce.errors import CommerceError, ConflictError, NotFoundError
 from commerce.orders import services
-from commerce.orders.errors import OrderNotFound
+from commerce.orders.errors import OrderErrorCode, OrderNotFound
 from commerce.orders.models import Comment, Order, OrderLine, OrderStatus
 
 logger = logging.getLogger(__name__)
@@ -39,19 +39,19 @@ COMMENTS_PER_PAGE = 10
 class CommentError(CommerceError):
     """The comment itself is not acceptable (score, length); nothing was written."""
 
-    code = "invalid_comment"
+    code = OrderErrorCode.INVALID_COMMENT
     default_message = gettext_lazy("评价内容不正确")
 
 
 class CommentNotAllowed(ConflictError):
     """The order is not waiting for comments, or the line was already commented."""
 
-    code = "comment_not_allowed"
+    code = OrderErrorCode.COMMENT_NOT_ALLOWED
     default_message = gettext_lazy("该订单当前不能评价")
 
 
 class OrderLineNotFound(OrderNotFound):
-    code = "order_line_not_found"
+    code = OrderErrorCode.ORDER_LINE_NOT_FOUND
     default_message = gettext_lazy("订单中没有这件商品")
 
 
@@ -61,30 +61,30 @@ class OrderLineNotFound(OrderNotFound):
 def parse_score(raw: object) -> int:
     """An integer score 1-5 from a form or JSON value, or CommentError."""
     if isinstance(raw, bool):
-        raise CommentError(_("请为商品打 1-5 分"), code="invalid_score")
+        raise CommentError(_("请为商品打 1-5 分"), code=OrderErrorCode.INVALID_SCORE)
     if isinstance(raw, int):
         value = raw
     elif isinstance(raw, str) and raw.strip().isascii() and raw.strip().isdigit() and len(raw.strip()) <= 2:
         value = int(raw.strip())
     else:
-        raise CommentError(_("请为商品打 1-5 分"), code="invalid_score")
+        raise CommentError(_("请为商品打 1-5 分"), code=OrderErrorCode.INVALID_SCORE)
     if not 1 <= value <= 5:
-        raise CommentError(_("请为商品打 1-5 分"), code="invalid_score")
+        raise CommentError(_("请为商品打 1-5 分"), code=OrderErrorCode.INVALID_SCORE)
     return value
 
 
 def clean_content(raw: object) -> str:
     """The comment text stripped of surrounding blanks, 5-200 characters, or CommentError."""
     if not isinstance(raw, str):
-        raise CommentError(_("请填写评价内容"), code="invalid_content")
+        raise CommentError(_("请填写评价内容"), code=OrderErrorCode.INVALID_CONTENT)
     text = raw.strip().replace("\r\n", "\n")
     if "\x00" in text:
-        raise CommentError(_("评价内容含有非法字符"), code="invalid_content")
+        raise CommentError(_("评价内容含有非法字符"), code=OrderErrorCode.INVALID_CONTENT)
     if not MIN_LENGTH <= len(text) <= MAX_LENGTH:
         raise CommentError(
             _("评价内容需在 %(min)s-%(max)s 个字之间，当前 %(n)s 个字")
             % {"min": MIN_LENGTH, "max": MAX_LENGTH, "n": len(text)},
-            code="invalid_content",
+            code=OrderErrorCode.INVALID_CONTENT,
         )
     return text
 
@@ -134,7 +134,7 @@ def comment_order_line(
     if line is None:
         raise OrderLineNotFound()
     if OrderLine.objects.filter(pk=line.pk, is_commented=False).update(is_commented=True) != 1:
-        raise CommentNotAllowed(_("这件商品已经评价过了"), code="already_commented")
+        raise CommentNotAllowed(_("这件商品已经评价过了"), code=OrderErrorCode.ALREADY_COMMENTED)
     try:
         with transaction.atomic():
             comment = Comment.objects.create(
@@ -146,7 +146,7 @@ def comment_order_line(
                 is_anonymous=bool(is_anonymous),
             )
     except IntegrityError:
-        raise CommentNotAllowed(_("这件商品已经评价过了"), code="already_commented") from None
+        raise CommentNotAllowed(_("这件商品已经评价过了"), code=OrderErrorCode.ALREADY_COMMENTED) from None
     SKU.objects.filter(pk=line.sku_id).update(comments=F("comments") + 1)
     if not OrderLine.objects.filter(order_id=order.pk, is_commented=False).exists():
         services.complete_order(order_id=order.pk)
@@ -158,7 +158,7 @@ def comment_order_line(
 
 
 class CommentNotFound(NotFoundError):
-    code = "comment_not_found"
+    code = OrderErrorCode.COMMENT_NOT_FOUND
     default_message = gettext_lazy("评价不存在")
 
 

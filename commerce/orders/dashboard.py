@@ -9,22 +9,33 @@ Definitions (also in docs/operators.md):
   (status 待发货, 待收货, 待评价 or 已完成), and the sum of their `pay_amount`. A cancelled or refunded order
   leaves the sales of its day.
 - 新用户: accounts created that day; 活跃用户: accounts whose last login was that day.
+- 退款: refund records created that day that have not finally failed (count and amount); they are the payments
+  app's records, handed in by the caller (orders never imports payments).
+- 商品排行: SKUs by pieces sold in the range's sold orders (amount = unit price the shopper saw x count).
+- 新顾客 / 老顾客: shoppers with a sold order in the range whose first sold order is in the range / who also had
+  one before it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, DecimalField, Q, Sum, Value
+from django.db.models import Count, DecimalField, F, Max, Q, Sum, Value
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
-from commerce.catalog.selectors import CategoryVisits, list_category_visits, list_low_stock_skus
-from commerce.orders.models import Order, OrderStatus
+from commerce.catalog.selectors import (
+    CategoryVisits,
+    list_category_visits,
+    list_category_visits_between,
+    list_low_stock_skus,
+)
+from commerce.orders.models import Order, OrderLine, OrderStatus
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 #: Statuses of an order whose money is (or, cash on delivery, will be) the shop's.
@@ -33,8 +44,8 @@ ZERO = Decimal("0.00")
 
 
 def beijing_today(now: datetime | None = None) -> date:
-    """Today's date in Beijing."""
-    return timezone.localtime(now or timezone.now(), BEIJING).date()
+    """Today's date in Beijing (`timezone.localdate` in Asia/Shanghai, whatever the active zone)."""
+    return timezone.localdate(now or timezone.now(), BEIJING)
 
 
 def day_bounds(day: date) -> tuple[datetime, datetime]:
@@ -53,12 +64,19 @@ def _sold_sum() -> Coalesce:
 
 @dataclass(frozen=True)
 class DayFigures:
+    """The headline figures of one Beijing day: the dashboard's day and each day of a range."""
+
     day: date
     orders: int
     sold_orders: int
     sales: Decimal
     new_users: int
     active_users: int
+
+    @property
+    def average_order_value(self) -> Decimal:
+        """销售额 / 有效订单数 (0 without sold orders)."""
+        return (self.sales / self.sold_orders).quantize(ZERO) if self.sold_orders else ZERO
 
 
 def get_day_figures(*, day: date) -> DayFigures:
@@ -124,30 +142,38 @@ def list_visits(*, day: date, limit: int = 20) -> list[CategoryVisits]:
 MAX_RANGE_DAYS = 366
 
 
+#: Refunds per Beijing day: ``{day: (count, amount)}`` (the payments app's records; see `list_daily_figures`).
+RefundsPerDay = Mapping[date, tuple[int, Decimal]]
+
+
 @dataclass(frozen=True)
-class DailyFigures:
-    day: date
-    orders: int
-    sold_orders: int
-    sales: Decimal
-    new_users: int
-    active_users: int
+class DailyFigures(DayFigures):
+    """One day of a range: the day's figures and its refunds."""
 
-    @property
-    def average_order_value(self) -> Decimal:
-        """销售额 / 有效订单数 (0 without sold orders)."""
-        return (self.sales / self.sold_orders).quantize(ZERO) if self.sold_orders else ZERO
+    refunds: int = 0
+    refund_amount: Decimal = ZERO
 
 
-def list_daily_figures(*, start: date, end: date) -> list[DailyFigures]:
-    """Every Beijing day from `start` to `end` (inclusive, at most MAX_RANGE_DAYS, oldest first) with its
-    orders, sold orders, sales, new and active users; days without any are zeros (three queries).
-    Active users count accounts whose *latest* login fell on the day (Django keeps no login history)."""
+def clamp_range(start: date, end: date) -> tuple[date, date]:
+    """`start` <= `end` (swapped if reversed), at most MAX_RANGE_DAYS long (the end is kept)."""
     if end < start:
         start, end = end, start
-    start = max(start, end - timedelta(days=MAX_RANGE_DAYS - 1))
-    since, _ = day_bounds(start)
-    _, until = day_bounds(end)
+    return max(start, end - timedelta(days=MAX_RANGE_DAYS - 1)), end
+
+
+def range_bounds(start: date, end: date) -> tuple[datetime, datetime]:
+    """[start 00:00, end+1 00:00) Beijing time."""
+    return day_bounds(start)[0], day_bounds(end)[1]
+
+
+def list_daily_figures(*, start: date, end: date, refunds: RefundsPerDay | None = None) -> list[DailyFigures]:
+    """Every Beijing day from `start` to `end` (inclusive, at most MAX_RANGE_DAYS, oldest first) with its
+    orders, sold orders, sales, new and active users, and the `refunds` handed in; days without any are zeros
+    (three queries). Active users count accounts whose *latest* login fell on the day (Django keeps no login
+    history)."""
+    start, end = clamp_range(start, end)
+    since, until = range_bounds(start, end)
+    refunds = refunds or {}
     orders = {
         row["day"]: row
         for row in Order.objects.filter(created_at__gte=since, created_at__lt=until)
@@ -184,6 +210,8 @@ def list_daily_figures(*, start: date, end: date) -> list[DailyFigures]:
                 sales=Decimal(row["sales"]).quantize(ZERO) if row else ZERO,
                 new_users=joined.get(day, 0),
                 active_users=active.get(day, 0),
+                refunds=refunds.get(day, (0, ZERO))[0],
+                refund_amount=Decimal(refunds.get(day, (0, ZERO))[1]).quantize(ZERO),
             )
         )
     return series
@@ -198,9 +226,68 @@ def total_figures(series: list[DailyFigures]) -> DailyFigures:
         sales=sum((f.sales for f in series), ZERO),
         new_users=sum(f.new_users for f in series),
         active_users=sum(f.active_users for f in series),
+        refunds=sum(f.refunds for f in series),
+        refund_amount=sum((f.refund_amount for f in series), ZERO),
     )
 
 
 def list_low_stock(*, limit: int = 20) -> list:
     """Launched SKUs at or below their low-stock threshold, emptiest first (the catalog's selector)."""
     return list_low_stock_skus(limit=limit)
+
+
+@dataclass(frozen=True)
+class ProductSales:
+    sku_id: int
+    name: str
+    count: int
+    amount: Decimal
+
+
+def list_top_products(*, start: date, end: date, limit: int = 10) -> list[ProductSales]:
+    """The SKUs sold most (pieces) in the range's sold orders, with their amount; ties by amount (one query)."""
+    start, end = clamp_range(start, end)
+    since, until = range_bounds(start, end)
+    rows = (
+        OrderLine.objects.filter(
+            order__created_at__gte=since, order__created_at__lt=until, order__status__in=SOLD_STATUSES
+        )
+        .values("sku_id")
+        .annotate(
+            name=Max("sku_name"),
+            pieces=Sum("count"),
+            amount=Sum(F("price") * F("count"), output_field=DecimalField(max_digits=14, decimal_places=2)),
+        )
+        .order_by("-pieces", "-amount", "sku_id")[:limit]
+    )
+    return [
+        ProductSales(
+            sku_id=row["sku_id"], name=row["name"], count=row["pieces"], amount=Decimal(row["amount"]).quantize(ZERO)
+        )
+        for row in rows
+    ]
+
+
+@dataclass(frozen=True)
+class CustomerFigures:
+    customers: int
+    new: int
+    returning: int
+
+
+def get_customer_figures(*, start: date, end: date) -> CustomerFigures:
+    """Shoppers with a sold order in the range: new (their first sold order is in it) and returning (they had one
+    before it) (two queries)."""
+    start, end = clamp_range(start, end)
+    since, until = range_bounds(start, end)
+    sold = Order.objects.filter(status__in=SOLD_STATUSES)
+    buyers = sold.filter(created_at__gte=since, created_at__lt=until).values("user_id").distinct()
+    customers = buyers.count()
+    returning = sold.filter(created_at__lt=since, user_id__in=buyers).values("user_id").distinct().count()
+    return CustomerFigures(customers=customers, new=customers - returning, returning=returning)
+
+
+def list_visits_between(*, start: date, end: date, limit: int = 20) -> list[CategoryVisits]:
+    """Detail-page visits per category over the range, busiest first (recorded by the catalog)."""
+    start, end = clamp_range(start, end)
+    return list_category_visits_between(start=start, end=end, limit=limit)

@@ -110,6 +110,14 @@ class PricedLine:
     count: int
 
     @property
+    def sku_id(self) -> int:  # like OrderLine's, so one template shows both
+        return self.sku.pk
+
+    @property
+    def sku_name(self) -> str:
+        return self.sku.name
+
+    @property
     def price(self) -> Decimal:
         return money(self.sku.price)
 

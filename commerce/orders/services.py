@@ -52,6 +52,7 @@ from commerce.orders.errors import (
     InvalidOrderNote,
     InvalidPayMethod,
     InvalidShipment,
+    OrderErrorCode,
     OrderInProgress,
     OrderNotFound,
     OrderStateError,
@@ -463,17 +464,21 @@ def _give_back(order: Order) -> None:
         _change_points(user_id=order.user_id, delta=order.points_used, reason=PointsReason.REFUND_ORDER, order=order)
 
 
-def expire_unpaid_order(*, order_id: str, now=None) -> bool:
-    """Cancel `order_id` if it is still unpaid after ORDER_UNPAID_TIMEOUT_SECONDS. True if this call did it.
+def expire_unpaid_order(
+    *, order_id: str, now=None, timeout_seconds: int | None = None, reason: str = "超时未支付，系统自动取消"
+) -> bool:
+    """Cancel `order_id` if it is still unpaid after `timeout_seconds` (ORDER_UNPAID_TIMEOUT_SECONDS unless
+    given). True if this call did it.
 
     Safe to run any number of times, from the delayed message and the sweep at once: one of them wins.
     """
     now = now or timezone.now()
-    cutoff = now - timedelta(seconds=int(settings.ORDER_UNPAID_TIMEOUT_SECONDS))
+    timeout = int(settings.ORDER_UNPAID_TIMEOUT_SECONDS if timeout_seconds is None else timeout_seconds)
+    cutoff = now - timedelta(seconds=timeout)
     if not Order.objects.filter(pk=order_id, status=OrderStatus.UNPAID, created_at__lte=cutoff).exists():
         return False
     try:
-        cancel_order(order_id=order_id, reason="超时未支付，系统自动取消")
+        cancel_order(order_id=order_id, reason=reason)
     except (OrderStateError, OrderNotFound):
         return False
     return True
@@ -499,7 +504,9 @@ def mark_paid(*, order_id: str, trade_no: str = "", amount: Decimal | None = Non
     """
     order = _get_order(order_id)
     if amount is not None and Decimal(amount) != order.pay_amount:
-        raise OrderStateError(f"支付金额 ¥{amount} 与订单应付 ¥{order.pay_amount} 不符", code="amount_mismatch")
+        raise OrderStateError(
+            f"支付金额 ¥{amount} 与订单应付 ¥{order.pay_amount} 不符", code=OrderErrorCode.AMOUNT_MISMATCH
+        )
     transition(
         order,
         OrderStatus.UNSEND,
@@ -523,9 +530,9 @@ def clean_shipment(*, carrier: str, tracking_no: str) -> tuple[str, str]:
     if not carrier and not tracking_no:
         return "", ""
     if carrier not in Carrier.values:
-        raise InvalidShipment(_("请选择快递公司"), code="invalid_carrier")
+        raise InvalidShipment(_("请选择快递公司"), code=OrderErrorCode.INVALID_CARRIER)
     if not _TRACKING_NO.fullmatch(tracking_no):
-        raise InvalidShipment(_("运单号应为 6 到 40 位字母、数字或短横线"), code="invalid_tracking_no")
+        raise InvalidShipment(_("运单号应为 6 到 40 位字母、数字或短横线"), code=OrderErrorCode.INVALID_TRACKING_NO)
     return carrier, tracking_no.upper()
 
 

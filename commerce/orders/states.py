@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from commerce import live
-from commerce.orders.errors import OrderStateError
+from commerce.orders.errors import OrderErrorCode, OrderStateError
 from commerce.orders.models import Order, OrderEvent, OrderEventKind, OrderStatus, PayMethod
 
 logger = logging.getLogger(__name__)
@@ -75,7 +75,7 @@ def transition(
     if not can_transition(current, to) or (sources is not None and current not in sources):
         raise OrderStateError(
             _("订单当前状态为“%(current)s”，不能变为“%(to)s”") % {"current": S(current).label, "to": S(to).label},
-            code="illegal_transition",
+            code=OrderErrorCode.ILLEGAL_TRANSITION,
             order_id=order.pk,
             status=current,
         )
@@ -90,7 +90,7 @@ def transition(
         label = S(fresh).label if fresh else _("不存在")
         raise OrderStateError(
             _("订单状态已变为“%(status)s”，无法执行该操作") % {"status": label},
-            code="state_changed",
+            code=OrderErrorCode.STATE_CHANGED,
             order_id=order.pk,
             status=fresh or "",
         )

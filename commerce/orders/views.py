@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from commerce.errors import CommerceError
 from commerce.orders import selectors, services, tokens
+from commerce.orders.errors import COUPON_AND_POINTS_CODES, OrderErrorCode
 from commerce.orders.forms import OrderFilterForm, PlaceOrderForm, QuoteForm
 from commerce.orders.models import OrderStatus, PayMethod
 
@@ -58,7 +59,7 @@ def settlement(request: HttpRequest) -> HttpResponse:
             user=request.user, coupon_id=coupon_id, auto_coupon=auto_coupon, points=points
         )
     except CommerceError as error:
-        if error.code.startswith("coupon") or error.code.startswith("points"):
+        if error.code in COUPON_AND_POINTS_CODES:
             messages.error(request, error.message)
             return redirect("orders:settlement")
         messages.error(request, error.message)
@@ -97,7 +98,7 @@ def place(request: HttpRequest) -> HttpResponse:
     """Submit the checkout. JSON clients get {"ok", "order_id", "url"}; plain forms are redirected."""
     form = PlaceOrderForm(request.POST)
     if not form.is_valid():
-        error = CommerceError(form.first_error(), code="invalid_input")
+        error = CommerceError(form.first_error(), code=OrderErrorCode.INVALID_INPUT)
         if _wants_json(request):
             return _error_json(error)
         messages.error(request, error.message)

@@ -37,7 +37,7 @@ class RefundForm(forms.Form):
 def payment_index(request: HttpRequest) -> HttpResponse:
     if not can_view(request.user):
         raise PermissionDenied
-    payments = Payment.objects.select_related("refund").order_by("-created_at", "-id")
+    payments = Payment.objects.prefetch_related("refunds").order_by("-created_at", "-id")
     query = (request.GET.get("q") or "").strip()
     if query:
         payments = payments.filter(order_id__startswith=query[:40]) | payments.filter(trade_no=query[:64])

@@ -26,8 +26,9 @@ from Cryptodome.PublicKey import RSA
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
-from commerce.payments.errors import GatewayError
+from commerce.payments.errors import GatewayError, PaymentErrorCode
 
 logger = logging.getLogger(__name__)
 
@@ -159,13 +160,18 @@ def _call(name: str, method, **kwargs) -> dict[str, Any]:
     try:
         response = method(**kwargs)
     except AliPayValidationError as error:
-        raise GatewayError(f"支付宝应答签名无效（{name}）", code="gateway_bad_signature") from error
+        raise GatewayError(
+            _("支付宝应答签名无效（%(method)s）") % {"method": name}, code=PaymentErrorCode.GATEWAY_BAD_SIGNATURE
+        ) from error
     except AliPayException as error:
-        raise GatewayError(f"支付宝拒绝了请求（{name}）：{error}", code="gateway_refused") from error
+        raise GatewayError(
+            _("支付宝拒绝了请求（%(method)s）：%(error)s") % {"method": name, "error": error},
+            code=PaymentErrorCode.GATEWAY_REFUSED,
+        ) from error
     except (URLError, OSError, json.JSONDecodeError, ValueError) as error:
-        raise GatewayError(f"无法连接支付宝（{name}）：{error}") from error
+        raise GatewayError(_("无法连接支付宝（%(method)s）：%(error)s") % {"method": name, "error": error}) from error
     if not isinstance(response, dict):
-        raise GatewayError(f"支付宝应答格式错误（{name}）")
+        raise GatewayError(_("支付宝应答格式错误（%(method)s）") % {"method": name})
     return response
 
 

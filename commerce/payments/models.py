@@ -2,8 +2,10 @@
 
 Payments know orders by their number only (no foreign key into the orders tables): the orders app is
 reached through `commerce.orders.services`. One order has at most one payment and a payment at most one
-(full) refund; both rules are database constraints, so racing notify / query handlers and racing
-operators produce one row however they interleave.
+full refund (the cancel or late-payment one); both rules are database constraints, so racing notify / query
+handlers and racing operators produce one row however they interleave. A payment may also have any number of
+partial refunds (`RefundTrigger.PARTIAL`, commerce.payments.refunds), never more in total than was paid: every
+refund is created under a lock of the payment row.
 """
 
 from __future__ import annotations
@@ -55,6 +57,11 @@ class Payment(models.Model):
     def __str__(self) -> str:
         return f"{self.order_id} / {self.trade_no}"
 
+    @property
+    def refund(self) -> Refund | None:
+        """The full refund (cancel or late payment), if any; partial ones are in `refunds` too."""
+        return next((r for r in self.refunds.all() if r.trigger != RefundTrigger.PARTIAL), None)
+
 
 class RefundStatus(models.TextChoices):
     PENDING = "pending", _("退款中")
@@ -65,12 +72,14 @@ class RefundStatus(models.TextChoices):
 class RefundTrigger(models.TextChoices):
     OPERATOR = "operator", _("运营取消订单")
     LATE_PAYMENT = "late_payment", _("订单已取消后到账")
+    PARTIAL = "partial", _("部分退款")
 
 
 class Refund(models.Model):
-    """A full refund of one payment through `alipay.trade.refund` (idempotent on `out_request_no`)."""
+    """A refund of one payment through `alipay.trade.refund` (idempotent on `out_request_no`, one per request):
+    the full one (trigger operator / late_payment, at most one per payment) or a partial one (trigger partial)."""
 
-    payment = models.OneToOneField(Payment, on_delete=models.PROTECT, related_name="refund", verbose_name=_("支付记录"))
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds", verbose_name=_("支付记录"))
     order_id = models.CharField(_("订单号"), max_length=64, db_index=True)
     out_request_no = models.CharField(_("退款请求号"), max_length=64, unique=True)
     amount = models.DecimalField(_("退款金额"), max_digits=12, decimal_places=2)
@@ -99,6 +108,9 @@ class Refund(models.Model):
         verbose_name_plural = _("退款记录")
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=Decimal("0")), name="payments_refund_amount_positive"),
+            models.UniqueConstraint(
+                fields=["payment"], condition=~Q(trigger="partial"), name="payments_one_full_refund_per_payment"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -108,3 +120,26 @@ class Refund(models.Model):
     def is_stuck(self) -> bool:
         """Pending with an error: Alipay refused or could not be reached at least once (an operator may retry)."""
         return self.status == RefundStatus.PENDING and bool(self.error)
+
+
+class RefundLine(models.Model):
+    """Goods returned with a partial refund: an order line (by id: payments keeps no key into orders) and how
+    many of its units came back; their stock was put back when the refund was created."""
+
+    refund = models.ForeignKey(Refund, on_delete=models.CASCADE, related_name="lines", verbose_name=_("退款记录"))
+    line_id = models.PositiveBigIntegerField(_("订单商品编号"))
+    sku_id = models.PositiveBigIntegerField(_("SKU编号"))
+    sku_name = models.CharField(_("商品名称"), max_length=50)
+    count = models.PositiveIntegerField(_("退货数量"))
+
+    class Meta:
+        ordering = ["refund_id", "line_id"]
+        verbose_name = _("退货商品")
+        verbose_name_plural = _("退货商品")
+        constraints = [
+            models.CheckConstraint(condition=Q(count__gte=1), name="payments_refund_line_count_positive"),
+            models.UniqueConstraint(fields=["refund", "line_id"], name="payments_refund_line_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sku_name} × {self.count}"

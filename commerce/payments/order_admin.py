@@ -1,8 +1,9 @@
 """What payments adds to the orders admin's order page (SPEC F6, I), through the hooks orders declares in
 `commerce.orders.admin.views` (orders never imports payments):
 
-- `order_payments_panel(order)`: the order's Alipay payment and refund records; a refund not yet done shows
-  its tries, last error and next try, and a "立即重试退款" button (admin_views.refund_retry);
+- `order_payments_panel(order)`: the order's Alipay payment and refund records (the full one and partial ones);
+  a refund not yet done shows its tries, last error and next try, and a "立即重试退款" button
+  (admin_views.refund_retry); a 部分退款 link (admin_refunds.partial_refund) while part of the money is left;
 - `cancel_paid_order(request=, order=, reason=)`: an operator cancelling an order paid through Alipay gets it
   cancelled and refunded by `services.refund_order` (the same call as 支付记录 → 取消订单并退款).
 """
@@ -27,20 +28,32 @@ class OrderPaymentsPanel(Component):
         self.payment = payment
 
     def get_context_data(self, parent_context=None):
-        refund = getattr(self.payment, "refund", None) if self.payment else None
+        from commerce.payments import refunds as partial
+
         request = (parent_context or {}).get("request")
+        can_refund = bool(request and request.user.has_perm(REFUND_PERMISSION))
+        refunds = partial.list_order_refunds(self.payment.order_id) if self.payment else []
+        summary = partial.get_refund_summary(self.payment.order_id) if self.payment and can_refund else None
         return {
             "payment": self.payment,
-            "refund": refund,
-            "can_retry": bool(request and request.user.has_perm(REFUND_PERMISSION)),
+            "refunds": refunds,
+            "refund": self.payment.refund if self.payment else None,
+            "can_retry": can_refund,
+            "can_partial_refund": bool(
+                summary
+                and summary.payment.status == PaymentStatus.PAID
+                and summary.order.status in partial.PARTIAL_REFUND_STATES
+                and summary.refundable > 0
+            ),
+            "refundable": summary.refundable if summary else None,
             "csrf_token": get_token(request) if request else "",
             "next_url": request.get_full_path() if request else "",
         }
 
 
 def get_order_payment(order_id: str) -> Payment | None:
-    """The order's payment with its refund (None when it was never paid online)."""
-    return Payment.objects.select_related("refund", "refund__operator").filter(order_id=order_id).first()
+    """The order's payment with its refunds (None when it was never paid online)."""
+    return Payment.objects.prefetch_related("refunds__operator").filter(order_id=order_id).first()
 
 
 def order_payments_panel(order) -> Component:

@@ -24,6 +24,7 @@ from typing import Any, NoReturn
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Sum
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
@@ -33,10 +34,16 @@ from django_redis import get_redis_connection
 from commerce.jobs import RetryAt, backoff_seconds
 from commerce.orders import selectors as order_selectors
 from commerce.orders import services as order_services
-from commerce.orders.errors import OrderNotFound, OrderStateError
+from commerce.orders.errors import OrderErrorCode, OrderNotFound, OrderStateError
 from commerce.orders.models import OrderEventKind, OrderStatus, PayMethod
 from commerce.payments import gateway, jobs
-from commerce.payments.errors import GatewayError, PaymentNotAllowed, PaymentVerificationError, RefundNotAllowed
+from commerce.payments.errors import (
+    GatewayError,
+    PaymentErrorCode,
+    PaymentNotAllowed,
+    PaymentVerificationError,
+    RefundNotAllowed,
+)
 from commerce.payments.models import (
     Payment,
     PaymentSource,
@@ -60,6 +67,7 @@ FINAL_REFUND_SUB_CODES = frozenset(
         "ACQ.SELLER_BALANCE_NOT_ENOUGH",
         "ACQ.REASON_TRADE_REFUND_FEE_ERR",
         "ACQ.REFUND_FEE_ERROR",
+        "ACQ.DISCORDANT_REPEAT_REQUEST",
     }
 )
 _AMOUNT = re.compile(r"(0|[1-9][0-9]{0,9})(\.[0-9]{1,2})?")
@@ -119,18 +127,18 @@ def verify_trade_params(params: dict[str, str]) -> Trade:
     seller_mismatch or bad_request. The order number and amount are checked against the order by the caller.
     """
     if not gateway.verify_signature(params):
-        raise PaymentVerificationError("支付宝签名校验失败", code="bad_signature")
+        raise PaymentVerificationError(_("支付宝签名校验失败"), code=PaymentErrorCode.BAD_SIGNATURE)
     app_id = params.get("app_id") or params.get("auth_app_id") or ""
     if app_id != str(settings.ALIPAY_APP_ID):
-        raise PaymentVerificationError("支付宝应用 ID 不符", code="app_id_mismatch", app_id=app_id)
+        raise PaymentVerificationError(_("支付宝应用 ID 不符"), code=PaymentErrorCode.APP_ID_MISMATCH, app_id=app_id)
     seller = str(getattr(settings, "ALIPAY_SELLER_ID", "") or "")
     if seller and params.get("seller_id") and params["seller_id"] != seller:
-        raise PaymentVerificationError("收款账号不符", code="seller_mismatch")
+        raise PaymentVerificationError(_("收款账号不符"), code=PaymentErrorCode.SELLER_MISMATCH)
     order_id = params.get("out_trade_no", "")
     trade_no = params.get("trade_no", "")
     amount = parse_amount(params.get("total_amount"))
     if not _ORDER_NO.fullmatch(order_id) or not trade_no or len(trade_no) > 64 or amount is None:
-        raise PaymentVerificationError("支付结果缺少订单号、交易号或金额", code="bad_request")
+        raise PaymentVerificationError(_("支付结果缺少订单号、交易号或金额"), code=PaymentErrorCode.BAD_REQUEST)
     return Trade(
         order_id=order_id,
         trade_no=trade_no,
@@ -156,16 +164,16 @@ def start_payment(*, request: HttpRequest, order_id: str) -> str:
     """
     order = order_selectors.get_order_for_user(user=request.user, order_id=order_id)
     if order.pay_method != PayMethod.ALIPAY:
-        raise PaymentNotAllowed("该订单为货到付款，无需在线支付")
+        raise PaymentNotAllowed(_("该订单为货到付款，无需在线支付"))
     if order.status != OrderStatus.UNPAID:
-        raise PaymentNotAllowed(f"订单{order.get_status_display()}，无需支付")
+        raise PaymentNotAllowed(_("订单%(status)s，无需支付") % {"status": order.get_status_display()})
     lines = list(order.lines.all())
     subject = f"美好商城订单 {order.order_id}"
     if lines:
         subject = lines[0].sku_name + (f" 等{order.total_count}件商品" if len(lines) > 1 else "")
     remaining = int(settings.ORDER_UNPAID_TIMEOUT_SECONDS) - (timezone.now() - order.created_at).total_seconds()
     if remaining < 60:  # the timeout is about to cancel it: paying now would only end in a refund
-        raise PaymentNotAllowed("订单已超过支付时限，即将自动取消，请重新下单")
+        raise PaymentNotAllowed(_("订单已超过支付时限，即将自动取消，请重新下单"))
     remaining_minutes = int(remaining // 60)
     url = gateway.page_pay_url(
         request=request,
@@ -222,11 +230,15 @@ def settle_trade(trade: Trade, *, source: str) -> Outcome:
     try:
         order_services.mark_paid(order_id=trade.order_id, trade_no=trade.trade_no, amount=trade.amount)
     except OrderNotFound:
-        raise PaymentVerificationError("订单号不存在", code="unknown_order", order_id=trade.order_id) from None
+        raise PaymentVerificationError(
+            _("订单号不存在"), code=PaymentErrorCode.UNKNOWN_ORDER, order_id=trade.order_id
+        ) from None
     except OrderStateError as error:
-        if error.code == "amount_mismatch":
+        if error.code == OrderErrorCode.AMOUNT_MISMATCH:
             raise PaymentVerificationError(
-                f"支付金额 ¥{trade.amount} 与订单应付金额不符", code="amount_mismatch", order_id=trade.order_id
+                _("支付金额 ¥%(amount)s 与订单应付金额不符") % {"amount": trade.amount},
+                code=PaymentErrorCode.AMOUNT_MISMATCH,
+                order_id=trade.order_id,
             ) from None
         # The order stopped waiting for money (the timeout or the shopper cancelled it first): give it back.
         logger.warning(
@@ -250,7 +262,9 @@ def _repeat(existing: Payment, trade: Trade) -> Outcome:
         logger.error(
             "order %s: trade %s reported, but %s is recorded", trade.order_id, trade.trade_no, existing.trade_no
         )
-        raise PaymentVerificationError("交易号与已记录的支付不符", code="trade_mismatch", order_id=trade.order_id)
+        raise PaymentVerificationError(
+            _("交易号与已记录的支付不符"), code=PaymentErrorCode.TRADE_MISMATCH, order_id=trade.order_id
+        )
     return Outcome.ALREADY_PAID if existing.status == PaymentStatus.PAID else Outcome.REFUNDING
 
 
@@ -280,7 +294,7 @@ def handle_return(*, user, params: dict[str, str]) -> ReturnResult:
     trade = verify_trade_params(params)
     order = order_selectors.get_order_for_user(user=user, order_id=trade.order_id)
     if trade.amount != order.pay_amount:
-        raise PaymentVerificationError("支付金额与订单应付金额不符", code="amount_mismatch")
+        raise PaymentVerificationError(_("支付金额与订单应付金额不符"), code=PaymentErrorCode.AMOUNT_MISMATCH)
     canceled = order.status == OrderStatus.CANCELED
     if Payment.objects.filter(order_id=order.order_id).exists():
         return ReturnResult(order_id=order.order_id, paid=not canceled, canceled=canceled)
@@ -295,7 +309,7 @@ def query_payment(*, order_id: str) -> Outcome:
     Alipay cannot be reached (retry), PaymentVerificationError when its answer does not match the order.
     """
     if not _ORDER_NO.fullmatch(str(order_id)):
-        raise PaymentVerificationError("订单号不正确", code="unknown_order")
+        raise PaymentVerificationError(_("订单号不正确"), code=PaymentErrorCode.UNKNOWN_ORDER)
     existing = Payment.objects.filter(order_id=order_id).first()
     if existing is not None:
         _forget_awaiting(order_id)
@@ -305,7 +319,10 @@ def query_payment(*, order_id: str) -> Outcome:
     if code != gateway.SUCCESS_CODE:
         if response.get("sub_code") == "ACQ.TRADE_NOT_EXIST":
             return Outcome.PENDING  # the buyer has not reached the cashier's pay step (yet)
-        raise GatewayError(f"支付宝查询失败：{response.get('sub_msg') or response.get('msg')}", code="query_failed")
+        raise GatewayError(
+            _("支付宝查询失败：%(reason)s") % {"reason": response.get("sub_msg") or response.get("msg")},
+            code=PaymentErrorCode.QUERY_FAILED,
+        )
     status = str(response.get("trade_status", ""))
     if status == "WAIT_BUYER_PAY":
         return Outcome.PENDING
@@ -314,7 +331,7 @@ def query_payment(*, order_id: str) -> Outcome:
         return Outcome.CLOSED
     amount = parse_amount(response.get("total_amount"))
     if response.get("out_trade_no") != order_id or not response.get("trade_no") or amount is None:
-        raise PaymentVerificationError("支付宝查询结果与订单不符", code="bad_request")
+        raise PaymentVerificationError(_("支付宝查询结果与订单不符"), code=PaymentErrorCode.BAD_REQUEST)
     trade = Trade(
         order_id=order_id,
         trade_no=str(response["trade_no"])[:64],
@@ -339,12 +356,23 @@ def list_awaiting_orders(*, older_than_seconds: int, limit: int = 200) -> list[s
 # --- F6: refunds -------------------------------------------------------------------------------------------------
 
 
-def _create_refund(payment: Payment, *, reason: str, trigger: str, operator=None) -> Refund:
+def _create_refund(
+    payment: Payment,
+    *,
+    reason: str,
+    trigger: str,
+    operator=None,
+    amount: Decimal | None = None,
+    out_request_no: str = "",
+) -> Refund:
+    """A Refund row (the full amount unless `amount`), its durable try after commit, and a 退款 timeline row.
+    Callers creating a refund beside others (partial ones, the rest after them) hold the payment row's lock."""
+    amount = payment.amount if amount is None else amount
     refund = Refund.objects.create(
         payment=payment,
         order_id=payment.order_id,
-        out_request_no=f"{payment.order_id}R1"[:64],
-        amount=payment.amount,
+        out_request_no=(out_request_no or f"{payment.order_id}R1")[:64],
+        amount=amount,
         reason=reason[:100],
         trigger=trigger,
         operator=operator,
@@ -354,10 +382,16 @@ def _create_refund(payment: Payment, *, reason: str, trigger: str, operator=None
     order_services.record_order_event(
         order_id=payment.order_id,
         kind=OrderEventKind.REFUND,
-        message=f"¥{payment.amount} {refund.out_request_no} {refund.reason}",
+        message=f"¥{amount} {refund.out_request_no} {refund.reason}",
         actor=operator,
     )
     return refund
+
+
+def committed_refund_amount(payment: Payment) -> Decimal:
+    """What is refunded or being refunded for `payment` (every refund that has not finally failed)."""
+    total = payment.refunds.exclude(status=RefundStatus.FAILED).aggregate(total=Sum("amount"))["total"]
+    return Decimal(total or 0).quantize(Decimal("0.01"))
 
 
 def _schedule_refund_try(refund: Refund, *, delay_seconds: float = 0) -> None:
@@ -373,20 +407,25 @@ def refund_backoff_seconds(attempts: int) -> int:
 @transaction.atomic
 def refund_order(*, order_id: str, reason: str, operator=None) -> Refund:
     """An operator cancels a paid (not yet shipped) Alipay order: CANCELED, stock, coupon and points given
-    back (orders service), and the full amount refunded through Alipay after commit.
+    back (orders service), and the amount paid refunded through Alipay after commit (less what partial
+    refunds already gave back: commerce.payments.refunds).
 
-    Raises RefundNotAllowed (no paid Alipay payment) or OrderStateError (shipped, or changed meanwhile).
+    Raises RefundNotAllowed (no paid Alipay payment, or nothing left to refund) or OrderStateError (shipped,
+    or changed meanwhile).
     """
     reason = (reason or "").strip() or "运营取消订单"
     payment = Payment.objects.select_for_update().filter(order_id=order_id).first()
     if payment is None or payment.status != PaymentStatus.PAID:
         raise RefundNotAllowed()
+    left = payment.amount - committed_refund_amount(payment)
+    if left <= 0:
+        raise RefundNotAllowed(_("该订单的支付金额已全部退款或正在退款"), code=PaymentErrorCode.NOTHING_TO_REFUND)
     order_services.cancel_order(
         order_id=order_id, reason=reason[:100], allowed_from={OrderStatus.UNSEND}, actor=operator
     )
     payment.status = PaymentStatus.REFUNDING
     payment.save(update_fields=["status", "updated_at"])
-    return _create_refund(payment, reason=reason, trigger=RefundTrigger.OPERATOR, operator=operator)
+    return _create_refund(payment, reason=reason, trigger=RefundTrigger.OPERATOR, operator=operator, amount=left)
 
 
 def execute_refund(*, refund_id: int) -> Refund:
@@ -416,9 +455,10 @@ def execute_refund(*, refund_id: int) -> Refund:
                 error="",
                 next_try_at=None,
             )
-            Payment.objects.filter(pk=refund.payment_id).update(
-                status=PaymentStatus.REFUNDED, updated_at=timezone.now()
-            )
+            payment = Payment.objects.select_for_update().get(pk=refund.payment_id)
+            done = payment.refunds.filter(status=RefundStatus.SUCCEEDED).aggregate(total=Sum("amount"))["total"]
+            if refund.trigger != RefundTrigger.PARTIAL or (done or 0) >= payment.amount:
+                Payment.objects.filter(pk=payment.pk).update(status=PaymentStatus.REFUNDED, updated_at=timezone.now())
             order_services.record_order_event(
                 order_id=refund.order_id,
                 kind=OrderEventKind.REFUND,
@@ -467,11 +507,18 @@ def _retry_later(refund: Refund, *, attempts: int, error: str, response: dict | 
 def retry_refund(*, refund_id: int) -> Refund:
     """An operator asks for a stuck (pending with an error) or failed refund to be tried again now.
 
-    Raises RefundNotAllowed when the refund already succeeded.
+    Raises RefundNotAllowed when the refund already succeeded, or when a failed one no longer fits in what is
+    left of the payment (other refunds took it meanwhile).
     """
-    refund = Refund.objects.select_for_update().filter(pk=refund_id).first()
+    refund = Refund.objects.filter(pk=refund_id).first()
     if refund is None or refund.status == RefundStatus.SUCCEEDED:
-        raise RefundNotAllowed(_("该退款已完成或不存在，无需重试"), code="refund_not_retryable")
+        raise RefundNotAllowed(_("该退款已完成或不存在，无需重试"), code=PaymentErrorCode.REFUND_NOT_RETRYABLE)
+    payment = Payment.objects.select_for_update().get(pk=refund.payment_id)  # the lock every refund takes
+    refund = Refund.objects.select_for_update().get(pk=refund_id)
+    if refund.status == RefundStatus.SUCCEEDED:
+        raise RefundNotAllowed(_("该退款已完成或不存在，无需重试"), code=PaymentErrorCode.REFUND_NOT_RETRYABLE)
+    if refund.status == RefundStatus.FAILED and committed_refund_amount(payment) + refund.amount > payment.amount:
+        raise RefundNotAllowed(_("重试后退款总额将超过实付金额，不能重试"), code=PaymentErrorCode.REFUND_EXCEEDS_PAID)
     Refund.objects.filter(pk=refund.pk).update(
         status=RefundStatus.PENDING, next_try_at=timezone.now(), finished_at=None, attempts=0
     )

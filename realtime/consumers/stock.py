@@ -12,6 +12,7 @@ from typing import Any
 from commerce.catalog.stock import get_launched_stock
 from realtime.base import CLOSE_NOT_FOUND, LiveConsumer
 from realtime.groups import stock_group
+from realtime.publish import stock_message
 from realtime.reads import CoalescedRead
 
 logger = logging.getLogger(__name__)
@@ -65,8 +66,12 @@ class StockConsumer(LiveConsumer):
             await self.channel_layer.group_discard(self.group, self.channel_name)
 
     async def stock_update(self, event: dict[str, Any]) -> None:
-        """Group event from realtime.publish.publish_stock."""
-        await self.send_stock(event["stock"])
+        """Group event from realtime.publish.publish_stock: its pre-encoded text, the same for every socket."""
+        text = event.get("text")
+        if isinstance(text, str) and event.get("sku_id") == self.sku_id:
+            await self.send(text_data=text)
+        else:
+            await self.send_stock(event["stock"])
 
     async def send_stock(self, stock: int) -> None:
-        await self.send_json({"type": "stock", "sku_id": self.sku_id, "stock": stock})
+        await self.send_json(stock_message(self.sku_id, stock))

@@ -5,7 +5,8 @@ while the queue drains loses no accepted press; each job is safe to run twice.
 - expire_flash_order_task(order_id): the flash order unpaid after FLASH_SALE_PAY_SECONDS is cancelled and
   its unit goes back to the sale.
 - start_flash_sale_task / end_flash_sale_task: reserve the stock and open the gate; reconcile at the end.
-- reload_flash_gates_task (every minute): reload a running sale's gate that Redis lost.
+- reload_flash_gates_task (every minute): reload a running sale's gate that Redis lost; ask for a drain.
+- drain_flash_queue_task(sale_id): presses the lean route accepted (on the Redis queue) become orders.
 """
 
 from __future__ import annotations
@@ -43,3 +44,9 @@ def end_flash_sale_task(sale_id: int) -> None:
 @dramatiq.actor(max_retries=3, time_limit=60_000, max_age=60_000)
 def reload_flash_gates_task() -> None:
     services.reload_lost_gates()
+
+
+@dramatiq.actor(max_retries=0, time_limit=120_000)
+def drain_flash_queue_task(sale_id: int) -> None:
+    """Accepted presses waiting on the sale's Redis queue become entries and orders (services.drain_queue)."""
+    services.drain_queue(int(sale_id))

@@ -22,6 +22,7 @@ import dramatiq
 
 from commerce.errors import CommerceError
 from commerce.payments import services
+from commerce.payments.errors import RETRYABLE_CODES
 from commerce.payments.sandbox.notify import deliver_notify
 from commerce.payments.services import Outcome
 
@@ -40,7 +41,7 @@ def query_alipay_payment_task(order_id: str) -> None:
     try:
         outcome = services.query_payment(order_id=str(order_id))
     except CommerceError as error:
-        if error.code.startswith("gateway") or error.code == "query_failed":
+        if error.code in RETRYABLE_CODES:
             raise  # Alipay unreachable or a system error: retry with backoff
         logger.error("trade query for order %s refused: %s (%s)", order_id, error.message, error.code)
         return

@@ -3,8 +3,6 @@ fills in the shopper's name, the cart count and the CSRF token, and reports the 
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from django.conf import settings as django_settings
 from django.test import Client
@@ -15,6 +13,7 @@ from commerce.catalog.models import GoodsVisitCount
 from commerce.catalog.visits import flush_visits
 from config.settings import test as test_settings
 from tests.factories import SKUFactory, UserFactory
+from tests.support import wait_until
 
 pytestmark = [pytest.mark.browser]
 
@@ -58,10 +57,11 @@ def test_static_page_gets_the_shoppers_name_cart_count_and_csrf_token(
     expect(token).to_have_count(1)
     assert len(token.get_attribute("value")) >= 32
 
-    deadline = time.monotonic() + 10
-    while not GoodsVisitCount.objects.filter(category=sku.category).exists() and time.monotonic() < deadline:
+    def flushed() -> bool:
         flush_visits()  # what the scheduler's job does every minute
-        time.sleep(0.1)
+        return GoodsVisitCount.objects.filter(category=sku.category).exists()
+
+    wait_until(flushed, 10, "the page's visit to be counted")
     assert GoodsVisitCount.objects.get(category=sku.category).count == 1
 
 

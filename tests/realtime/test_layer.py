@@ -10,6 +10,7 @@ import pytest
 from django.conf import settings
 
 from realtime.layers import DropOldestQueue, RedisFanoutChannelLayer
+from tests.support import wait_until_async
 
 pytestmark = [pytest.mark.asyncio]
 
@@ -58,10 +59,11 @@ async def test_the_last_member_leaving_unsubscribes_the_process(layer):
     await layer.group_discard("order.9", first)
     assert await numsub(layer, "order.9") == 1
     await layer.group_discard("order.9", second)
-    deadline = asyncio.get_running_loop().time() + 5
-    while await numsub(layer, "order.9") and asyncio.get_running_loop().time() < deadline:
-        await asyncio.sleep(0.02)
-    assert await numsub(layer, "order.9") == 0
+
+    async def unsubscribed() -> bool:
+        return await numsub(layer, "order.9") == 0
+
+    await wait_until_async(unsubscribed, 5, "the process to unsubscribe from order.9")
     await layer.flush()
 
 

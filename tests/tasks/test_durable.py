@@ -14,21 +14,11 @@ from commerce.catalog.stock import DUE_KEY, announce_stock, send_overdue_stock_p
 from tasks import durable
 from tasks.models import DurableJob
 from tests.factories import SKUFactory
+from tests.support import wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 NOTHING_TO_NOTIFY = ("deliver_sandbox_notify_task", "2021000000000001", "404")  # a trade the sandbox lacks
-
-
-def wait_for(predicate, seconds: float = 20):
-    import time
-
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.1)
-    raise AssertionError("timed out")
 
 
 def test_a_job_scheduled_in_a_rolled_back_transaction_does_not_exist():
@@ -51,7 +41,7 @@ def test_a_job_whose_message_was_lost_is_sent_again_by_the_tick_and_runs_once(dr
     assert durable.dispatch_due().sent == 1
     assert durable.dispatch_due().sent == 0  # sent a moment ago: not again within the lease
 
-    wait_for(lambda: DurableJob.objects.get(pk=job.pk).done_at is not None)
+    wait_until(lambda: DurableJob.objects.get(pk=job.pk).done_at is not None)
     done = DurableJob.objects.get(pk=job.pk)
     assert done.attempts == 1 and done.last_error == ""
     assert durable.run_job(job.pk) is False  # a late duplicate does nothing
@@ -81,4 +71,4 @@ def test_an_overdue_stock_push_is_sent_again_and_cleared_by_the_push(dramatiq_br
     assert send_overdue_stock_pushes() == 0  # within the grace
     redis.zadd(DUE_KEY, {sku.pk: 0})  # long overdue
     assert send_overdue_stock_pushes() == 1
-    wait_for(lambda: redis.zscore(DUE_KEY, sku.pk) is None)
+    wait_until(lambda: redis.zscore(DUE_KEY, sku.pk) is None)

@@ -48,3 +48,22 @@ def test_the_import_contracts_hold():
     )
     assert result.returncode == 0, result.stdout[-3000:]
     assert "0 broken" in result.stdout
+
+
+def test_make_test_stops_before_any_test_when_a_contract_breaks(tmp_path):
+    broken = tmp_path / "contracts.toml"
+    broken.write_text(
+        (BASE_DIR / "pyproject.toml").read_text()
+        + '\n[[tool.importlinter.contracts]]\nname = "catalog imports no links (broken on purpose)"\n'
+        + 'type = "forbidden"\nsource_modules = ["commerce.catalog"]\nforbidden_modules = ["commerce.links"]\n'
+    )
+    result = subprocess.run(
+        [sys.executable, "scripts/test.py", "tests/tasks/test_jobs.py"],
+        cwd=BASE_DIR,
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin", "IMPORT_LINTER_CONFIG": str(broken)},
+    )
+    assert result.returncode == 1
+    assert "1 broken" in result.stdout
+    assert "no tests run" in result.stdout and "pytest on SQLite" not in result.stdout

@@ -23,6 +23,8 @@ class Bar:
     label_y: float
     value_x: float
     value_y: float
+    show_label: bool = True
+    show_value: bool = True
 
 
 @dataclass(frozen=True)
@@ -47,11 +49,14 @@ def _fmt(value: Decimal | int) -> str:
 
 
 def column_chart(title: str, points: list[tuple[str, Decimal | int]], *, width=560, height=220) -> BarChart:
-    """Vertical bars, one per point (label under it, value above it), scaled to the largest value."""
+    """Vertical bars, one per point (label under it, value above it), scaled to the largest value. With more than
+    14 points the values are left to the tooltips and only about ten labels are written, so they never overlap."""
     top, bottom, side = 24.0, 28.0, 8.0
     peak = max((value for _label, value in points), default=0) or 1
     slot = (width - 2 * side) / max(len(points), 1)
     usable = height - top - bottom
+    crowded = len(points) > 14
+    step = -(-len(points) // 10) if crowded else 1
     bars = []
     for index, (label, value) in enumerate(points):
         bar_height = round(float(value) / float(peak) * usable, 1)
@@ -71,6 +76,8 @@ def column_chart(title: str, points: list[tuple[str, Decimal | int]], *, width=5
                 label_y=height - 8.0,
                 value_x=centre,
                 value_y=round(y - 6, 1),
+                show_label=index % step == 0,
+                show_value=not crowded,
             )
         )
     return BarChart(title=title, width=width, height=height, baseline=top + usable, bars=bars)

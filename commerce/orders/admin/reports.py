@@ -14,12 +14,17 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
+from wagtail import hooks
 from wagtail.admin.ui.components import Component
 
 from commerce.money import format_yuan
 from commerce.orders import dashboard
 from commerce.orders.admin.charts import column_chart, row_chart
 from commerce.orders.admin.policies import can_view_dashboard
+
+#: ``fn(*, since: datetime, until: datetime) -> {day: (count, amount)}``: refunds per Beijing day created in
+#: [since, until) that have not finally failed. Payments registers one (orders never imports payments).
+REFUNDS_HOOK = "orders_dashboard_refunds"
 
 
 def _requested_day(request: HttpRequest, today: date) -> date:
@@ -44,6 +49,7 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
     previous = dashboard.get_day_figures(day=day - timedelta(days=1))
     week = dashboard.list_daily_orders(end=day, days=7)
     visits = dashboard.list_visits(day=day)
+    range_context = _range_context(request, today)
     return TemplateResponse(
         request,
         "orders/admin/dashboard.html",
@@ -60,7 +66,8 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
             "prev_day": day - timedelta(days=1),
             "next_day": day + timedelta(days=1) if day < today else None,
             "low_stock": dashboard.list_low_stock(),
-            **_range_context(request, today),
+            **range_context,
+            **_range_charts(range_context),
         },
     )
 
@@ -72,23 +79,50 @@ def _requested_range(request: HttpRequest, today: date) -> tuple[date, date]:
     start = parse_date_safely(request.GET.get("start", ""))
     if start is None or start > end:
         start = end - timedelta(days=29)
-    return max(start, end - timedelta(days=dashboard.MAX_RANGE_DAYS - 1)), end
+    return dashboard.clamp_range(start, end)
+
+
+def refunds_per_day(start: date, end: date) -> dashboard.RefundsPerDay:
+    """Refunds per Beijing day from the apps that record them (``REFUNDS_HOOK``; payments)."""
+    since, until = dashboard.range_bounds(start, end)
+    merged: dict = {}
+    for fn in hooks.get_hooks(REFUNDS_HOOK):
+        for day, (count, amount) in fn(since=since, until=until).items():
+            old_count, old_amount = merged.get(day, (0, dashboard.ZERO))
+            merged[day] = (old_count + count, old_amount + amount)
+    return merged
 
 
 def _range_context(request: HttpRequest, today: date) -> dict:
     start, end = _requested_range(request, today)
-    series = dashboard.list_daily_figures(start=start, end=end)
+    series = dashboard.list_daily_figures(start=start, end=end, refunds=refunds_per_day(start, end))
+    top = dashboard.list_top_products(start=start, end=end)
+    visits = dashboard.list_visits_between(start=start, end=end)
     return {
         "range_start": start,
         "range_end": end,
         "range_days": series,
         "range_total": dashboard.total_figures(series),
+        "range_top_products": top,
+        "range_customers": dashboard.get_customer_figures(start=start, end=end),
+        "range_visits": visits,
+    }
+
+
+def _range_charts(context: dict) -> dict:
+    days = context["range_days"]
+    return {
+        "range_orders_chart": column_chart(_("每日订单数"), [(f"{f.day:%m-%d}", f.orders) for f in days]),
+        "range_sales_chart": column_chart(_("每日销售额"), [(f"{f.day:%m-%d}", f.sales) for f in days]),
+        "range_refunds_chart": column_chart(_("每日退款金额"), [(f"{f.day:%m-%d}", f.refund_amount) for f in days]),
+        "range_top_chart": row_chart(_("商品销量排行"), [(p.name, p.count) for p in context["range_top_products"]]),
+        "range_visits_chart": row_chart(_("分类访问量"), [(v.name, v.count) for v in context["range_visits"]]),
     }
 
 
 def dashboard_export(request: HttpRequest) -> HttpResponse:
-    """The range's daily figures as CSV for Excel: UTF-8 with a BOM, labels in the admin's language, Beijing days,
-    a 合计 row last."""
+    """The range as CSV for Excel: UTF-8 with a BOM, labels in the admin's language, Beijing days; the daily rows
+    with a 合计 row, then the top products, new and returning customers and visits per category."""
     if not can_view_dashboard(request.user):
         raise PermissionDenied
     context = _range_context(request, dashboard.beijing_today())
@@ -106,6 +140,8 @@ def dashboard_export(request: HttpRequest) -> HttpResponse:
             _("客单价（元）"),
             _("新增用户"),
             _("活跃用户"),
+            _("退款笔数"),
+            _("退款金额（元）"),
         ]
     )
 
@@ -118,11 +154,28 @@ def dashboard_export(request: HttpRequest) -> HttpResponse:
             format_yuan(f.average_order_value, symbol=False),
             f.new_users,
             f.active_users,
+            f.refunds,
+            format_yuan(f.refund_amount, symbol=False),
         ]
 
     for figures in context["range_days"]:
         writer.writerow(row(f"{figures.day:%Y-%m-%d}", figures))
     writer.writerow(row(_("合计"), context["range_total"]))
+
+    writer.writerow([])
+    writer.writerow([_("商品销量排行"), _("商品"), _("销量（件）"), _("销售额（元）")])
+    for rank, product in enumerate(context["range_top_products"], start=1):
+        writer.writerow([rank, product.name, product.count, format_yuan(product.amount, symbol=False)])
+
+    customers = context["range_customers"]
+    writer.writerow([])
+    writer.writerow([_("下单顾客"), _("新顾客"), _("老顾客")])
+    writer.writerow([customers.customers, customers.new, customers.returning])
+
+    writer.writerow([])
+    writer.writerow([_("分类"), _("访问量")])
+    for visit in context["range_visits"]:
+        writer.writerow([visit.name, visit.count])
     return response
 
 

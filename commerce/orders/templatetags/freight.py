@@ -26,6 +26,15 @@ def claim_text(policy: FreightPolicy) -> str:
     return _("满%(threshold)s包邮") % {"threshold": _yuan_number(policy.free_threshold)}
 
 
+def rule_text(policy: FreightPolicy) -> str:
+    if policy.always_free:
+        return _("全场包邮，免运费")
+    return _("商品金额满¥%(threshold)s免运费，不满收运费¥%(freight)s") % {
+        "threshold": f"{policy.free_threshold:.2f}",
+        "freight": f"{policy.freight:.2f}",
+    }
+
+
 @register.simple_tag
 def freight_rule_policy() -> FreightPolicy:
     return freight_rule()
@@ -40,13 +49,7 @@ def freight_claim() -> str:
 @register.simple_tag
 def freight_rule_text() -> str:
     """The whole rule in one sentence: "商品满¥99.00免运费，不满收运费¥10.00"."""
-    policy = freight_rule()
-    if policy.always_free:
-        return _("全场包邮，免运费")
-    return _("商品金额满¥%(threshold)s免运费，不满收运费¥%(freight)s") % {
-        "threshold": f"{policy.free_threshold:.2f}",
-        "freight": f"{policy.freight:.2f}",
-    }
+    return rule_text(freight_rule())
 
 
 @register.simple_tag

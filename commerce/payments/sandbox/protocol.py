@@ -190,6 +190,8 @@ def refund(params: dict[str, str], biz: dict[str, Any]) -> dict[str, Any]:
         raise SandboxError("ACQ.TRADE_STATUS_ERROR", "交易状态不合法")
     if result == -2:
         raise SandboxError("ACQ.REFUND_AMT_NOT_EQUAL_TOTAL", "退款金额超限")
+    if result == -3:
+        raise SandboxError("ACQ.DISCORDANT_REPEAT_REQUEST", "不一致的请求")
     return {
         "code": "10000",
         "msg": "Success",

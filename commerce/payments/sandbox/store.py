@@ -23,20 +23,21 @@ redis.call('EXPIRE', KEYS[1], __TTL__)
 return 1
 """.replace("__TTL__", str(TTL_SECONDS))
 
-# Refund once per out_request_no, never beyond the total: ARGV = out_request_no, amount (cents).
-# Answers {1, refunded_cents} when this call refunded, {0, refunded_cents} for a repeat, {-1, ...} when the
-# trade is not refundable, {-2, ...} when the amount exceeds what is left.
+# Refund once per out_request_no (Alipay: "同一笔交易多次退款需要保证唯一，如需部分退款，则此参数必传"), never
+# beyond the total: ARGV = out_request_no, amount (cents). Answers {1, refunded_cents} when this call refunded,
+# {0, refunded_cents} for a repeat of the same request, {-3, ...} for a repeated out_request_no with another
+# amount (Alipay's ACQ.DISCORDANT_REPEAT_REQUEST), {-1, ...} when the trade is not refundable, {-2, ...} when
+# the amount exceeds what is left (partial refunds add up per trade; the last one closes it).
 _REFUND = """
 local trade = KEYS[1]
 local refunds = KEYS[2]
-if redis.call('HGET', trade, 'trade_status') ~= 'TRADE_SUCCESS' then
-  if redis.call('HEXISTS', refunds, ARGV[1]) == 1 then
-    return {0, tonumber(redis.call('HGET', trade, 'refund_cents') or '0')}
-  end
-  return {-1, tonumber(redis.call('HGET', trade, 'refund_cents') or '0')}
-end
-if redis.call('HEXISTS', refunds, ARGV[1]) == 1 then
+local before = redis.call('HGET', refunds, ARGV[1])
+if before then
+  if before ~= ARGV[2] then return {-3, tonumber(redis.call('HGET', trade, 'refund_cents') or '0')} end
   return {0, tonumber(redis.call('HGET', trade, 'refund_cents') or '0')}
+end
+if redis.call('HGET', trade, 'trade_status') ~= 'TRADE_SUCCESS' then
+  return {-1, tonumber(redis.call('HGET', trade, 'refund_cents') or '0')}
 end
 local total = tonumber(redis.call('HGET', trade, 'total_cents'))
 local done = tonumber(redis.call('HGET', trade, 'refund_cents') or '0')
@@ -111,7 +112,7 @@ def pay_trade(
 
 def refund_trade(*, app_id: str, out_trade_no: str, out_request_no: str, amount: Decimal) -> tuple[int, Decimal]:
     """Refund `amount` once per `out_request_no`. Returns (result, refunded total): 1 refunded now, 0 repeat,
-    -1 not refundable, -2 more than is left."""
+    -1 not refundable, -2 more than is left, -3 the request number was used with another amount."""
     key = trade_key(app_id, out_trade_no)
     now = f"{timezone.localtime():%Y-%m-%d %H:%M:%S}"
     result, cents = _redis().eval(_REFUND, 2, key, f"{key}:refunds", out_request_no, str(int(amount * 100)), now)
@@ -123,3 +124,9 @@ def reset() -> int:
     redis = _redis()
     keys = list(redis.scan_iter(match=f"{PREFIX}*", count=500))
     return redis.delete(*keys) if keys else 0
+
+
+def list_refunds(app_id: str, out_trade_no: str) -> dict[str, Decimal]:
+    """The trade's refunds: out_request_no -> amount."""
+    data = _decode(_redis().hgetall(f"{trade_key(app_id, out_trade_no)}:refunds"))
+    return {no: Decimal(int(cents)) / 100 for no, cents in data.items()}

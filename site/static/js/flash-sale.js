@@ -1,6 +1,9 @@
 /*
- * Flash sale page (issue 17): countdown to the start by server time, the 抢购 button, and the shopper's
- * presses live over /ws/flash/<sale_id>/ (realtime/consumers_flash.py): 排队中 -> 抢购成功 (去支付) or 未抢到.
+ * Flash sale page and the product page's sale box (issue 17): countdown to the start by server time, the 抢购
+ * button, and the shopper's presses live over /ws/flash/<sale_id>/ (realtime/consumers_flash.py):
+ * 排队中 -> 抢购成功 (去支付) or 未抢到; 已抢光 live when the last unit goes.
+ * The sale page carries the server clock and the press ticket; the product page (maybe a shared static file)
+ * fetches them from data-ticket-url first.
  * Each click sends a fresh request id; a double click while one is in flight is ignored, and the server
  * treats a repeated id as the same press anyway.
  */
@@ -10,7 +13,9 @@
   var root = document.querySelector(".flash-sale[data-sale-id]");
   if (!root) { return; }
   var saleId = root.getAttribute("data-sale-id");
-  var offset = Number(root.getAttribute("data-server-now")) - Date.now();
+  var offset = Number(root.getAttribute("data-server-now") || Date.now()) - Date.now();
+  var ticket = root.getAttribute("data-ticket") || "";
+  var csrfFromServer = "";
   var starts = Number(root.getAttribute("data-starts"));
   var ends = Number(root.getAttribute("data-ends"));
   var button = root.querySelector("[data-flash-button]");
@@ -27,8 +32,9 @@
   var busy = false;
 
   function csrfToken() {
-    var input = root.querySelector("input[name=csrfmiddlewaretoken]");
-    return input ? input.value : "";
+    var input = root.querySelector("input[name=csrfmiddlewaretoken]") ||
+      document.querySelector("input[name=csrfmiddlewaretoken]");
+    return csrfFromServer || (input ? input.value : "");
   }
 
   function requestId() {
@@ -53,12 +59,15 @@
       if (button.dataset.state !== "sold_out") {
         button.textContent = labels.live || button.textContent;
         button.dataset.state = "live";
+      } else {
+        button.textContent = root.getAttribute("data-text-sold-out") || "已抢光";
       }
     }
   }
 
   function showEntries(entries) {
     list.textContent = "";
+    if (entries.length) { message.textContent = entries[0].label; }
     entries.forEach(function (entry) {
       var li = document.createElement("li");
       li.setAttribute("data-status", entry.status);
@@ -78,7 +87,8 @@
   button.addEventListener("click", function () {
     if (busy || button.dataset.state !== "live") { return; }
     busy = true;
-    var body = new URLSearchParams({ request_id: requestId() });
+    // The page's signed ticket lets the server answer from Redis alone (commerce/flashsales/asgi.py).
+    var body = new URLSearchParams({ request_id: requestId(), ticket: ticket });
     window.fetch(root.getAttribute("data-press-url"), {
       method: "POST",
       credentials: "same-origin",
@@ -95,9 +105,39 @@
     }).then(function () { busy = false; });
   });
 
-  tick();
-  window.setInterval(tick, 250);
-  if (window.MeihaoRealtime && !button.disabled) {
+  function showLeft(left) {
+    var el = root.querySelector("[data-flash-left]");
+    if (el) { el.textContent = String(left); }
+  }
+
+  function live() {
+    tick();
+    window.setInterval(tick, 250);
+    if (window.MeihaoRealtime && !button.disabled) { connect(); }
+  }
+
+  var ticketUrl = root.getAttribute("data-ticket-url");
+  if (!ticketUrl) { live(); return; }
+  var sent = Date.now();
+  window.fetch(ticketUrl, { credentials: "same-origin", headers: { "Accept": "application/json" } })
+    .then(function (response) { return response.json(); })
+    .then(function (data) {
+      if (!data.ok) { return; }
+      offset = data.server_now_ms - (sent + Date.now()) / 2;
+      ticket = data.ticket || "";
+      csrfFromServer = data.csrf_token || "";
+      showLeft(data.left);
+      if (data.left <= 0) { button.dataset.state = "sold_out"; }
+      if (data.logged_in) {
+        button.disabled = false;
+      } else {
+        message.textContent = root.getAttribute("data-text-login") || "请先登录";
+      }
+    })
+    .catch(function () { message.textContent = root.getAttribute("data-text-network") || ""; })
+    .then(live);
+
+  function connect() {
     window.MeihaoRealtime.connect("/ws/flash/" + saleId + "/", {
       onMessage: function (data) {
         if (data.type === "flash_status") { showEntries(data.entries || []); }

@@ -101,16 +101,7 @@
     });
   }
 
-  function boot() {
-    if (!window.WebSocket || !window.MeihaoRealtime || !document.querySelector("[data-live-stock][data-sku-id]")) {
-      return;
-    }
-    start();
-  }
-
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", boot);
-  } else {
-    boot();
+  if (window.MeihaoRealtime) {
+    window.MeihaoRealtime.whenPresent("[data-live-stock][data-sku-id]", start);
   }
 })(window, document);

@@ -118,16 +118,7 @@
     });
   }
 
-  function boot() {
-    if (!window.WebSocket || !window.MeihaoRealtime || !document.querySelector("[data-order-status]")) {
-      return;
-    }
-    start();
-  }
-
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", boot);
-  } else {
-    boot();
+  if (window.MeihaoRealtime) {
+    window.MeihaoRealtime.whenPresent("[data-order-status]", start);
   }
 })(window, document);

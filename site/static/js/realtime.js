@@ -158,5 +158,19 @@
     return { close: close };
   }
 
-  window.MeihaoRealtime = { connect: connect, socketUrl: socketUrl, backoff: backoff };
+  // Run start() once the DOM is ready, if the browser has WebSockets and the page has an element for it.
+  function whenPresent(selector, start) {
+    function boot() {
+      if (window.WebSocket && window.document.querySelector(selector)) {
+        start();
+      }
+    }
+    if (window.document.readyState === "loading") {
+      window.document.addEventListener("DOMContentLoaded", boot);
+    } else {
+      boot();
+    }
+  }
+
+  window.MeihaoRealtime = { connect: connect, socketUrl: socketUrl, backoff: backoff, whenPresent: whenPresent };
 })(window);

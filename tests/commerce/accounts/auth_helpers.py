@@ -3,25 +3,20 @@ or a phone — the captcha text from Redis by the uuid the page used, the SMS co
 
 from __future__ import annotations
 
-import time
 import uuid
 
 from commerce.accounts.captcha import captcha_key
 from commerce.accounts.redis_store import redis_client
 from commerce.accounts.sms_backends import read_outbox
+from tests.support import wait_until
 
 PASSWORD = "Meihao-pass-123"
 
 
 def captcha_text(captcha_id: str, timeout: float = 10.0) -> str:
     """The text behind the captcha image `captcha_id` (waits for the image request to store it)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = redis_client().get(captcha_key(captcha_id))
-        if value:
-            return value.decode()
-        time.sleep(0.05)
-    raise AssertionError(f"no captcha stored for {captcha_id}")
+    value = wait_until(lambda: redis_client().get(captcha_key(captcha_id)), timeout, f"captcha {captcha_id} stored")
+    return value.decode()
 
 
 def fresh_captcha(client) -> tuple[str, str]:
@@ -42,10 +37,8 @@ def request_code(client, mobile: str, purpose: str = "register", **extra):
 
 def sms_outbox_code(mobile: str, timeout: float = 15.0, after: float = 0.0) -> str:
     """The newest code texted to `mobile` (sent after `after`), waiting for the Dramatiq worker."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        for message in read_outbox(mobile):
-            if message["sent_at"] >= after:
-                return message["code"]
-        time.sleep(0.05)
-    raise AssertionError(f"no SMS reached the outbox for {mobile}")
+
+    def newest() -> str | None:
+        return next((m["code"] for m in read_outbox(mobile) if m["sent_at"] >= after), None)
+
+    return wait_until(newest, timeout, f"an SMS in the outbox for {mobile}")

@@ -8,7 +8,6 @@ card styles and form rows, and a new password is asked for as "8-20位的密码"
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
 from allauth.account.models import EmailAddress
@@ -16,6 +15,7 @@ from bs4 import BeautifulSoup
 from django.core import mail
 
 from tests.factories import UserFactory
+from tests.support import wait_until
 
 pytestmark = pytest.mark.django_db
 NEW_PASSWORD = "Brand-new-pass-7"
@@ -42,9 +42,7 @@ def _assert_shop_layout(soup: BeautifulSoup) -> None:
 def _reset_link(client, user, dramatiq_worker) -> str:
     EmailAddress.objects.create(user=user, email=user.email, primary=True, verified=True)
     assert client.post("/accounts/password/reset/", {"email": user.email}).status_code == 302
-    deadline = time.monotonic() + 15
-    while not mail.outbox and time.monotonic() < deadline:
-        time.sleep(0.05)
+    wait_until(lambda: mail.outbox, 15, "the reset mail")
     link = re.search(r"http://testserver(/accounts/password/reset/key/\S+/)", mail.outbox[0].body).group(1)
     response = client.get(link)
     assert response.status_code == 302  # allauth moves the key into the session

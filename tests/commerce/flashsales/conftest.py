@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 from decimal import Decimal
 
@@ -44,12 +43,3 @@ def make_sale(*, quantity=10, limit=1, stock=100, price="1999.00", sale_price="9
         starts_at=now + timedelta(seconds=start),
         ends_at=now + timedelta(seconds=end),
     )
-
-
-def wait_until(condition, seconds: float = 30, message: str = "condition never held"):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.05)
-    raise AssertionError(message)

@@ -24,7 +24,8 @@ from commerce.flashsales.models import EntryStatus, FlashEntry, FlashSale
 from commerce.orders.models import Order, OrderLine
 from tasks import durable
 from tasks.models import DurableJob
-from tests.commerce.flashsales.conftest import make_sale, shopper, wait_until
+from tests.commerce.flashsales.conftest import make_sale, shopper
+from tests.support import wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -94,8 +95,8 @@ def test_a_crowd_never_oversells_and_every_accepted_shopper_gets_one_order(quant
 
     wait_until(
         lambda: not FlashEntry.objects.filter(status=EntryStatus.QUEUED).exists(),
-        seconds=60,
-        message="the queue never drained",
+        timeout=60,
+        what="the queue to drain",
     )
     assert_never_oversold(sale, accepted, stock_before=50)
 
@@ -123,8 +124,8 @@ def test_a_lost_queue_is_resent_by_the_dispatch_tick_and_loses_no_accepted_order
     try:
         wait_until(
             lambda: not FlashEntry.objects.filter(status=EntryStatus.QUEUED).exists(),
-            seconds=60,
-            message="the re-sent jobs never ran",
+            timeout=60,
+            what="the re-sent jobs to run",
         )
         # Running the jobs again (a duplicate send) changes nothing.
         DurableJob.objects.filter(key__startswith="flash.place:").update(done_at=None, due_at=timezone.now())

@@ -1,14 +1,10 @@
-"""Fixtures for order tests: a shopper with an address and a filled cart, and a runner that fires real
-threads at the database (each with its own connection, closed at the end)."""
+"""Fixtures for order tests: a shopper with an address and a filled cart (threads: tests.support.run_in_threads)."""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from commerce.cart.storage import RedisCart
@@ -36,29 +32,6 @@ def put_in_cart(user, sku, count: int = 1, *, selected: bool = True) -> None:
 
 def cart_of(user) -> dict[int, int]:
     return {sku_id: item.count for sku_id, item in RedisCart(user.pk).items().items()}
-
-
-def run_in_threads(fn: Callable[[int], object], n: int, *, timeout: float = 120) -> list[tuple[str, object]]:
-    """Run fn(i) for i in range(n) in n threads released at once; returns [("ok"|"err", value)] in order."""
-    barrier = threading.Barrier(n)
-    results: list[tuple[str, object] | None] = [None] * n
-
-    def target(i: int) -> None:
-        try:
-            barrier.wait()
-            results[i] = ("ok", fn(i))
-        except BaseException as error:  # collected and asserted by the test
-            results[i] = ("err", error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=target, args=(i,), daemon=True) for i in range(n)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout)
-    assert not any(thread.is_alive() for thread in threads), "a thread hung (deadlock?)"
-    return results  # type: ignore[return-value]
 
 
 def age_order(order, seconds: int) -> None:

@@ -27,9 +27,9 @@ from tests.commerce.payments.conftest import (
     place_alipay_order,
     post_notify,
     signed_notify,
-    wait_for,
 )
 from tests.factories import UserFactory, ensure_wagtail_tree
+from tests.support import wait_until
 
 APP_ID = "2021000000000001"
 
@@ -288,7 +288,7 @@ def test_order_staff_cancel_a_paid_alipay_order_and_it_is_refunded_through_the_s
     order.refresh_from_db()
     assert order.status == OrderStatus.CANCELED and order.cancel_reason == "缺货，取消订单"
     assert SKU.objects.get(pk=sku.pk).stock == 10
-    refund = wait_for(lambda: Refund.objects.filter(status=RefundStatus.SUCCEEDED).first(), what="the refund")
+    refund = wait_until(lambda: Refund.objects.filter(status=RefundStatus.SUCCEEDED).first(), what="the refund")
     assert (refund.trigger, refund.operator.username, refund.amount) == (
         RefundTrigger.OPERATOR,
         "clerk",

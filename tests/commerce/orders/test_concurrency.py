@@ -14,8 +14,9 @@ from commerce.orders import tokens
 from commerce.orders.errors import CouponAlreadyClaimed, CouponSoldOut, InsufficientStock, OrderStateError
 from commerce.orders.models import Coupon, Order, OrderLine, OrderStatus, PayMethod, PointsLedger, UserCoupon
 from commerce.orders.services import cancel_order, claim_coupon, mark_paid, place_order
-from tests.commerce.orders.conftest import put_in_cart, run_in_threads
+from tests.commerce.orders.conftest import put_in_cart
 from tests.factories import AddressFactory, CouponFactory, SKUFactory, UserFactory
+from tests.support import run_in_threads
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -53,7 +53,7 @@ def test_the_dashboard_shows_the_chosen_range_with_totals(known_data, clerk):  #
 
     assert [row["data-range-day"] for row in page.select("[data-range-day]")] == ["2025-11-10", "2025-11-11"]
     total = [cell.get_text() for cell in page.select("[data-range-total] th")]
-    assert total == ["合计", "7", "5", "¥260.50", "¥52.10", "3", "3"]
+    assert total == ["合计", "7", "5", "¥260.50", "¥52.10", "3", "3", "0", "¥0.00"]
     assert page.select_one("[data-export-link]")["href"] == "/admin/dashboard/export/?start=2025-11-10&end=2025-11-11"
 
 
@@ -71,11 +71,12 @@ def test_the_csv_export_opens_in_excel_with_chinese_labels_and_a_total(known_dat
     assert 'filename="dashboard-20251110-20251111.csv"' in response["Content-Disposition"]
     assert response.content.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
-    assert rows == [
-        ["日期（北京时间）", "订单数", "有效订单数", "销售额（元）", "客单价（元）", "新增用户", "活跃用户"],
-        ["2025-11-10", "2", "2", "100.00", "50.00", "1", "1"],
-        ["2025-11-11", "5", "3", "160.50", "53.50", "2", "2"],
-        ["合计", "7", "5", "260.50", "52.10", "3", "3"],
+    header = ["日期（北京时间）", "订单数", "有效订单数", "销售额（元）", "客单价（元）", "新增用户", "活跃用户"]
+    assert rows[:4] == [
+        [*header, "退款笔数", "退款金额（元）"],
+        ["2025-11-10", "2", "2", "100.00", "50.00", "1", "1", "0", "0.00"],
+        ["2025-11-11", "5", "3", "160.50", "53.50", "2", "2", "0", "0.00"],
+        ["合计", "7", "5", "260.50", "52.10", "3", "3", "0", "0.00"],
     ]
 
 
@@ -88,8 +89,12 @@ def test_the_csv_export_in_english_has_english_labels(known_data, clerk):  # noq
     text = clerk.get("/admin/dashboard/export/", {"start": "2025-11-11", "end": "2025-11-11"}).content.decode(
         "utf-8-sig"
     )
-    header = text.splitlines()[0]
-    assert header.startswith("Date (Beijing time)") and not any("\u4e00" <= ch <= "\u9fff" for ch in text)
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0][0] == "Date (Beijing time)"
+    # Every label row (the header, 合计 and each section's header) is English; names of categories and
+    # products are the shop's data and stay as the editors wrote them.
+    labels = [rows[0], rows[2][:1], *(rows[i + 1] for i, row in enumerate(rows) if not row)]
+    assert labels and not any("\u4e00" <= ch <= "\u9fff" for row in labels for cell in row for ch in cell), labels
 
 
 def test_content_editors_cannot_export():

@@ -3,9 +3,9 @@ end in one cancel; stock, sales, coupon and points come back exactly once; a pai
 
 from __future__ import annotations
 
-import time
 from decimal import Decimal
 
+import dramatiq
 import pytest
 
 from commerce.catalog.models import SKU
@@ -15,6 +15,7 @@ from commerce.orders.services import cancel_expired_orders, claim_coupon, expire
 from tasks.actors.orders import cancel_unpaid_order_task, sweep_unpaid_orders_task
 from tests.commerce.orders.conftest import age_order, put_in_cart
 from tests.factories import AddressFactory, CouponFactory, SKUFactory, UserFactory, give_points
+from tests.support import wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -36,18 +37,34 @@ def _order_with_coupon_and_points():
     return order, sku, user_coupon
 
 
+class ProcessedMessages(dramatiq.Middleware):
+    """Records every message the worker finished (actor name, args): what a test waits on."""
+
+    def __init__(self) -> None:
+        self.done: list[tuple[str, tuple]] = []
+
+    def after_process_message(self, broker, message, *, result=None, exception=None):
+        self.done.append((message.actor_name, tuple(message.args)))
+
+    def count(self, actor, *args) -> int:
+        return self.done.count((actor.actor_name, args))
+
+
+@pytest.fixture
+def processed(dramatiq_broker, dramatiq_worker):
+    middleware = ProcessedMessages()
+    dramatiq_broker.add_middleware(middleware)
+    yield middleware
+    dramatiq_broker.middleware.remove(middleware)
+
+
 def _drain(broker, worker):
     broker.join("default", timeout=60_000)
     worker.join()
 
 
 def _wait_for_status(order, status, seconds=30):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if Order.objects.get(pk=order.pk).status == status:
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"order {order.pk} never became {status}")
+    wait_until(lambda: Order.objects.get(pk=order.pk).status == status, seconds, f"order {order.pk} to become {status}")
 
 
 def _assert_given_back_once(order, sku, user_coupon):
@@ -58,19 +75,21 @@ def _assert_given_back_once(order, sku, user_coupon):
     assert PointsLedger.objects.filter(order=order, reason="refund_order").count() == 1
 
 
-def test_delayed_message_and_sweep_both_running_cancel_once(settings, dramatiq_broker, dramatiq_worker):
+def test_delayed_message_and_sweep_both_running_cancel_once(settings, dramatiq_broker, dramatiq_worker, processed):
     settings.ORDER_UNPAID_TIMEOUT_SECONDS = 1
     order, sku, user_coupon = _order_with_coupon_and_points()
     assert Order.objects.get(pk=order.pk).status == OrderStatus.UNPAID
     assert SKU.objects.get(pk=sku.pk).stock == 5
-    time.sleep(1.1)
+    age_order(order, 2)
     # The per-order delayed message (sent at placement) fires about now; the sweep runs beside it, twice,
     # and a duplicate of the delayed message arrives too.
     for _ in range(2):
         sweep_unpaid_orders_task.send()
     cancel_unpaid_order_task.send(order.pk)
     _wait_for_status(order, OrderStatus.CANCELED)
-    _drain(dramatiq_broker, dramatiq_worker)
+    # Both cancel messages (the delayed one and its duplicate) and both sweeps ran.
+    wait_until(lambda: processed.count(cancel_unpaid_order_task, order.pk) == 2, what="both cancel messages")
+    wait_until(lambda: processed.count(sweep_unpaid_orders_task) == 2, what="both sweeps")
     order.refresh_from_db()
     assert order.status == OrderStatus.CANCELED and "超时" in order.cancel_reason
     _assert_given_back_once(order, sku, user_coupon)
@@ -86,16 +105,16 @@ def test_sweep_cancels_an_order_whose_delayed_message_was_lost(settings, dramati
     _assert_given_back_once(order, sku, user_coupon)
 
 
-def test_timeout_never_cancels_an_order_paid_first(settings, dramatiq_broker, dramatiq_worker):
+def test_timeout_never_cancels_an_order_paid_first(settings, dramatiq_broker, dramatiq_worker, processed):
     settings.ORDER_UNPAID_TIMEOUT_SECONDS = 1
     order, sku, _ = _order_with_coupon_and_points()
     mark_paid(order_id=order.pk, trade_no="2026PAID", amount=order.pay_amount)
-    time.sleep(1.1)
+    age_order(order, 2)
     sweep_unpaid_orders_task.send()
     cancel_unpaid_order_task.send(order.pk)
-    _drain(dramatiq_broker, dramatiq_worker)
-    time.sleep(0.3)
-    _drain(dramatiq_broker, dramatiq_worker)
+    # The delayed message sent at placement, the one sent here and the sweep have all run.
+    wait_until(lambda: processed.count(cancel_unpaid_order_task, order.pk) == 2, what="both cancel messages")
+    wait_until(lambda: processed.count(sweep_unpaid_orders_task) == 1, what="the sweep")
     order.refresh_from_db()
     assert order.status == OrderStatus.UNSEND
     assert SKU.objects.get(pk=sku.pk).stock == 5

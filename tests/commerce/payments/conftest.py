@@ -5,14 +5,11 @@ forgeries), and a live server so the SDK's server calls (trade query, refund) re
 from __future__ import annotations
 
 import re
-import threading
-from collections.abc import Callable
 from decimal import Decimal
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 from django.conf import settings
-from django.db import connection
 from django.test import Client
 
 from commerce.orders import tokens
@@ -130,38 +127,3 @@ def live_gateway(live_server, settings):
     """The SDK's server calls (query, refund) go to the sandbox on a live server in this process."""
     settings.ALIPAY_SANDBOX_SITE_URL = live_server.url
     return live_server.url
-
-
-def run_in_threads(fn: Callable[[int], object], n: int, *, timeout: float = 120) -> list[tuple[str, object]]:
-    """Run fn(i) for i in range(n) in n threads released at once; returns [("ok"|"err", value)] in order."""
-    barrier = threading.Barrier(n)
-    results: list = [None] * n
-
-    def target(i: int) -> None:
-        try:
-            barrier.wait()
-            results[i] = ("ok", fn(i))
-        except BaseException as error:  # collected and asserted by the test
-            results[i] = ("err", error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=target, args=(i,), daemon=True) for i in range(n)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout)
-    assert not any(thread.is_alive() for thread in threads)
-    return results
-
-
-def wait_for(predicate: Callable[[], object], seconds: float = 30, what: str = "condition"):
-    import time
-
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")

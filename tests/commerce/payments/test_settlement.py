@@ -21,17 +21,17 @@ from commerce.payments.models import Payment, PaymentSource, PaymentStatus, Refu
 from commerce.payments.sandbox import protocol, store
 from commerce.payments.sandbox.keys import generate_key_pair
 from tasks.actors.payments import sweep_awaiting_payments_task
+from tasks.models import DurableJob
 from tests.commerce.orders.conftest import age_order
 from tests.commerce.payments.conftest import (
     logged_in,
     pay_in_sandbox,
     place_alipay_order,
     post_notify,
-    run_in_threads,
     signed_notify,
-    wait_for,
 )
 from tests.factories import UserFactory
+from tests.support import run_in_threads, wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -46,7 +46,7 @@ def notify_lost(settings):
 
 
 def paid_order(order) -> Payment:
-    return wait_for(lambda: Payment.objects.filter(order_id=order.order_id).first(), what="a payment record")
+    return wait_until(lambda: Payment.objects.filter(order_id=order.order_id).first(), what="a payment record")
 
 
 def test_the_sandbox_notify_reaches_the_shop_through_the_worker(settings, live_gateway, dramatiq_worker):
@@ -93,7 +93,10 @@ def test_notify_return_and_query_at_once_give_one_payment_and_one_transition(
         results = run_in_threads(act, 3)
         assert [kind for kind, _ in results] == ["ok"] * 3, results
         assert results[0][1] == "success" and results[1][1] == 302
-        time.sleep(1.5)  # let the query queued by the return run too
+        wait_until(  # the query the return queued has run too (or none was queued: the notify came first)
+            lambda: not DurableJob.objects.filter(key=f"payments.query:{order.order_id}", done_at=None).exists(),
+            what="the queued trade query",
+        )
     assert Payment.objects.count() == 1
     assert len([r for r in caplog.records if "unpaid -> unsend" in r.getMessage()]) == 1
     assert Order.objects.get(pk=order.pk).status == OrderStatus.UNSEND
@@ -146,7 +149,7 @@ def test_a_payment_landing_after_the_timeout_cancel_is_refunded_and_recorded(
     assert post_notify(notify) == "success"  # acknowledged: Alipay must stop resending
     assert post_notify(notify) == "success"  # and a repeat changes nothing
 
-    refund = wait_for(
+    refund = wait_until(
         lambda: Refund.objects.filter(order_id=order.order_id, status=RefundStatus.SUCCEEDED).first(),
         what="the automatic refund",
     )
@@ -178,7 +181,7 @@ def test_an_operator_cancelling_a_paid_order_in_the_admin_refunds_it(live_gatewa
     order.refresh_from_db()
     assert order.status == OrderStatus.CANCELED and order.cancel_reason == "缺货，取消订单"
     assert SKU.objects.get(pk=sku.pk).stock == 10
-    refund = wait_for(
+    refund = wait_until(
         lambda: Refund.objects.filter(status=RefundStatus.SUCCEEDED).first(), what="the operator's refund"
     )
     assert (refund.trigger, refund.operator.username, refund.amount) == ("operator", "ops", order.pay_amount)

@@ -1,0 +1,231 @@
+"""The lean 抢购 route: `POST /flash/<id>/press/` answered on the event loop, before Django's handler.
+
+Django runs this shop's middleware chain and views sync, one request at a time per Daphne process (see
+config/middleware.py); a crowd pressing 抢购 in the same second would queue behind each other. This ASGI
+wrapper (mounted in config/asgi.py) answers the common press without Django's handler and without the
+database: it is a thin entry point, every rule stays in `commerce.flashsales.services`.
+
+What it checks before the gate, each as strictly as Django would (anything it cannot decide goes to Django's
+own view, `views.press`, unchanged — the slow path gives the full answer):
+- Host in ALLOWED_HOSTS; HTTPS when SECURE_SSL_REDIRECT is on (SECURE_PROXY_SSL_HEADER honoured);
+- CSRF: Origin (or, on HTTPS without Origin, Referer) is the site or a CSRF_TRUSTED_ORIGINS entry, and the
+  X-CSRFToken header (or csrfmiddlewaretoken field) matches the csrftoken cookie (Django's own check);
+- the shopper: the sale page's signed ticket (`services.issue_ticket`: sale, user, default address, a tag of
+  the session key, at most 30 minutes old) for this session cookie, and the session itself still in the
+  cache (checked inside the Lua step: a logged-out session goes to Django, which answers 401);
+- the client address as `config.client_address` sees it (per-address rate limit, inside the Lua step).
+Then `services.apress` runs the Lua step on redis.asyncio and the JSON answer goes out at once; accepted
+presses wait on the sale's Redis queue for a drainer (`services.drain_queue`).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from urllib.parse import parse_qs, urlsplit
+
+from django.conf import settings
+from django.contrib.sessions.backends.cached_db import KEY_PREFIX as SESSION_KEY_PREFIX
+from django.core.cache import caches
+from django.http.cookie import parse_cookie
+from django.http.request import split_domain_port, validate_host
+from django.middleware.csrf import InvalidTokenFormat, _check_token_format, _does_token_match
+from django.utils import translation
+
+from commerce.flashsales import services
+from commerce.flashsales.models import EntryStatus
+from config.client_address import client_ip_from
+
+logger = logging.getLogger(__name__)
+
+PRESS_PATH = re.compile(r"/flash/([1-9][0-9]{0,17})/press/")
+#: A press is a few dozen bytes of form; a bigger body goes to Django (which has its own limits).
+MAX_BODY = 4096
+
+
+class FlashPressRoute:
+    """ASGI app: the lean route for POST /flash/<id>/press/, everything else (and every doubt) to `app`."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        match = PRESS_PATH.fullmatch(scope.get("path", "")) if scope["type"] == "http" else None
+        if match is None or scope.get("method") != "POST":
+            await self.app(scope, receive, send)
+            return
+        chunks, complete = await _read_body(receive)
+        answer = None
+        if complete:
+            try:
+                answer = await _lean_press(scope, int(match.group(1)), b"".join(chunks))
+            except Exception:  # noqa: BLE001 - the lean route never fails a press: Django's view answers it
+                logger.warning("flash press: lean route failed, handing over to Django", exc_info=True)
+        if answer is None:
+            await self.app(scope, _replay(chunks, complete, receive), send)
+            return
+        status, payload, headers = answer
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": payload})
+
+
+async def _read_body(receive) -> tuple[list[bytes], bool]:
+    """The request body's chunks, and whether it ended within MAX_BODY bytes."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return chunks, False
+        chunk = message.get("body", b"")
+        chunks.append(chunk)
+        size += len(chunk)
+        if not message.get("more_body", False):
+            return chunks, size <= MAX_BODY
+        if size > MAX_BODY:
+            return chunks, False
+
+
+def _replay(chunks: list[bytes], complete: bool, receive):
+    """A `receive` that gives Django the chunks already read, then the rest of the connection's messages."""
+    pending = [{"type": "http.request", "body": c, "more_body": True} for c in chunks]
+    if complete and pending:
+        pending[-1]["more_body"] = False
+
+    async def replay():
+        if pending:
+            return pending.pop(0)
+        return await receive()
+
+    return replay
+
+
+def _headers(scope) -> dict[str, str]:
+    headers: dict[str, str] = {}
+    for name, value in scope.get("headers", []):
+        key = name.decode("latin-1").lower()
+        text = value.decode("latin-1")
+        headers[key] = f"{headers[key]}; {text}" if key == "cookie" and key in headers else text
+    return headers
+
+
+def _is_secure(scope, headers: dict[str, str]) -> bool:
+    if scope.get("scheme") == "https":
+        return True
+    proxy = getattr(settings, "SECURE_PROXY_SSL_HEADER", None)
+    if proxy:
+        header, value = proxy
+        name = header.removeprefix("HTTP_").replace("_", "-").lower()
+        return headers.get(name, "").split(",")[0].strip() == value
+    return False
+
+
+def _same_origin(url: str, host: str, secure: bool, *, require_https: bool) -> bool:
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    if require_https and parts.scheme != "https":
+        return False
+    origin = f"{parts.scheme}://{parts.netloc}"
+    if origin in settings.CSRF_TRUSTED_ORIGINS:
+        return True
+    return parts.netloc == host and parts.scheme == ("https" if secure else "http")
+
+
+def _csrf_ok(headers: dict[str, str], cookies: dict[str, str], form: dict, host: str, secure: bool) -> bool:
+    if getattr(settings, "CSRF_USE_SESSIONS", False):
+        return False
+    origin = headers.get("origin")
+    if origin is not None:
+        if not _same_origin(origin, host, secure, require_https=False):
+            return False
+    elif secure:
+        referer = headers.get("referer")
+        if not referer or not _same_origin(referer, host, secure, require_https=True):
+            return False
+    secret = cookies.get(settings.CSRF_COOKIE_NAME, "")
+    header = settings.CSRF_HEADER_NAME.removeprefix("HTTP_").replace("_", "-").lower()
+    token = headers.get(header) or (form.get("csrfmiddlewaretoken") or [""])[0]
+    try:
+        _check_token_format(secret)
+        _check_token_format(token)
+    except InvalidTokenFormat:
+        return False
+    return _does_token_match(token, secret)
+
+
+def _language(cookies: dict[str, str]) -> str:
+    chosen = cookies.get(settings.LANGUAGE_COOKIE_NAME, "")
+    return chosen if chosen in {code for code, _name in settings.LANGUAGES} else settings.LANGUAGE_CODE
+
+
+async def _lean_press(scope, sale_id: int, body: bytes):
+    """(status, body, headers) for a press this route can answer, or None: Django's view answers it."""
+    headers = _headers(scope)
+    host = headers.get("host", "")
+    domain, _port = split_domain_port(host)
+    if not domain or not validate_host(domain, settings.ALLOWED_HOSTS):
+        return None
+    secure = _is_secure(scope, headers)
+    if settings.SECURE_SSL_REDIRECT and not secure:
+        return None
+    if not headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+        return None
+    cookies = parse_cookie(headers.get("cookie", ""))
+    session_key = cookies.get(settings.SESSION_COOKIE_NAME, "")
+    if not session_key or settings.SESSION_ENGINE != "django.contrib.sessions.backends.cached_db":
+        return None
+    try:
+        form = parse_qs(body.decode("utf-8"), max_num_fields=20)
+    except (UnicodeDecodeError, ValueError):
+        return None
+    if not _csrf_ok(headers, cookies, form, host, secure):
+        return None
+    token = headers.get("x-flash-ticket") or (form.get("ticket") or [""])[0]
+    ticket = services.read_ticket(token, sale_id=sale_id, session_key=session_key)
+    if ticket is None:
+        return None
+    client = scope.get("client") or ("", 0)
+    address = client_ip_from(str(client[0] or ""), headers.get("x-forwarded-for", ""))
+    session_cache_key = caches[settings.SESSION_CACHE_ALIAS].make_key(SESSION_KEY_PREFIX + session_key)
+    language = _language(cookies)
+    with translation.override(language):
+        answer = await services.apress(
+            ticket=ticket,
+            request_id=(form.get("request_id") or [""])[0],
+            address=address,
+            session_cache_key=str(session_cache_key),
+        )
+        if not answer.handled:
+            return None
+        if answer.error is not None:
+            status, payload = answer.error.http_status, answer.error.as_dict()
+        else:
+            result = answer.result
+            status = 200 if result.duplicate else 202
+            payload = {
+                "ok": True,
+                "status": result.status,
+                "label": str(EntryStatus(result.status).label),
+                "request_id": result.request_id,
+                "duplicate": result.duplicate,
+                "left": max(result.left, 0),
+            }
+    out = [
+        (b"content-type", b"application/json"),
+        (b"cache-control", b"no-store"),
+        (b"x-content-type-options", b"nosniff"),
+        (b"referrer-policy", b"same-origin"),
+        (b"content-language", language.encode()),
+        (b"vary", b"Cookie"),
+    ]
+    if secure and getattr(settings, "SECURE_HSTS_SECONDS", 0):
+        hsts = f"max-age={settings.SECURE_HSTS_SECONDS}"
+        if settings.SECURE_HSTS_INCLUDE_SUBDOMAINS:
+            hsts += "; includeSubDomains"
+        if settings.SECURE_HSTS_PRELOAD:
+            hsts += "; preload"
+        out.append((b"strict-transport-security", hsts.encode()))
+    return status, json.dumps(payload, ensure_ascii=False).encode(), out

@@ -1,0 +1,75 @@
+"""Daphne's per-message send cost, cut for live fan-out (applied by config.asgi in the web process only).
+
+A profile of Daphne fanning one stock change out to thousands of sockets (docs/realtime.md) found two
+costs per delivered message that have nothing to do with the message:
+
+- Twisted's TCP `write()` never writes: it buffers, registers the socket for writability (`add_writer`, an
+  `epoll_ctl`), and on the next loop turn sends and unregisters it again (another `epoll_ctl`): two
+  syscalls, a loop handle and four Python frames per message, about a third of Daphne's CPU per fan-out.
+  `write_through()` sends at once when nothing is buffered for that connection (the common case: a live
+  value is a frame of ~60 bytes) and falls back to Twisted's buffered path for whatever the kernel did not
+  take, so order, back-pressure (a slow reader's data waits in Twisted's buffer, its producer is paused)
+  and errors (reported by Twisted's own write path) are unchanged.
+- autobahn's `sendData` formats a debug line for every frame (`hltype`, `hlval`: introspection and colour
+  codes) before the logger decides to drop it. `quiet_autobahn()` replaces those two helpers with plain
+  names and `str` (the only change: autobahn's debug lines lose their colours and module paths).
+
+`WEB_SEND_TUNING=false` leaves Twisted and autobahn untouched.
+"""
+
+from __future__ import annotations
+
+import os
+
+_applied = False
+
+
+def write_through() -> None:
+    from twisted.internet import tcp
+
+    buffered_write = tcp.Connection.write
+
+    def write(self, data: bytes) -> None:
+        if (
+            data
+            and self.connected
+            and not self._writeDisconnected
+            and not self.disconnecting
+            and not self._tempDataBuffer
+            and self.offset == len(self.dataBuffer)
+            and type(data) is bytes
+        ):
+            try:
+                sent = self.socket.send(data)
+            except OSError:  # full, interrupted or broken: Twisted's write path retries or closes its way
+                sent = 0
+            if sent == len(data):
+                return
+            data = data[sent:]
+        buffered_write(self, data)
+
+    write.__doc__ = "Send at once when nothing is buffered; Twisted's buffered write for the rest."
+    tcp.Connection.write = write
+
+
+def quiet_autobahn() -> None:
+    from autobahn.websocket import protocol
+
+    protocol.hltype = _qualname
+    protocol.hlval = str
+
+
+def _qualname(obj: object) -> str:
+    return getattr(obj, "__qualname__", "?")  # never str(): a bound method's repr reads half-built protocols
+
+
+def tune_sends() -> bool:
+    """Apply both (once per process); False when WEB_SEND_TUNING=false."""
+    global _applied
+    if os.environ.get("WEB_SEND_TUNING", "true").strip().lower() in {"0", "false", "no", "off"}:
+        return False
+    if not _applied:
+        write_through()
+        quiet_autobahn()
+        _applied = True
+    return True
