@@ -32,6 +32,7 @@ def write_through() -> None:
     def write(self, data: bytes) -> None:
         if (
             data
+            and not self.TLS  # startTLS: Twisted's TLS path (Daphne's ssl: endpoint wraps the protocol instead)
             and self.connected
             and not self._writeDisconnected
             and not self.disconnecting

@@ -51,9 +51,14 @@ def pytest_report_header(config):
     return f"test order: {order}"
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
     """Put the tests in the order --test-order asks for. Tests of one module stay together (module-scoped
-    fixtures such as the browser start once per module); nothing has to run first or last."""
+    fixtures such as the browser start once per module); nothing has to run first or last.
+
+    Runs before pytest-django's own (stable) sort, which then groups the tests as Django's runner does:
+    database tests, then transactional ones (their flush empties the tables migrations filled: Wagtail's page
+    tree, the areas), then the rest. The order inside each group is the one chosen here."""
     order, seed = _test_order(config)
     if order == "file":
         return
@@ -130,6 +135,7 @@ def _reset_state_inherited_by_fork() -> None:
     from channels.layers import channel_layers
     from django.core.signals import request_started
 
+    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set for the browser tests' own ORM calls (`browser`)
     SyncToAsync.single_thread_executor = ThreadPoolExecutor(max_workers=1)
     channel_layers.backends = {}
     request_started.connect(_forget_content_types, weak=False)
@@ -189,7 +195,14 @@ def browser():
         pytest.fail(f"{CHROMIUM} is missing: run scripts/install_chromium.sh")
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
+    with sync_playwright() as playwright, pytest.MonkeyPatch.context() as patch:
+        # Playwright's sync API leaves its event loop marked as running in this thread for as long as the browser
+        # lives (greenlets), so Django's async-unsafe guard refuses every ORM call of the browser tests themselves
+        # (factories, checks, the flush after each test), none of which runs in an event loop. Set here only: the
+        # browser tests run last (pytest_collection_modifyitems), and the Daphne children drop it
+        # (_reset_state_inherited_by_fork, tests.processes.child_env), so the consumers they serve are held to
+        # production's rule: no database call inside the event loop.
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
@@ -217,6 +230,4 @@ def _static_pages_root(settings, tmp_path):
 
 
 def pytest_configure(config):
-    # Playwright's sync API runs an event loop; Django's async-unsafe guard would refuse ORM calls in tests.
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     assert settings  # settings are configured by pytest-django before this runs

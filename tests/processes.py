@@ -9,12 +9,13 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 from django.conf import settings
 from django.db import connection
+
+from tests import support
 
 BASE_DIR = Path(settings.BASE_DIR)
 
@@ -103,11 +104,9 @@ class Child:
 
 
 def wait_until(predicate: Callable[[], object], seconds: float, what: str, *children: Child):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    tails = "\n".join(f"--- {c.name}\n{c.output()[-3000:]}" for c in children)
-    raise AssertionError(f"timed out after {seconds} s waiting for {what}\n{tails}")
+    """tests.support.wait_until, with the end of each child's output in the error."""
+    try:
+        return support.wait_until(predicate, seconds, what, interval=0.2)
+    except AssertionError as error:
+        tails = "\n".join(f"--- {c.name}\n{c.output()[-3000:]}" for c in children)
+        raise AssertionError(f"{error}\n{tails}") from None

@@ -14,15 +14,29 @@ from typing import TypeVar
 T = TypeVar("T")
 
 
-def wait_until(predicate: Callable[[], T], timeout: float = 30, what: str = "condition", interval: float = 0.05) -> T:
-    """Call `predicate` until it returns something truthy and return that; AssertionError after `timeout` s."""
+def wait_until(
+    predicate: Callable[[], T],
+    timeout: float = 30,
+    what: str = "condition",
+    interval: float = 0.05,
+    ignore: tuple[type[Exception], ...] = (),
+) -> T:
+    """Call `predicate` until it returns something truthy and return that; AssertionError after `timeout` s.
+
+    Exceptions of the `ignore` types count as "not yet" (a service that is still starting); the last one is
+    named in the error."""
     deadline = time.monotonic() + timeout
+    last_error: Exception | None = None
     while True:
-        value = predicate()
+        try:
+            value = predicate()
+        except ignore as error:
+            last_error, value = error, None
         if value:
             return value
         if time.monotonic() >= deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+            detail = f" (last error: {last_error!r})" if last_error else ""
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}{detail}")
         time.sleep(interval)
 
 

@@ -156,9 +156,7 @@ class BulkEditSKUAction(BulkAction):
         return 0, 0
 
 
-@hooks.register("register_bulk_action")
-def register_bulk_edit_action():
-    return BulkEditSKUAction
+hooks.register("register_bulk_action", BulkEditSKUAction)  # the hook takes the class itself
 
 
 @hooks.register("register_snippet_listing_buttons")

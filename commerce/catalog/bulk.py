@@ -15,6 +15,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from commerce.catalog.errors import CatalogErrorCode
 from commerce.catalog.models import SKU, SPU, SKUSpecification, SpecificationOption, SPUSpecification
 from commerce.errors import CommerceError
 
@@ -25,14 +26,14 @@ MAX_BULK_ROWS = 100
 
 
 class InvalidVariants(CommerceError):
-    code = "invalid_variants"
+    code = CatalogErrorCode.INVALID_VARIANTS
     default_message = "生成 SKU 的参数不正确"
 
 
 class InvalidBulkEdit(CommerceError):
     """Some rows are wrong: `errors` maps SKU id to its messages; nothing was saved."""
 
-    code = "invalid_bulk_edit"
+    code = CatalogErrorCode.INVALID_BULK_EDIT
     default_message = "部分行填写有误，未保存任何修改"
 
     def __init__(self, errors: dict[int, list[str]]) -> None:
@@ -82,30 +83,31 @@ def generate_variants(
     without a chosen option, an option of another SPU, a bad price or stock, too many combinations.
     """
     if price is None or price <= 0:
-        raise InvalidVariants(_("请填写大于 0 的单价（最多两位小数）"), code="bad_price")
+        raise InvalidVariants(_("请填写大于 0 的单价（最多两位小数）"), code=CatalogErrorCode.BAD_PRICE)
     if stock is None or stock < 0:
-        raise InvalidVariants(_("库存必须是 0 或正整数"), code="bad_stock")
+        raise InvalidVariants(_("库存必须是 0 或正整数"), code=CatalogErrorCode.BAD_STOCK)
     spu = SPU.objects.select_for_update().filter(pk=spu_id).first()  # one generator per SPU at a time
     if spu is None:
-        raise InvalidVariants(_("商品SPU不存在"), code="unknown_spu")
+        raise InvalidVariants(_("商品SPU不存在"), code=CatalogErrorCode.UNKNOWN_SPU)
     specs = list(SPUSpecification.objects.filter(spu=spu).order_by("sequence", "id"))
     if not specs:
-        raise InvalidVariants(_("该商品SPU还没有规格，请先添加规格及选项"), code="no_specs")
+        raise InvalidVariants(_("该商品SPU还没有规格，请先添加规格及选项"), code=CatalogErrorCode.NO_SPECS)
     chosen = list(SpecificationOption.objects.filter(pk__in=set(option_ids)).select_related("spec"))
     if len(chosen) != len(set(option_ids)) or any(option.spec.spu_id != spu.pk for option in chosen):
-        raise InvalidVariants(_("所选选项不属于该商品SPU"), code="foreign_option")
+        raise InvalidVariants(_("所选选项不属于该商品SPU"), code=CatalogErrorCode.FOREIGN_OPTION)
     per_spec = [[o for o in sorted(chosen, key=lambda o: (o.sort_order, o.pk)) if o.spec_id == s.pk] for s in specs]
     empty = [spec.name for spec, options in zip(specs, per_spec, strict=True) if not options]
     if empty:
         raise InvalidVariants(
-            _("请为以下规格各至少选择一个选项：%(names)s") % {"names": "、".join(empty)}, code="spec_without_option"
+            _("请为以下规格各至少选择一个选项：%(names)s") % {"names": "、".join(empty)},
+            code=CatalogErrorCode.SPEC_WITHOUT_OPTION,
         )
     combinations = list(itertools.product(*per_spec))
     if len(combinations) > MAX_VARIANTS:
         raise InvalidVariants(
             _("一次最多生成 %(max)s 个 SKU，当前组合数为 %(count)s")
             % {"max": MAX_VARIANTS, "count": len(combinations)},
-            code="too_many_variants",
+            code=CatalogErrorCode.TOO_MANY_VARIANTS,
         )
     existing = option_sets(spu)
     created: list[SKU] = []
@@ -150,7 +152,9 @@ def bulk_edit_skus(rows: list[BulkRow]) -> int:
     are locked in id order, so two operators' batches apply one after the other.
     """
     if len(rows) > MAX_BULK_ROWS:
-        raise CommerceError(_("一次最多修改 %(max)s 个 SKU") % {"max": MAX_BULK_ROWS}, code="too_many_rows")
+        raise CommerceError(
+            _("一次最多修改 %(max)s 个 SKU") % {"max": MAX_BULK_ROWS}, code=CatalogErrorCode.TOO_MANY_ROWS
+        )
     locked = SKU.objects.select_for_update().filter(pk__in=[r.sku_id for r in rows]).order_by("pk")
     skus = {sku.pk: sku for sku in locked}
     errors: dict[int, list[str]] = {}

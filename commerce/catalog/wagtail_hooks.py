@@ -23,10 +23,12 @@ from wagtail.admin.forms.choosers import BaseFilterForm
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel, ObjectList, TabbedInterface
 from wagtail.admin.ui.tables import Column, UpdatedAtColumn
 from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
+from wagtail.admin.widgets import FilteredSelect
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views import chooser as snippet_choosers
 from wagtail.snippets.views import snippets as snippet_views
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
+from wagtail.snippets.widgets import AdminSnippetChooser
 
 from commerce.catalog import admin_tools  # noqa: F401 - registers 生成SKU and 批量修改价格库存 (issue #15)
 from commerce.catalog.models import (
@@ -88,6 +90,12 @@ def _limit_option_row(form, spu_id: int | None) -> None:
         else:
             option_field.queryset = options
             option_field.label_from_instance = _option_label
+        # Once the row's specification is chosen, its select shows that specification's options only
+        # (Wagtail's filtered-select.js; the form's clean() refuses any other option server-side).
+        option_field.widget = FilteredSelect(filter_field=f"id_{form.add_prefix('spec')}")
+        option_field.widget.choices = [("", "---------")] + [  # 2-tuple first: Select.use_required_attribute
+            (option.pk, option_field.label_from_instance(option), [option.spec_id]) for option in option_field.queryset
+        ]
     if spec_field is not None and spu_id and hasattr(spec_field, "queryset"):
         spec_field.queryset = SPUSpecification.objects.filter(spu_id=spu_id)
 
@@ -348,9 +356,13 @@ class SpecificationChooserFilterForm(BaseFilterForm):
         required=False,
         widget=forms.TextInput(attrs={"placeholder": _("规格名称或商品SPU名称")}),
     )
+    # The SKU form links its SPU field here (linked_fields): the chooser then lists that SPU's specifications.
+    spu = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1, widget=forms.HiddenInput)
 
     def filter(self, objects):
         objects = super().filter(objects)
+        if self.cleaned_data.get("spu"):
+            objects = objects.filter(spu_id=self.cleaned_data["spu"])
         query = (self.cleaned_data.get("q") or "").strip()[:50]
         if query:
             objects = objects.filter(Q(name__icontains=query) | Q(spu__name__icontains=query))
@@ -488,6 +500,10 @@ class SPUSpecificationViewSet(CatalogViewSet):
         return SPUSpecification.objects.select_related("spu").prefetch_related("options")
 
 
+#: The spec chooser of a SKU's option rows opens on the specifications of the SPU chosen in the same form.
+SPU_LINK = {"spu": "#id_spu"}
+
+
 class SKUViewSet(SoldGoodsViewSetMixin, CatalogViewSet):
     model = SKU
     icon = "pick"
@@ -530,7 +546,10 @@ class SKUViewSet(SoldGoodsViewSetMixin, CatalogViewSet):
                         "specs",
                         heading=_("规格选项"),
                         label=_("规格"),
-                        panels=[FieldPanel("spec"), FieldPanel("option")],
+                        panels=[
+                            FieldPanel("spec", widget=AdminSnippetChooser(SPUSpecification, linked_fields=SPU_LINK)),
+                            FieldPanel("option"),
+                        ],
                     )
                 ],
                 heading=_("规格"),

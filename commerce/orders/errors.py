@@ -46,6 +46,7 @@ class OrderErrorCode(StrEnum):
     ORDER_STATE = "order_state"
     POINTS_ERROR = "points_error"
     POINTS_OVER_CAP = "points_over_cap"
+    REFUND_UNAVAILABLE = "refund_unavailable"
     SKU_UNAVAILABLE = "sku_unavailable"
     STALE_TOTAL = "stale_total"
     STATE_CHANGED = "state_changed"

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from commerce.errors import CommerceError
 from commerce.payments import refunds
+from commerce.payments.errors import PaymentErrorCode
 from commerce.payments.models import PaymentStatus
 
 REFUND_PERMISSION = "payments.refund_payment"
@@ -29,7 +30,7 @@ def _returned_counts(request: HttpRequest, summary: refunds.RefundSummary) -> di
             continue
         if not text.isdigit() or len(text) > 6:
             raise refunds.InvalidPartialRefund(
-                _("“%(name)s”的退货数量必须是整数") % {"name": line.sku_name}, code="bad_return_count"
+                _("“%(name)s”的退货数量必须是整数") % {"name": line.sku_name}, code=PaymentErrorCode.BAD_RETURN_COUNT
             )
         if int(text):
             counts[line.line_id] = int(text)

@@ -8,6 +8,8 @@ from django.utils import translation
 
 from commerce.accounts.errors import CAPTCHA_CODES, SMS_CODE_CODES, AccountErrorCode
 from commerce.cart import errors as cart_errors
+from commerce.catalog import bulk as catalog_bulk
+from commerce.catalog.errors import CatalogErrorCode
 from commerce.errors import CommerceError
 from commerce.flashsales import errors as flashsale_errors
 from commerce.orders import errors as order_errors
@@ -18,6 +20,7 @@ ENUMS = {
     cart_errors: cart_errors.CartErrorCode,
     payment_errors: payment_errors.PaymentErrorCode,
     flashsale_errors: flashsale_errors.FlashSaleErrorCode,
+    catalog_bulk: CatalogErrorCode,
 }
 
 

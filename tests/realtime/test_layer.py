@@ -94,3 +94,18 @@ async def test_drop_oldest_queue_never_blocks_the_sender():
         queue.put(item)
     assert [await queue.get(), await queue.get()] == [3, 4]
     assert queue.dropped == 3
+
+
+async def test_the_sockets_own_messages_are_never_dropped_and_come_first():
+    """LiveConsumer feeds its socket's ASGI messages (connect, frames, disconnect) into the urgent lane."""
+    queue = DropOldestQueue(2)
+    for item in range(5):
+        queue.put(item)
+    for item in ("connect", "frame", "disconnect"):
+        queue.put_urgent(item)
+    assert [await queue.get() for _ in range(5)] == ["connect", "frame", "disconnect", 3, 4]
+    assert queue.dropped == 3
+    waiting = asyncio.ensure_future(queue.get())
+    await asyncio.sleep(0)
+    queue.put_urgent("disconnect")
+    assert await asyncio.wait_for(waiting, 5) == "disconnect"

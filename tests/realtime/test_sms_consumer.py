@@ -82,11 +82,17 @@ async def test_countdown_ends_at_zero(settings):
     await ws.disconnect()
 
 
-async def test_a_send_from_this_browser_starts_the_countdown_on_its_open_socket():
+def browser_on_register_page() -> tuple[Client, str]:
+    """A browser that opened /register/: its client and session key (saved before any SMS was sent)."""
     client = Client()
-    await sync_to_async(client.get)("/register/")
-    await sync_to_async(client.session.save)()  # the page's session, before any SMS was sent
-    session_key = client.session.session_key
+    client.get("/register/")
+    session = client.session  # the test client's session property reads and writes the database
+    session.save()
+    return client, session.session_key
+
+
+async def test_a_send_from_this_browser_starts_the_countdown_on_its_open_socket():
+    client, session_key = await sync_to_async(browser_on_register_page)()
     ws, idle = await countdown(session_key)
     assert idle["remaining"] == 0
     # same browser (same session cookie) asks for a code

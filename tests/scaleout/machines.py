@@ -10,7 +10,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import quote
@@ -20,6 +19,7 @@ import requests
 from django.conf import settings
 
 from config.embedded_redis import _free_port, redis_server_binary
+from tests.support import wait_until
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 KEYS = BASE_DIR / "var" / "alipay-sandbox"
@@ -31,18 +31,8 @@ _collected: Path | None = None  # STATIC_ROOT of the first machine that ran coll
 
 
 def wait_for(condition: Callable[[], object], timeout: float = 30.0, interval: float = 0.1, what: str = "condition"):
-    """Poll ``condition`` until it returns something truthy; its value. AssertionError after ``timeout``."""
-    deadline = time.monotonic() + timeout
-    last_error: BaseException | None = None
-    while time.monotonic() < deadline:
-        try:
-            value = condition()
-        except Exception as error:  # noqa: BLE001 - a condition may fail until the service is up
-            last_error, value = error, None
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError(f"{what} not met within {timeout} s (last error: {last_error!r})")
+    """tests.support.wait_until where a failing condition counts as "not yet" (the service is still starting)."""
+    return wait_until(condition, timeout, what, interval=interval, ignore=(Exception,))
 
 
 def database_url() -> str:

@@ -35,7 +35,7 @@ from commerce.errors import CommerceError
 from commerce.orders import dashboard, services
 from commerce.orders.admin.forms import CancelForm, NoteForm, ShipForm
 from commerce.orders.admin.policies import CANCEL_PERMISSION, NOTE_PERMISSION, SHIP_PERMISSION, VIEW_PERMISSION
-from commerce.orders.errors import InvalidOrderNote, OrderNotFound
+from commerce.orders.errors import InvalidOrderNote, OrderErrorCode, OrderNotFound
 from commerce.orders.models import Carrier, Order, OrderStatus, PayMethod, UserCoupon
 from commerce.orders.states import shopper_cancellable_from
 
@@ -250,7 +250,9 @@ def _cancel(request: HttpRequest, order: Order, reason: str) -> str:
             return message
     if order.pay_method == PayMethod.ALIPAY and order.status == OrderStatus.UNSEND:
         # Paid online, but nobody took the refund over: never cancel it without giving the money back.
-        raise CommerceError(_("该订单已在线支付，但没有找到可退款的支付记录，不能取消"), code="refund_unavailable")
+        raise CommerceError(
+            _("该订单已在线支付，但没有找到可退款的支付记录，不能取消"), code=OrderErrorCode.REFUND_UNAVAILABLE
+        )
     services.cancel_order(
         order_id=order.order_id, reason=reason, allowed_from=shopper_cancellable_from(order), actor=request.user
     )

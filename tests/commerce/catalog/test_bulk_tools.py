@@ -139,3 +139,24 @@ def test_the_tools_need_their_catalog_permissions(client):
     assert editor.get("/admin/catalog-tools/spus/999999999/variants/").status_code == 404
     response = editor.post(f"/admin/catalog-tools/skus/bulk-edit/?id={sku.pk}", {"id": sku.pk, f"price_{sku.pk}": "x"})
     assert response.status_code == 400 and "单价必须是大于 0" in response.content.decode()
+
+
+def test_the_specification_chooser_keeps_to_the_linked_spu_and_options_carry_their_specification():
+    from django.urls import reverse
+
+    from cms.management.staff_groups import CONTENT_EDITORS, ORDER_STAFF
+
+    spu, skus = make_spu_with_specs({"颜色": ["黑色"], "内存": ["64GB"]}, name="华为手机")
+    make_spu_with_specs({"颜色": ["红色"]}, name="小米电视")
+    editor = staff_client(CONTENT_EDITORS, "editor")
+    results = reverse("wagtailsnippetchoosers_catalog_spuspecification:choose_results")
+    html = editor.get(results, {"spu": spu.pk}).content.decode()
+    assert "华为手机" in html and "小米电视" not in html
+    assert editor.get(results, {"spu": "x"}).status_code == 200  # a bad value filters nothing, no error page
+    edit = editor.get(reverse("wagtailsnippets_catalog_sku:edit", args=[skus[("黑色", "64GB")].pk])).content.decode()
+    assert 'data-widget="filtered-select"' in edit and 'data-filter-field="id_specs-0-spec"' in edit
+    color = spu.specs.get(name="颜色")
+    assert f'data-filter-value="{color.pk}"' in edit
+    clerk = staff_client(ORDER_STAFF, "clerk")
+    response = clerk.get(reverse("wagtailsnippets_catalog_sku:edit", args=[skus[("黑色", "64GB")].pk]))
+    assert response.status_code == 302 and response["Location"] == "/admin/"
