@@ -127,3 +127,10 @@ def test_areas_provinces_and_subdivisions(api):
     missing = api.get("/api/v1/areas/999/")
     assert missing.status_code == 404 and missing.json()["code"] == "area_not_found"
     assert api.get("/api/v1/areas/999/", HTTP_ACCEPT_LANGUAGE="en").json()["message"] == "No such area"
+
+
+def test_an_id_too_large_for_the_database_is_a_json_404_not_a_500(api):
+    huge = "1152687703797222478521818620624896"  # found by schemathesis: overflowed SQLite's INTEGER
+    for path in (f"/api/v1/skus/{huge}/", f"/api/v1/skus/{huge}/comments/", f"/api/v1/categories/{huge}/skus/"):
+        response = api.get(path)
+        assert response.status_code == 404 and response.json()["code"] == "not_found", path
