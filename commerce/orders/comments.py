@@ -126,7 +126,7 @@ def comment_order_line(
     score = parse_score(score)
     content = clean_content(content)
     order = _owned_order_for_update(user_id=user.pk, order_id=order_id)
-    if order.status != OrderStatus.UNCOMMENT:
+    if order.status != OrderStatus.TO_REVIEW:
         raise CommentNotAllowed(
             _("订单当前状态为“%(status)s”，只有待评价的订单可以评价") % {"status": OrderStatus(order.status).label}
         )

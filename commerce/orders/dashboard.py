@@ -39,7 +39,7 @@ from commerce.orders.models import Order, OrderLine, OrderStatus
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 #: Statuses of an order whose money is (or, cash on delivery, will be) the shop's.
-SOLD_STATUSES = (OrderStatus.UNSEND, OrderStatus.UNRECEIVED, OrderStatus.UNCOMMENT, OrderStatus.FINISHED)
+SOLD_STATUSES = (OrderStatus.TO_SHIP, OrderStatus.TO_RECEIVE, OrderStatus.TO_REVIEW, OrderStatus.FINISHED)
 ZERO = Decimal("0.00")
 
 

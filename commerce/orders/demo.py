@@ -95,7 +95,7 @@ def load_demo_orders() -> int:
                 freight=ship,
                 pay_amount=goods + ship,
                 pay_method=PayMethod.ALIPAY,
-                status=OrderStatus.UNCOMMENT,
+                status=OrderStatus.TO_REVIEW,
                 created_at=placed,
                 paid_at=placed + timedelta(minutes=2),
                 shipped_at=placed + timedelta(hours=20),

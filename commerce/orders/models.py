@@ -23,10 +23,12 @@ money = {"max_digits": 12, "decimal_places": 2, "default": Decimal("0.00")}
 
 
 class OrderStatus(models.TextChoices):
+    """Names say what the order waits for; the stored values are the original ones ("unsend"...) and never change."""
+
     UNPAID = "unpaid", _("待支付")
-    UNSEND = "unsend", _("待发货")
-    UNRECEIVED = "unreceived", _("待收货")
-    UNCOMMENT = "uncomment", _("待评价")
+    TO_SHIP = "unsend", _("待发货")
+    TO_RECEIVE = "unreceived", _("待收货")
+    TO_REVIEW = "uncomment", _("待评价")
     FINISHED = "finished", _("已完成")
     CANCELED = "canceled", _("已取消")
 

@@ -498,7 +498,7 @@ def cancel_expired_orders(*, now=None, limit: int = 500) -> int:
 
 @transaction.atomic
 def mark_paid(*, order_id: str, trade_no: str = "", amount: Decimal | None = None) -> Order:
-    """UNPAID -> UNSEND when the payment arrived (payments calls this once it verified the notify).
+    """UNPAID -> TO_SHIP when the payment arrived (payments calls this once it verified the notify).
 
     Raises OrderStateError if the order is no longer unpaid (e.g. the timeout cancelled it first).
     """
@@ -509,7 +509,7 @@ def mark_paid(*, order_id: str, trade_no: str = "", amount: Decimal | None = Non
         )
     transition(
         order,
-        OrderStatus.UNSEND,
+        OrderStatus.TO_SHIP,
         reason=f"paid {trade_no}".strip(),
         allowed_from={OrderStatus.UNPAID},
         note=f"¥{order.pay_amount} {trade_no}".strip(),
@@ -538,7 +538,7 @@ def clean_shipment(*, carrier: str, tracking_no: str) -> tuple[str, str]:
 
 @transaction.atomic
 def ship_order(*, order_id: str, carrier: str = "", tracking_no: str = "", actor=None) -> Order:
-    """UNSEND -> UNRECEIVED (an operator shipped it), with the carrier and tracking number the shopper sees.
+    """TO_SHIP -> TO_RECEIVE (an operator shipped it), with the carrier and tracking number the shopper sees.
 
     Raises InvalidShipment (see `clean_shipment`) or OrderStateError; nothing is written then.
     """
@@ -547,7 +547,7 @@ def ship_order(*, order_id: str, carrier: str = "", tracking_no: str = "", actor
     note = f"{Carrier(carrier).label} {tracking_no}" if carrier else ""
     return transition(
         order,
-        OrderStatus.UNRECEIVED,
+        OrderStatus.TO_RECEIVE,
         reason="shipped",
         extra={"carrier": carrier, "tracking_no": tracking_no},
         actor=actor,
@@ -557,14 +557,14 @@ def ship_order(*, order_id: str, carrier: str = "", tracking_no: str = "", actor
 
 @transaction.atomic
 def confirm_receipt(*, order_id: str, user) -> Order:
-    """The shopper confirms a shipped order arrived: UNRECEIVED -> UNCOMMENT."""
+    """The shopper confirms a shipped order arrived: TO_RECEIVE -> TO_REVIEW."""
     order = _get_order(order_id, user=user)
-    return transition(order, OrderStatus.UNCOMMENT, reason="receipt confirmed by shopper", actor=user)
+    return transition(order, OrderStatus.TO_REVIEW, reason="receipt confirmed by shopper", actor=user)
 
 
 @transaction.atomic
 def complete_order(*, order_id: str) -> Order:
-    """UNCOMMENT -> FINISHED (all lines commented) and award the order's points, exactly once."""
+    """TO_REVIEW -> FINISHED (all lines commented) and award the order's points, exactly once."""
     order = _get_order(order_id)
     transition(order, OrderStatus.FINISHED, reason="all lines commented")
     earned = points_earned(order.pay_amount)

@@ -1,10 +1,10 @@
 """The order state machine (SPEC E4): every status change of an order goes through `transition`.
 
-    UNPAID ──pay──> UNSEND ──ship──> UNRECEIVED ──receive──> UNCOMMENT ──comment all──> FINISHED
+    UNPAID ──pay──> TO_SHIP ──ship──> TO_RECEIVE ──receive──> TO_REVIEW ──comment all──> FINISHED
       │               │
       └──cancel──> CANCELED <──cancel (cash on delivery before shipping, or operator with refund)
 
-Cash on delivery orders are born UNSEND (`initial_status`). A transition is one conditional UPDATE
+Cash on delivery orders are born TO_SHIP (`initial_status`). A transition is one conditional UPDATE
 (`WHERE order_id = ... AND status = <from>`), so of two racing transitions on one order (pay vs timeout
 cancel, two cancellers) exactly one updates the row and the other gets `OrderStateError`. The caller runs
 the transition first inside its transaction and does its side effects (restore stock, award points) only
@@ -30,10 +30,10 @@ S = OrderStatus
 
 #: from-status -> {to-status: timestamp field set by that transition (or None)}
 TRANSITIONS: dict[str, dict[str, str | None]] = {
-    S.UNPAID: {S.UNSEND: "paid_at", S.CANCELED: "canceled_at"},
-    S.UNSEND: {S.UNRECEIVED: "shipped_at", S.CANCELED: "canceled_at"},
-    S.UNRECEIVED: {S.UNCOMMENT: "received_at"},
-    S.UNCOMMENT: {S.FINISHED: "finished_at"},
+    S.UNPAID: {S.TO_SHIP: "paid_at", S.CANCELED: "canceled_at"},
+    S.TO_SHIP: {S.TO_RECEIVE: "shipped_at", S.CANCELED: "canceled_at"},
+    S.TO_RECEIVE: {S.TO_REVIEW: "received_at"},
+    S.TO_REVIEW: {S.FINISHED: "finished_at"},
     S.FINISHED: {},
     S.CANCELED: {},
 }
@@ -41,12 +41,12 @@ TRANSITIONS: dict[str, dict[str, str | None]] = {
 
 def shopper_cancellable_from(order: Order) -> set[str]:
     """A shopper may cancel before paying, and a cash-on-delivery order until it ships (nothing was paid)."""
-    return {S.UNPAID, S.UNSEND} if order.pay_method == PayMethod.CASH else {S.UNPAID}
+    return {S.UNPAID, S.TO_SHIP} if order.pay_method == PayMethod.CASH else {S.UNPAID}
 
 
 def initial_status(pay_method: str) -> str:
     """Cash on delivery goes straight to "to ship"; online payment waits for the money."""
-    return S.UNSEND if pay_method == PayMethod.CASH else S.UNPAID
+    return S.TO_SHIP if pay_method == PayMethod.CASH else S.UNPAID
 
 
 def can_transition(from_status: str, to_status: str) -> bool:
@@ -112,9 +112,9 @@ def transition(
 
 
 def _event_kind(current: str, to: str) -> str:
-    if current == S.UNPAID and to == S.UNSEND:
+    if current == S.UNPAID and to == S.TO_SHIP:
         return OrderEventKind.PAYMENT
-    if to == S.UNRECEIVED:
+    if to == S.TO_RECEIVE:
         return OrderEventKind.SHIPMENT
     return OrderEventKind.STATUS
 

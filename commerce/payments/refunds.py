@@ -32,9 +32,9 @@ from commerce.payments.models import Payment, PaymentStatus, Refund, RefundLine,
 #: Order states in which part of the money may go back: paid and not cancelled. Returned goods only once shipped
 #: (before that, cancel the order: its cancel gives every line's stock back, and must not do it twice).
 PARTIAL_REFUND_STATES = frozenset(
-    {OrderStatus.UNSEND, OrderStatus.UNRECEIVED, OrderStatus.UNCOMMENT, OrderStatus.FINISHED}
+    {OrderStatus.TO_SHIP, OrderStatus.TO_RECEIVE, OrderStatus.TO_REVIEW, OrderStatus.FINISHED}
 )
-RETURN_STATES = frozenset({OrderStatus.UNRECEIVED, OrderStatus.UNCOMMENT, OrderStatus.FINISHED})
+RETURN_STATES = frozenset({OrderStatus.TO_RECEIVE, OrderStatus.TO_REVIEW, OrderStatus.FINISHED})
 MAX_PARTIAL_REFUNDS = 50
 
 

@@ -4,7 +4,7 @@ Guarantees:
 - Nothing Alipay "says" is believed before `verify_trade_params` checked the RSA2 signature, the app id,
   the seller (when configured), the order number and the exact amount against the order.
 - A trade settles an order at most once: the `Payment` row (unique per order and per trade number) and
-  the order's UNPAID -> UNSEND transition are written in one transaction, so any number of notifies,
+  the order's UNPAID -> TO_SHIP transition are written in one transaction, so any number of notifies,
   queries and returns, in any order and at once, give one payment and one transition.
 - Money that lands on an order that can no longer take it (the timeout cancelled it first) is recorded
   and refunded automatically through `alipay.trade.refund`, with a `Refund` row.
@@ -200,7 +200,7 @@ def _forget_awaiting(order_id: str) -> None:
 def settle_trade(trade: Trade, *, source: str) -> Outcome:
     """Apply a verified successful trade to its order, exactly once.
 
-    The order becomes paid (UNPAID -> UNSEND through the orders state machine) with a Payment row; a repeat
+    The order becomes paid (UNPAID -> TO_SHIP through the orders state machine) with a Payment row; a repeat
     answers ALREADY_PAID; an order that can no longer take the money (cancelled first) gets the payment
     recorded and refunded (REFUNDING). Raises PaymentVerificationError (nothing written): unknown_order,
     amount_mismatch, trade_mismatch.
@@ -421,7 +421,7 @@ def refund_order(*, order_id: str, reason: str, operator=None) -> Refund:
     if left <= 0:
         raise RefundNotAllowed(_("该订单的支付金额已全部退款或正在退款"), code=PaymentErrorCode.NOTHING_TO_REFUND)
     order_services.cancel_order(
-        order_id=order_id, reason=reason[:100], allowed_from={OrderStatus.UNSEND}, actor=operator
+        order_id=order_id, reason=reason[:100], allowed_from={OrderStatus.TO_SHIP}, actor=operator
     )
     payment.status = PaymentStatus.REFUNDING
     payment.save(update_fields=["status", "updated_at"])

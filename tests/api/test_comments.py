@@ -24,7 +24,7 @@ def _received_order(api, user, sku):
     mark_paid(order_id=placed["order_id"], trade_no="T1")
     ship_order(order_id=placed["order_id"])
     received = api.post(f"/api/v1/orders/{placed['order_id']}/receive/")
-    assert received.status_code == 200 and received.json()["status"] == OrderStatus.UNCOMMENT
+    assert received.status_code == 200 and received.json()["status"] == OrderStatus.TO_REVIEW
     return placed
 
 

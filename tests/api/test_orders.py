@@ -90,7 +90,7 @@ def test_a_whole_purchase_through_the_api_alone(api, django_capture_on_commit_ca
     assert post_notify(signed_notify(Order.objects.get(pk=order["order_id"]), trade=trade)) == "success"
 
     detail = api.get(f"/api/v1/orders/{order['order_id']}/").json()
-    assert detail["status"] == OrderStatus.UNSEND and detail["paid_at"]
+    assert detail["status"] == OrderStatus.TO_SHIP and detail["paid_at"]
     assert api.post(f"/api/v1/orders/{order['order_id']}/pay/").json()["code"] == "payment_not_allowed"
 
 

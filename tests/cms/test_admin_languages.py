@@ -167,7 +167,7 @@ def neutral_data():
         total_amount=Decimal("10.00"),
         pay_amount=Decimal("10.00"),
         pay_method=PayMethod.ALIPAY,
-        status=OrderStatus.UNSEND,
+        status=OrderStatus.TO_SHIP,
     )
     line = OrderLine.objects.create(order=order, sku=sku, sku_name="X100 16GB", price=Decimal("10.00"), count=1)
     Comment.objects.create(order_line=line, user=buyer, sku=sku, content="5/5 ok", score=5)

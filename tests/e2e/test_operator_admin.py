@@ -65,10 +65,10 @@ def test_a_clerk_bulk_ships_the_ticked_orders(daphne_server, page):
     shot(page, "bulk-ship-done")
     shipped = {o.order_id: o for o in Order.objects.filter(pk__in=[first.pk, second.pk])}
     assert {(o.status, o.carrier, o.tracking_no) for o in shipped.values()} == {
-        (OrderStatus.UNRECEIVED, "sf", "SF0000000001"),
-        (OrderStatus.UNRECEIVED, "zto", "ZT0000000002"),
+        (OrderStatus.TO_RECEIVE, "sf", "SF0000000001"),
+        (OrderStatus.TO_RECEIVE, "zto", "ZT0000000002"),
     }
-    assert Order.objects.get(pk=untouched.pk).status == OrderStatus.UNSEND
+    assert Order.objects.get(pk=untouched.pk).status == OrderStatus.TO_SHIP
 
 
 def test_a_clerk_replies_to_a_comment_and_hides_it_and_the_product_page_follows(daphne_server, page):

@@ -72,7 +72,7 @@ def test_a_clerk_ships_with_a_tracking_number_and_the_shoppers_page_shows_it_liv
     expect(page.locator("[data-shipment] [data-carrier]")).to_have_text("顺丰速运")
     expect(page.locator("[data-shipment] [data-tracking-no]")).to_have_text("SF1234567890")
     assert page.evaluate("window.__notReloaded") is True
-    assert Order.objects.get(pk=order.pk).status == OrderStatus.UNRECEIVED
+    assert Order.objects.get(pk=order.pk).status == OrderStatus.TO_RECEIVE
 
 
 def test_a_clerk_finds_a_shopper_by_mobile_adjusts_points_and_deactivates_them(daphne_server, page):

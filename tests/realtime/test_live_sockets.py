@@ -95,7 +95,7 @@ async def test_idle_sockets_stay_open_for_a_minute_then_receive_a_change_on_each
     assert response.status_code == 200
 
     assert (await sockets["stock"].recv(timeout=15))["stock"] == 7
-    assert (await sockets["order"].recv_until(lambda m: m.get("status") == OrderStatus.UNSEND))["label"]
+    assert (await sockets["order"].recv_until(lambda m: m.get("status") == OrderStatus.TO_SHIP))["label"]
     started_window = await sockets["sms"].recv_until(lambda m: m.get("remaining", 0) > 0)
     assert 55 <= started_window["remaining"] <= 60
     for ws in sockets.values():

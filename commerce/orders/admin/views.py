@@ -57,11 +57,11 @@ def extra_order_panels(order: Order) -> list[Component]:
 
 
 def _ship_allowed(order: Order) -> bool:
-    return order.status == OrderStatus.UNSEND
+    return order.status == OrderStatus.TO_SHIP
 
 
 def _cancel_allowed(order: Order) -> bool:
-    return order.status in (OrderStatus.UNPAID, OrderStatus.UNSEND)
+    return order.status in (OrderStatus.UNPAID, OrderStatus.TO_SHIP)
 
 
 class OrderInspectView(InspectView):
@@ -120,7 +120,7 @@ def _index_or_inspect(order_id: str) -> HttpResponse:
 
 @require_POST
 def ship_order(request: HttpRequest, pk: str) -> HttpResponse:
-    """发货 with a carrier and tracking number: UNSEND -> UNRECEIVED through the orders service; a refused move
+    """发货 with a carrier and tracking number: TO_SHIP -> TO_RECEIVE through the orders service; a refused move
     (bad tracking number, wrong state) shows its message and changes nothing."""
     if not request.user.has_perm(SHIP_PERMISSION):
         raise PermissionDenied
@@ -165,7 +165,7 @@ def bulk_ship(request: HttpRequest) -> HttpResponse:
         if not shipped and not failed:
             messages.warning(request, _("请勾选要发货的订单"))
         return redirect("orders_admin:bulk_ship")
-    orders = list(Order.objects.filter(status=OrderStatus.UNSEND).order_by("created_at")[:BULK_SHIP_LIMIT])
+    orders = list(Order.objects.filter(status=OrderStatus.TO_SHIP).order_by("created_at")[:BULK_SHIP_LIMIT])
     return TemplateResponse(
         request,
         "orders/admin/bulk_ship.html",
@@ -248,7 +248,7 @@ def _cancel(request: HttpRequest, order: Order, reason: str) -> str:
         message = fn(request=request, order=order, reason=reason)
         if message:
             return message
-    if order.pay_method == PayMethod.ALIPAY and order.status == OrderStatus.UNSEND:
+    if order.pay_method == PayMethod.ALIPAY and order.status == OrderStatus.TO_SHIP:
         # Paid online, but nobody took the refund over: never cancel it without giving the money back.
         raise CommerceError(
             _("该订单已在线支付，但没有找到可退款的支付记录，不能取消"), code=OrderErrorCode.REFUND_UNAVAILABLE

@@ -240,7 +240,7 @@ def test_a_flash_order_is_not_cancelled_before_its_time_nor_once_paid():
     mark_paid(order_id=order.pk, trade_no="T1", amount=order.pay_amount)
     Order.objects.filter(pk=order.pk).update(created_at=timezone.now() - timedelta(minutes=16))
     assert not services.expire_flash_order(order.pk)
-    assert Order.objects.get(pk=order.pk).status == OrderStatus.UNSEND
+    assert Order.objects.get(pk=order.pk).status == OrderStatus.TO_SHIP
 
 
 def test_end_gives_unsold_units_back_and_a_later_cancel_goes_to_the_sku():

@@ -165,7 +165,7 @@ def test_order_staff_ship_an_unsend_order(clerk):
 
     assert response.status_code == 302 and response["Location"] == f"/admin/orders/inspect/{order.order_id}/"
     order.refresh_from_db()
-    assert order.status == OrderStatus.UNRECEIVED and order.shipped_at is not None
+    assert order.status == OrderStatus.TO_RECEIVE and order.shipped_at is not None
     assert (order.carrier, order.tracking_no) == ("sf", "SF1234567890")
     assert f"订单 {order.order_id} 已发货" in messages_of(response)
 
@@ -188,7 +188,7 @@ def test_ship_is_post_only_and_needs_the_ship_permission(clerk, editor):
 
     assert clerk.get(f"/admin/orders/ship/{order.order_id}/").status_code == 405
     assert editor.post(f"/admin/orders/ship/{order.order_id}/", SHIPMENT).status_code in (302, 403)
-    assert status_of(order) == OrderStatus.UNSEND
+    assert status_of(order) == OrderStatus.TO_SHIP
     assert clerk.post("/admin/orders/ship/123/", SHIPMENT).status_code == 302  # unknown: a message, no 500
 
 
@@ -202,7 +202,7 @@ def test_ship_refuses_a_request_without_the_csrf_token():
     order = place_cod_order()
 
     assert client.post(f"/admin/orders/ship/{order.order_id}/").status_code == 403
-    assert status_of(order) == OrderStatus.UNSEND
+    assert status_of(order) == OrderStatus.TO_SHIP
 
 
 # --- Cancel -------------------------------------------------------------------------------------------------------
@@ -247,7 +247,7 @@ def test_cancelling_a_shipped_order_is_refused_with_a_message(clerk):
 
     assert "不能取消" in page and "data-cancel-form" not in page
     assert "订单当前状态为“待收货”，不能变为“已取消”" in response.content.decode()
-    assert status_of(order) == OrderStatus.UNRECEIVED
+    assert status_of(order) == OrderStatus.TO_RECEIVE
 
 
 @pytest.mark.django_db
@@ -260,7 +260,7 @@ def test_a_paid_alipay_order_without_a_payment_record_is_never_cancelled_without
     response = clerk.post(f"/admin/orders/cancel/{order.order_id}/", {"reason": "x"}, follow=True)
 
     assert "没有找到可退款的支付记录" in response.content.decode()
-    assert status_of(order) == OrderStatus.UNSEND
+    assert status_of(order) == OrderStatus.TO_SHIP
 
 
 @pytest.mark.django_db(transaction=True)
@@ -275,7 +275,7 @@ def test_order_staff_cancel_a_paid_alipay_order_and_it_is_refunded_through_the_s
     sku = order.lines.get().sku
     pay_in_sandbox(logged_in(order.user), order)
     assert post_notify(protocol.notify_params(store.get_trade(APP_ID, order.order_id))) == "success"
-    assert status_of(order) == OrderStatus.UNSEND and SKU.objects.get(pk=sku.pk).stock == 8
+    assert status_of(order) == OrderStatus.TO_SHIP and SKU.objects.get(pk=sku.pk).stock == 8
 
     detail = clerk.get(f"/admin/orders/inspect/{order.order_id}/").content.decode()
     assert 'data-payment-status="paid"' in detail
@@ -319,7 +319,7 @@ def test_cancelling_a_paid_order_needs_the_refund_permission(client):
 
     order = place_alipay_order()
     assert post_notify(signed_notify(order)) == "success"
-    assert status_of(order) == OrderStatus.UNSEND
+    assert status_of(order) == OrderStatus.TO_SHIP
     user = UserFactory(username="half-clerk")
     user.user_permissions.add(
         *Permission.objects.filter(
@@ -332,7 +332,7 @@ def test_cancelling_a_paid_order_needs_the_refund_permission(client):
     response = client.post(f"/admin/orders/cancel/{order.order_id}/", {"reason": "x"}, follow=True)
 
     assert "您没有退款权限" in response.content.decode()
-    assert status_of(order) == OrderStatus.UNSEND and not Refund.objects.exists()
+    assert status_of(order) == OrderStatus.TO_SHIP and not Refund.objects.exists()
 
 
 # --- Who sees what -------------------------------------------------------------------------------------------------
@@ -350,7 +350,7 @@ def test_content_editors_do_not_see_or_open_the_orders_admin(editor, clerk):
     for path in (ORDERS, f"/admin/orders/inspect/{order.order_id}/", "/admin/coupons/", "/admin/points-ledger/"):
         assert editor.get(path).status_code in (302, 403), path
     assert editor.post(f"/admin/orders/cancel/{order.order_id}/", {"reason": "x"}).status_code in (302, 403)
-    assert status_of(order) == OrderStatus.UNSEND
+    assert status_of(order) == OrderStatus.TO_SHIP
     assert "订单管理" not in sidebar_text(editor) and "运营概况" not in sidebar_text(editor)
     menu = sidebar_text(clerk)
     assert "订单管理" in menu and "/admin/orders/" in menu and "/admin/coupons/" in menu and "运营概况" in menu

@@ -38,7 +38,7 @@ def test_the_shopper_sees_the_carrier_and_tracking_number_the_clerk_shipped_with
     clerk.post(f"/admin/orders/ship/{order.order_id}/", {"carrier": "zto", "tracking_no": " zt-778899001 "})
 
     order.refresh_from_db()
-    assert (order.status, order.carrier, order.tracking_no) == (OrderStatus.UNRECEIVED, "zto", "ZT-778899001")
+    assert (order.status, order.carrier, order.tracking_no) == (OrderStatus.TO_RECEIVE, "zto", "ZT-778899001")
     shipment = soup(logged_in(order.user).get(f"/orders/{order.order_id}/")).select_one("[data-shipment]")
     assert not shipment.has_attr("hidden")
     assert shipment.select_one("[data-carrier]").get_text() == "中通快递"
@@ -65,7 +65,7 @@ def test_shipping_without_a_good_carrier_and_tracking_number_changes_nothing(cle
     assert response.status_code == 200
     assert any("快递公司" in m or "运单号" in m for m in messages_of(response))
     order.refresh_from_db()
-    assert (order.status, order.tracking_no) == (OrderStatus.UNSEND, "")
+    assert (order.status, order.tracking_no) == (OrderStatus.TO_SHIP, "")
     assert not order.events.exists()
 
 
@@ -98,11 +98,11 @@ def test_order_staff_bulk_ship_the_checked_orders_and_see_each_refusal(clerk):  
     assert "已发货 2 单" in texts
     assert any(text.startswith(f"{bad.order_id}：运单号") for text in texts)
     assert any(text.startswith(f"{unpaid.order_id}：订单当前状态为“待支付”") for text in texts)
-    shipped = dict(Order.objects.filter(status=OrderStatus.UNRECEIVED).values_list("order_id", "tracking_no"))
+    shipped = dict(Order.objects.filter(status=OrderStatus.TO_RECEIVE).values_list("order_id", "tracking_no"))
     assert shipped == {first.order_id: "SF0000000001", second.order_id: "JD0000000002"}
     assert (status_of(bad), status_of(untouched), status_of(unpaid)) == (
-        OrderStatus.UNSEND,
-        OrderStatus.UNSEND,
+        OrderStatus.TO_SHIP,
+        OrderStatus.TO_SHIP,
         OrderStatus.UNPAID,
     )
     assert OrderEvent.objects.get(order=first).actor.username == "clerk"
@@ -114,7 +114,7 @@ def test_bulk_ship_needs_the_ship_permission_and_a_selection(clerk, editor):  # 
 
     assert editor.get("/admin/orders/bulk-ship/").status_code in (302, 403)
     assert editor.post("/admin/orders/bulk-ship/", data).status_code in (302, 403)
-    assert status_of(order) == OrderStatus.UNSEND
+    assert status_of(order) == OrderStatus.TO_SHIP
     assert "请勾选要发货的订单" in messages_of(clerk.post("/admin/orders/bulk-ship/", {}))
     assert 'href="/admin/orders/bulk-ship/"' not in editor.get("/admin/orders/").content.decode()
 

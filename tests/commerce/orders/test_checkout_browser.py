@@ -60,7 +60,7 @@ def test_anonymous_cart_login_checkout_cash_on_delivery_then_my_orders_and_live_
 
     expect(page).to_have_url(re.compile(r"/orders/\d{29}/$"))
     order = Order.objects.get(user=user)
-    assert order.status == OrderStatus.UNSEND and order.pay_amount == Decimal("2598.00")
+    assert order.status == OrderStatus.TO_SHIP and order.pay_amount == Decimal("2598.00")
     expect(page.locator("[data-order-status]")).to_have_attribute("data-order-status", "unsend")
     expect(page.locator(f'[data-order-id="{order.pk}"]')).to_be_visible()
 

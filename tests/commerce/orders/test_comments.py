@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 _serial = iter(range(1, 10**6))
 
 
-def make_order(user, skus, *, status=OrderStatus.UNCOMMENT) -> Order:
+def make_order(user, skus, *, status=OrderStatus.TO_REVIEW) -> Order:
     """An order of `user` in `status` with one line per SKU (as placement would have written it)."""
     order = Order.objects.create(
         order_id=f"20260101120000{user.pk:06d}{next(_serial):04d}",
@@ -76,7 +76,7 @@ def test_commenting_every_line_finishes_the_order_and_counts_on_the_skus(client,
     response = post_comment(client, order, line_of(order, phone), score=4, content="手机很流畅，拍照清晰")
     assert response.status_code == 200, response.content
     assert response.json()["order_finished"] is False
-    assert Order.objects.get(pk=order.pk).status == OrderStatus.UNCOMMENT
+    assert Order.objects.get(pk=order.pk).status == OrderStatus.TO_REVIEW
     assert SKU.objects.get(pk=phone.pk).comments == 1
 
     response = post_comment(client, order, line_of(order, case), is_anonymous=True)
@@ -173,7 +173,7 @@ def test_a_line_of_another_order_is_refused(client, buyer):
 
 @pytest.mark.parametrize(
     "status",
-    [OrderStatus.UNPAID, OrderStatus.UNSEND, OrderStatus.UNRECEIVED, OrderStatus.FINISHED, OrderStatus.CANCELED],
+    [OrderStatus.UNPAID, OrderStatus.TO_SHIP, OrderStatus.TO_RECEIVE, OrderStatus.FINISHED, OrderStatus.CANCELED],
 )
 def test_only_orders_to_comment_take_comments(client, buyer, status):
     sku = SKUFactory()

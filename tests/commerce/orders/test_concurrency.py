@@ -138,7 +138,7 @@ def test_pay_and_cancel_racing_have_exactly_one_winner(round_):
     order.refresh_from_db()
     sku.refresh_from_db()
     if winners[0][0] == "paid":
-        assert order.status == OrderStatus.UNSEND and order.paid_at is not None
+        assert order.status == OrderStatus.TO_SHIP and order.paid_at is not None
         assert (sku.stock, sku.sales) == (4, 1)  # not restored
     else:
         assert order.status == OrderStatus.CANCELED

@@ -56,17 +56,17 @@ def set_user_times(username: str, *, joined: datetime, last_login: datetime | No
 @pytest.fixture
 def known_data():
     # 11-11 (Beijing): 5 orders, 3 of them sold (paid online, cash on delivery, finished): ¥160.50.
-    make_order(beijing(11, 11, 0, 30), S.UNSEND, "100.00")  # 11-10 16:30 UTC: still the 11th in Beijing
-    make_order(beijing(11, 11, 12), S.UNSEND, "50.50", PayMethod.CASH)
+    make_order(beijing(11, 11, 0, 30), S.TO_SHIP, "100.00")  # 11-10 16:30 UTC: still the 11th in Beijing
+    make_order(beijing(11, 11, 12), S.TO_SHIP, "50.50", PayMethod.CASH)
     make_order(beijing(11, 11, 18), S.UNPAID, "30.00")
     make_order(beijing(11, 11, 23, 59), S.CANCELED, "20.00")
     make_order(beijing(11, 11, 20), S.FINISHED, "10.00")
     # 11-10: 2 orders, ¥100.00 (the first one second before midnight Beijing time).
-    make_order(beijing(11, 10, 23, 59, 59), S.UNSEND, "99.00")
-    make_order(beijing(11, 10, 10), S.UNRECEIVED, "1.00")
+    make_order(beijing(11, 10, 23, 59, 59), S.TO_SHIP, "99.00")
+    make_order(beijing(11, 10, 10), S.TO_RECEIVE, "1.00")
     # 11-05 is inside the 7 days up to 11-11, 11-04 is not.
-    make_order(beijing(11, 5, 9), S.UNCOMMENT, "5.00")
-    make_order(beijing(11, 4, 9), S.UNSEND, "7.00")
+    make_order(beijing(11, 5, 9), S.TO_REVIEW, "5.00")
+    make_order(beijing(11, 4, 9), S.TO_SHIP, "7.00")
     # Users: 2 joined on the 11th (one 10 minutes after midnight), 1 a few minutes before it;
     # 2 logged in on the 11th, 1 on the 10th.
     set_user_times("new-a", joined=beijing(11, 11, 0, 10), last_login=beijing(11, 11, 9))
@@ -174,7 +174,7 @@ def test_the_dashboard_draws_seven_days_and_the_visits_as_inline_svg(known_data,
 
 
 def test_the_dashboard_defaults_to_today_and_ignores_bad_or_future_days(clerk):
-    make_order(timezone.now(), S.UNSEND, "12.00", PayMethod.CASH)
+    make_order(timezone.now(), S.TO_SHIP, "12.00", PayMethod.CASH)
     today = dashboard.beijing_today()
 
     for query in ({}, {"day": "2025-02-30"}, {"day": "abc"}, {"day": "2999-01-01"}, {"day": "x" * 5000}):
@@ -186,7 +186,7 @@ def test_the_dashboard_defaults_to_today_and_ignores_bad_or_future_days(clerk):
 
 
 def test_the_admin_home_shows_todays_summary_to_order_staff_only(clerk):
-    make_order(timezone.now(), S.UNSEND, "12.00", PayMethod.CASH)
+    make_order(timezone.now(), S.TO_SHIP, "12.00", PayMethod.CASH)
     make_order(timezone.now(), S.UNPAID, "8.00")
     new_users_today = get_user_model().objects.count()  # the clerk and the two buyers joined just now
 

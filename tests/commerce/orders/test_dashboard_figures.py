@@ -75,12 +75,12 @@ def range_data():
     old, fresh, cancelled_only, earlier_only = (UserFactory(username=n) for n in ("old", "fresh", "gone", "earlier"))
     # old: bought before the range and in it -> returning; fresh: first purchase in it -> new.
     order(old, beijing(11, 1), S.FINISHED, [(ink, "9.00", 1)])
-    order(old, beijing(11, 11, 0, 5), S.UNSEND, [(pen, "10.00", 2), (ink, "100.00", 1)])
-    order(fresh, beijing(11, 10, 8), S.UNRECEIVED, [(pen, "10.00", 1)])
+    order(old, beijing(11, 11, 0, 5), S.TO_SHIP, [(pen, "10.00", 2), (ink, "100.00", 1)])
+    order(fresh, beijing(11, 10, 8), S.TO_RECEIVE, [(pen, "10.00", 1)])
     # Not customers of the range: only a cancelled order in it; only an order before it; an order after it.
     order(cancelled_only, beijing(11, 11, 9), S.CANCELED, [(ink, "100.00", 5)])
     order(earlier_only, beijing(11, 9, 23, 59), S.FINISHED, [(ink, "100.00", 7)])
-    order(earlier_only, beijing(11, 12, 0, 0), S.UNSEND, [(ink, "100.00", 7)])
+    order(earlier_only, beijing(11, 12, 0, 0), S.TO_SHIP, [(ink, "100.00", 7)])
     # Refunds: 00:10 on the 11th in Beijing is still the 10th in UTC; failed ones and the 12th are left out.
     refund(beijing(11, 11, 0, 10), "50.00", RefundStatus.SUCCEEDED)
     refund(beijing(11, 10, 15), "20.00", RefundStatus.PENDING)

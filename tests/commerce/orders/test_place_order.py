@@ -78,7 +78,7 @@ def test_cash_on_delivery_order_starts_at_to_ship(shopper):
     user, address = shopper
     put_in_cart(user, SKUFactory(stock=3))
     order = _place(user, address, pay_method=PayMethod.CASH)
-    assert order.status == OrderStatus.UNSEND
+    assert order.status == OrderStatus.TO_SHIP
 
 
 def test_place_order_with_too_little_stock_names_the_item_and_writes_nothing(shopper):

@@ -51,7 +51,7 @@ def test_transition_from_a_stale_status_loses():
     with pytest.raises(OrderStateError) as caught:
         transition(stale, OrderStatus.CANCELED, reason="late cancel")
     assert caught.value.code == "state_changed"
-    assert Order.objects.get(pk=order.pk).status == OrderStatus.UNSEND
+    assert Order.objects.get(pk=order.pk).status == OrderStatus.TO_SHIP
 
 
 def test_payment_with_the_wrong_amount_is_refused():

@@ -116,7 +116,7 @@ def test_timeout_never_cancels_an_order_paid_first(settings, dramatiq_broker, dr
     wait_until(lambda: processed.count(cancel_unpaid_order_task, order.pk) == 2, what="both cancel messages")
     wait_until(lambda: processed.count(sweep_unpaid_orders_task) == 1, what="the sweep")
     order.refresh_from_db()
-    assert order.status == OrderStatus.UNSEND
+    assert order.status == OrderStatus.TO_SHIP
     assert SKU.objects.get(pk=sku.pk).stock == 5
     assert not PointsLedger.objects.filter(order=order, reason="refund_order").exists()
 

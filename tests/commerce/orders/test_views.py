@@ -97,7 +97,7 @@ def test_place_order_and_resubmit_with_the_same_token_point_to_the_same_order(cl
     first = _post_place(client, **data)
     assert first.status_code == 200, first.content
     body = first.json()
-    assert body["ok"] and body["status"] == OrderStatus.UNSEND and body["url"].endswith(f"/{body['order_id']}/")
+    assert body["ok"] and body["status"] == OrderStatus.TO_SHIP and body["url"].endswith(f"/{body['order_id']}/")
     again = _post_place(client, **data)
     assert again.status_code == 200 and again.json()["order_id"] == body["order_id"]
     assert Order.objects.count() == 1 and _stock(sku) == 3
@@ -259,7 +259,7 @@ def test_paid_order_cannot_be_cancelled_by_the_shopper_and_receipt_is_confirmed_
     assert client.post(reverse("orders:receive", args=[order.pk]), **JSON).status_code == 409  # not shipped yet
     ship_order(order_id=order.pk)
     response = client.post(reverse("orders:receive", args=[order.pk]), **JSON)
-    assert response.status_code == 200 and response.json()["status"] == OrderStatus.UNCOMMENT
+    assert response.status_code == 200 and response.json()["status"] == OrderStatus.TO_REVIEW
 
 
 def test_my_orders_are_paginated_and_filtered_by_state(client, shopper, settings):

@@ -25,7 +25,7 @@ def test_a_genuine_notify_marks_the_order_paid_and_records_the_trade_number():
     assert post_notify(signed_notify(order, trade=trade)) == "success"
 
     order.refresh_from_db()
-    assert order.status == OrderStatus.UNSEND and order.paid_at is not None
+    assert order.status == OrderStatus.TO_SHIP and order.paid_at is not None
     payment = Payment.objects.get()
     assert (payment.order_id, payment.trade_no, payment.amount) == (order.order_id, trade["trade_no"], order.pay_amount)
     assert (payment.status, payment.source) == (PaymentStatus.PAID, PaymentSource.NOTIFY)
@@ -64,7 +64,7 @@ def test_a_signed_notify_with_another_amount_is_refused(amount):
 def test_the_same_amount_written_differently_is_accepted():
     order = place_alipay_order(price="99.50", count=2)  # 209.00
     assert post_notify(signed_notify(order, total_amount="209")) == "success"
-    assert status_of(order) == OrderStatus.UNSEND
+    assert status_of(order) == OrderStatus.TO_SHIP
 
 
 def test_a_signed_notify_for_another_app_id_is_refused():
@@ -108,7 +108,7 @@ def test_the_same_notify_five_times_gives_one_payment_and_one_transition(caplog)
     assert Payment.objects.count() == 1
     transitions = [r for r in caplog.records if f"order {order.order_id}: unpaid -> unsend" in r.getMessage()]
     assert len(transitions) == 1
-    assert status_of(order) == OrderStatus.UNSEND
+    assert status_of(order) == OrderStatus.TO_SHIP
 
 
 def test_a_later_notify_with_another_trade_number_for_a_paid_order_is_refused():

@@ -69,7 +69,7 @@ def test_returned_lines_refund_their_price_put_stock_back_and_go_on_the_timeline
     assert sandbox_refunds(order) == {f"{order.order_id}P1": Decimal("100.00")}
     payment = Payment.objects.get(order_id=order.order_id)
     assert payment.status == PaymentStatus.PAID  # ¥60 still paid
-    assert Order_status(order) == OrderStatus.UNRECEIVED
+    assert Order_status(order) == OrderStatus.TO_RECEIVE
     events = list(OrderEvent.objects.filter(order_id=order.order_id, kind=OrderEventKind.REFUND))
     assert [e.message for e in events] == [
         f"¥100.00 {order.order_id}P1 尺码不合适（退货：{line.sku_name}×2）",

@@ -117,7 +117,7 @@ def test_a_paid_order_is_not_sent_to_the_cashier_again():
 
 def test_a_cash_on_delivery_order_is_not_sent_to_the_cashier():
     order = place_alipay_order(pay_method=PayMethod.CASH)
-    assert order.status == OrderStatus.UNSEND
+    assert order.status == OrderStatus.TO_SHIP
 
     response = logged_in(order.user).get(f"/payment/{order.order_id}/", follow=True)
 

@@ -57,7 +57,7 @@ def test_the_sandbox_notify_reaches_the_shop_through_the_worker(settings, live_g
 
     payment = paid_order(order)
     assert payment.source == PaymentSource.NOTIFY
-    assert Order.objects.get(pk=order.pk).status == OrderStatus.UNSEND
+    assert Order.objects.get(pk=order.pk).status == OrderStatus.TO_SHIP
 
 
 def test_a_payer_back_without_a_notify_gets_the_order_paid_by_a_trade_query(live_gateway, notify_lost, dramatiq_worker):
@@ -71,7 +71,7 @@ def test_a_payer_back_without_a_notify_gets_the_order_paid_by_a_trade_query(live
     payment = paid_order(order)
     assert payment.source == PaymentSource.QUERY and payment.trade_no == params["trade_no"]
     assert payment.amount == order.pay_amount
-    assert Order.objects.get(pk=order.pk).status == OrderStatus.UNSEND
+    assert Order.objects.get(pk=order.pk).status == OrderStatus.TO_SHIP
 
 
 def test_notify_return_and_query_at_once_give_one_payment_and_one_transition(
@@ -99,7 +99,7 @@ def test_notify_return_and_query_at_once_give_one_payment_and_one_transition(
         )
     assert Payment.objects.count() == 1
     assert len([r for r in caplog.records if "unpaid -> unsend" in r.getMessage()]) == 1
-    assert Order.objects.get(pk=order.pk).status == OrderStatus.UNSEND
+    assert Order.objects.get(pk=order.pk).status == OrderStatus.TO_SHIP
 
 
 def test_five_notifies_at_once_give_one_payment():
@@ -256,5 +256,5 @@ def test_the_sweep_settles_an_order_whose_payer_never_came_back(live_gateway, no
     sweep_awaiting_payments_task.fn()
 
     assert Payment.objects.get().source == PaymentSource.QUERY
-    assert Order.objects.get(pk=order.pk).status == OrderStatus.UNSEND
+    assert Order.objects.get(pk=order.pk).status == OrderStatus.TO_SHIP
     assert services.list_awaiting_orders(older_than_seconds=0) == []
