@@ -80,15 +80,7 @@ class OrderListView(UserView, GenericAPIView):
         """Turn the selected cart lines into an order, once per checkout token (a repeat with the same token
         answers the same order). `expected_total` (the previewed pay amount) makes a changed price a 409."""
         data = clean_form(PlaceOrderForm(body(request)))
-        order = services.place_order(
-            user=request.user,
-            address_id=data["address_id"],
-            pay_method=data["pay_method"],
-            token=data["token"],
-            coupon_id=data.get("coupon_id"),
-            points=data.get("points") or 0,
-            expected_total=data.get("expected_total"),
-        )
+        order = services.place_order(user=request.user, **PlaceOrderForm.placement(data))
         order = selectors.get_order_for_user(user=request.user, order_id=order.order_id)
         return Response(OrderSerializer(order).data, status=status.HTTP_201_CREATED)
 

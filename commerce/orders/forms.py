@@ -21,6 +21,18 @@ class PlaceOrderForm(forms.Form):
     points = forms.IntegerField(min_value=0, max_value=MAX_POINTS, required=False)
     expected_total = forms.DecimalField(min_value=0, max_digits=12, decimal_places=2, required=False)
 
+    @staticmethod
+    def placement(data: dict) -> dict:
+        """`services.place_order`'s keyword arguments (all but the user) from this form's cleaned data."""
+        return {
+            "address_id": data["address_id"],
+            "pay_method": data["pay_method"],
+            "token": data["token"],
+            "coupon_id": data.get("coupon_id"),
+            "points": data.get("points") or 0,
+            "expected_total": data.get("expected_total"),
+        }
+
     def first_error(self) -> str:
         labels = {
             "address_id": _("收货地址"),

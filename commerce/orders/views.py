@@ -105,15 +105,7 @@ def place(request: HttpRequest) -> HttpResponse:
         return redirect("orders:settlement")
     data = form.cleaned_data
     try:
-        order = services.place_order(
-            user=request.user,
-            address_id=data["address_id"],
-            pay_method=data["pay_method"],
-            token=data["token"],
-            coupon_id=data.get("coupon_id"),
-            points=data.get("points") or 0,
-            expected_total=data.get("expected_total"),
-        )
+        order = services.place_order(user=request.user, **PlaceOrderForm.placement(data))
     except CommerceError as error:
         logger.info("order refused for user %s: %s", request.user.pk, error.code)
         if _wants_json(request):
