@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
@@ -44,16 +43,6 @@ class OrderCommentView(UserView):
     def post(self, request, order_id: str):
         """Comment one line of the shopper's received ("uncomment") order; the last line finishes the order."""
         data = body(request)
-        is_anonymous = data.get("is_anonymous", False)
-        if not isinstance(is_anonymous, bool):
-            raise comments.CommentError(_("匿名选项不正确"), code="invalid_anonymous", field="is_anonymous")
-        comment = comments.comment_order_line(
-            user=request.user,
-            order_id=order_id,
-            line_id=comments.parse_line_id(data.get("line_id")),
-            score=comments.parse_score(data.get("score")),
-            content=comments.clean_content(data.get("content")),
-            is_anonymous=is_anonymous,
-        )
+        comment = comments.comment_from_payload(user=request.user, order_id=order_id, data=data)
         finished = comment.order_line.order.status == "finished"
         return Response({"comment_id": comment.pk, "order_finished": finished}, status=status.HTTP_201_CREATED)

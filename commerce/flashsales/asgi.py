@@ -34,7 +34,6 @@ from django.middleware.csrf import InvalidTokenFormat, _check_token_format, _doe
 from django.utils import translation
 
 from commerce.flashsales import services
-from commerce.flashsales.models import EntryStatus
 from config.client_address import client_ip_from
 
 logger = logging.getLogger(__name__)
@@ -203,16 +202,7 @@ async def _lean_press(scope, sale_id: int, body: bytes):
         if answer.error is not None:
             status, payload = answer.error.http_status, answer.error.as_dict()
         else:
-            result = answer.result
-            status = 200 if result.duplicate else 202
-            payload = {
-                "ok": True,
-                "status": result.status,
-                "label": str(EntryStatus(result.status).label),
-                "request_id": result.request_id,
-                "duplicate": result.duplicate,
-                "left": max(result.left, 0),
-            }
+            status, payload = answer.result.http_status, answer.result.as_dict()
     out = [
         (b"content-type", b"application/json"),
         (b"x-flash-route", b"lean"),  # answered here, not by Django's view (the bench counts these)

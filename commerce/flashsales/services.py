@@ -73,6 +73,22 @@ class PressResult:
     left: int
     duplicate: bool = False
 
+    @property
+    def http_status(self) -> int:
+        """202 for a press this request queued, 200 for a repeat (it answers what the first one got)."""
+        return 200 if self.duplicate else 202
+
+    def as_dict(self) -> dict:
+        """The JSON answer both press routes give (the lean ASGI one and Django's view)."""
+        return {
+            "ok": True,
+            "status": self.status,
+            "label": str(EntryStatus(self.status).label),
+            "request_id": self.request_id,
+            "duplicate": self.duplicate,
+            "left": max(self.left, 0),
+        }
+
 
 _REFUSALS = {
     "rate_limited": TooManyRequests,

@@ -11,7 +11,6 @@ from django.views.decorators.http import require_GET, require_POST
 
 from commerce.errors import CommerceError
 from commerce.flashsales import gate, services
-from commerce.flashsales.models import EntryStatus
 from config.client_address import client_ip
 
 
@@ -84,14 +83,4 @@ def press(request: HttpRequest, sale_id: int) -> JsonResponse:
         )
     except CommerceError as error:
         return JsonResponse(error.as_dict(), status=error.http_status)
-    return JsonResponse(
-        {
-            "ok": True,
-            "status": result.status,
-            "label": str(EntryStatus(result.status).label),
-            "request_id": result.request_id,
-            "duplicate": result.duplicate,
-            "left": max(result.left, 0),
-        },
-        status=202 if result.status == EntryStatus.QUEUED else 200,
-    )
+    return JsonResponse(result.as_dict(), status=result.http_status)

@@ -76,17 +76,7 @@ def _submit(request: HttpRequest, order_id: str) -> HttpResponse:
     wants_json = _wants_json(request)
     try:
         data = _payload(request)
-        is_anonymous = data.get("is_anonymous", False)
-        if not isinstance(is_anonymous, bool):
-            raise comments.CommentError(_("匿名选项不正确"), code=OrderErrorCode.INVALID_ANONYMOUS)
-        comment = comments.comment_order_line(
-            user=request.user,
-            order_id=order_id,
-            line_id=comments.parse_line_id(data.get("line_id")),
-            score=comments.parse_score(data.get("score")),
-            content=comments.clean_content(data.get("content")),
-            is_anonymous=is_anonymous,
-        )
+        comment = comments.comment_from_payload(user=request.user, order_id=order_id, data=data)
     except CommerceError as error:
         if wants_json:
             return JsonResponse(error.as_dict(), status=error.http_status)

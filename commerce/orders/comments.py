@@ -114,6 +114,22 @@ def _owned_order_for_update(*, user_id: int, order_id: object) -> Order:
 
 
 @transaction.atomic
+def comment_from_payload(*, user, order_id: str, data: dict) -> Comment:
+    """`comment_order_line` from a posted JSON object (line_id, score, content, is_anonymous), parsed here for
+    the site and the API alike. Raises what the parsers and `comment_order_line` raise."""
+    is_anonymous = data.get("is_anonymous", False)
+    if not isinstance(is_anonymous, bool):
+        raise CommentError(_("匿名选项不正确"), code=OrderErrorCode.INVALID_ANONYMOUS, field="is_anonymous")
+    return comment_order_line(
+        user=user,
+        order_id=order_id,
+        line_id=parse_line_id(data.get("line_id")),
+        score=parse_score(data.get("score")),
+        content=clean_content(data.get("content")),
+        is_anonymous=is_anonymous,
+    )
+
+
 def comment_order_line(
     *, user, order_id: str, line_id: int, score: int, content: str, is_anonymous: bool = False
 ) -> Comment:
