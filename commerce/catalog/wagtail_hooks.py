@@ -80,6 +80,14 @@ def _option_label(option: SpecificationOption) -> str:
     return f"{option.spec.spu.name} · {option.spec.name}: {option.value}"
 
 
+class OptionRowSelect(FilteredSelect):
+    """Wagtail's filtered select, also for the rows the inline panel's "add" button inserts later."""
+
+    @property
+    def media(self):
+        return super().media + forms.Media(js=["js/admin-filtered-rows.js"])
+
+
 def _limit_option_row(form, spu_id: int | None) -> None:
     spec_field, option_field = form.fields.get("spec"), form.fields.get("option")
     if option_field is not None:
@@ -93,7 +101,7 @@ def _limit_option_row(form, spu_id: int | None) -> None:
             option_field.label_from_instance = _option_label
         # Once the row's specification is chosen, its select shows that specification's options only
         # (Wagtail's filtered-select.js; the form's clean() refuses any other option server-side).
-        option_field.widget = FilteredSelect(filter_field=f"id_{form.add_prefix('spec')}")
+        option_field.widget = OptionRowSelect(filter_field=f"id_{form.add_prefix('spec')}")
         option_field.widget.choices = [("", "---------")] + [  # 2-tuple first: Select.use_required_attribute
             (option.pk, option_field.label_from_instance(option), [option.spec_id]) for option in option_field.queryset
         ]

@@ -108,7 +108,7 @@ SKU_LIST = "wagtailsnippets_catalog_sku:list"
 SKU_EDIT = "wagtailsnippets_catalog_sku:edit"
 
 
-def test_a_skus_option_rows_offer_only_its_spus_specifications(daphne_server, page):
+def test_a_skus_option_rows_offer_only_its_spus_specifications(daphne_server, page, tmp_path):
     editor = staff(CONTENT_EDITORS, "editor")
     spu, skus = make_spu_with_specs(
         {"颜色": ["黑色", "白色", "金色"], "内存": ["64GB", "128GB"]}, missing={("金色", "64GB")}
@@ -142,3 +142,18 @@ def test_a_skus_option_rows_offer_only_its_spus_specifications(daphne_server, pa
     page.get_by_role("button", name="保存").first.click()
     expect(page.locator(".messages")).to_contain_text("已更新")
     assert sorted(sku.specs.values_list("option__value", flat=True)) == ["64GB", "金色"]
+
+    # A row added later with the inline panel's button is filtered the same way once its specification is chosen.
+    page.goto(f"{daphne_server}{reverse(SKU_EDIT, args=[sku.pk])}")
+    page.get_by_role("tab", name="规格").click()
+    page.locator("#id_specs-ADD").click()
+    new_select = page.locator("#id_specs-2-option")
+    expect(new_select).to_be_visible()
+    new_chooser = page.locator("#id_specs-2-spec-chooser")
+    new_chooser.locator("[data-chooser-action-choose]").first.click()
+    modal = page.locator(".modal")
+    modal.locator("tbody tr a", has_text="内存").first.click()
+    expect(modal).to_be_hidden()
+    expect(new_select.locator("option")).to_have_count(3)  # blank + 64GB, 128GB
+    expect(new_select.locator("option", has_text="黑色")).to_have_count(0)
+    page.screenshot(path=tmp_path / "sku-option-row-added.png", full_page=True)
