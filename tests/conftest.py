@@ -231,3 +231,16 @@ def _static_pages_root(settings, tmp_path):
 
 def pytest_configure(config):
     assert settings  # settings are configured by pytest-django before this runs
+    _flush_like_migrate()
+
+
+def _flush_like_migrate() -> None:
+    """A transactional test's flush re-creates the permissions (post_migrate) with names in whatever language
+    the test before left active in the thread, while `migrate` runs with translations off: the English admin
+    then showed Chinese permission names, depending on test order. Flush the way migrate does."""
+    from django.core.management.base import no_translations
+    from django.core.management.commands import flush
+
+    if not getattr(flush.Command.handle, "flushes_like_migrate", False):
+        flush.Command.handle = no_translations(flush.Command.handle)
+        flush.Command.handle.flushes_like_migrate = True
