@@ -3,8 +3,9 @@
 - Snippet choosers ("选择商品SKU", "Choose 商品SKU"): Wagtail's AdminSnippetChooser formats its three button
   texts when the widget is made, which happens once at start-up with no language active, so every admin saw
   English with the Chinese model name. Here the texts are lazy: formatted in the language of each request.
-- Texts Wagtail translates once at import (so English for everyone): the image/document collection permission
-  labels are re-translated in our template overrides (templates/wagtailadmin/permissions/...), the page
+- Texts Wagtail translates once at import (in whichever language is active then): the image/document/collection
+  permission labels are put back to Wagtail's English source here and translated per request in our template
+  overrides (templates/wagtailadmin/permissions/...), the page
   permission boxes get their long labels instead of "Wagtail 核心组件 | 页面 | Can add page", and the redirects
   report's type filter (类型 / 永久 / 临时 / 所有) is made lazy here.
 - The account page (账户设置) is one form of all panels, and Wagtail makes 名, 姓 and email required there: an
@@ -64,8 +65,37 @@ def _lazy_redirect_filter() -> None:
     redirect_type.extra["empty_label"] = gettext_lazy("All")
 
 
+#: Wagtail's collection permission labels as its source has them. wagtail.images.forms, wagtail.documents.forms
+#: and wagtail.admin.forms.collections make them with gettext at import, so they came out in whichever language
+#: was active then (Chinese in the English admin, or the reverse); our permission templates translate these.
+_COLLECTION_PERMISSION_LABELS = {
+    "add_image": ("Add", "Add/edit images you own"),
+    "change_image": ("Edit", "Edit any image"),
+    "choose_image": ("Choose", "Select images in choosers"),
+    "add_document": ("Add", "Add/edit documents you own"),
+    "change_document": ("Edit", "Edit any document"),
+    "choose_document": ("Choose", "Select documents in choosers"),
+    "add_collection": ("Add", "Add collections"),
+    "change_collection": ("Edit", "Edit collections"),
+    "delete_collection": ("Delete", "Delete collections"),
+}
+
+
+def _untranslated_collection_permission_labels() -> None:
+    from wagtail.admin.forms.collections import GroupCollectionManagementPermissionFormSet
+    from wagtail.documents.forms import GroupDocumentPermissionFormSet
+    from wagtail.images.forms import GroupImagePermissionFormSet
+
+    formsets = (GroupImagePermissionFormSet, GroupDocumentPermissionFormSet, GroupCollectionManagementPermissionFormSet)
+    for formset in formsets:
+        types = formset.permission_types  # the list the form's label_from_instance reads too: changed in place
+        types[:] = [(code, *_COLLECTION_PERMISSION_LABELS.get(code, (short, long))) for code, short, long in types]
+        formset.form.base_fields["collection"].label = gettext_lazy("Collection")  # also made at import
+
+
 def install() -> None:
     AdminSnippetChooser.__init__ = _chooser_init
+    _untranslated_collection_permission_labels()
     NameEmailSettingsPanel.form_class = OptionalNameEmailForm
     PagePermissionsForm.base_fields["permissions"].label_from_instance = _page_permission_label
     PagePermissionsForm.base_fields["page"].label = gettext_lazy("Page")  # Django's "Page" from the field name

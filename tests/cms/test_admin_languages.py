@@ -294,3 +294,20 @@ def test_the_demo_admin_switches_language_without_filling_names(admin_walk):
     assert response.status_code == 302
     assert UserProfile.get_for_user(admin).preferred_language == "en"
     assert "Account" in client.get("/admin/account/").content.decode()
+
+
+def test_collection_permission_labels_follow_the_request_language_whatever_was_active_at_import(admin_walk):
+    """Wagtail translates the image/document/collection permission labels once, at import, in whatever language
+    is active then; cms.admin_i18n puts its English source back and the templates translate per request."""
+    from django.contrib.auth.models import Group
+    from wagtail.images.forms import GroupImagePermissionFormSet
+
+    client, admin, _urls = admin_walk
+    assert ("choose_image", "Choose", "Select images in choosers") in GroupImagePermissionFormSet.permission_types
+    group = Group.objects.create(name="editors-x")
+    url = reverse("wagtailusers_groups:edit", args=[group.pk])
+    set_language(client, admin, "en")
+    assert "Select images in choosers" in client.get(url).content.decode()
+    set_language(client, admin, "zh-hans")
+    page = client.get(url).content.decode()
+    assert "Select images in choosers" not in page and "在选择器中选择图片" in page
