@@ -113,7 +113,6 @@ def _owned_order_for_update(*, user_id: int, order_id: object) -> Order:
     return order
 
 
-@transaction.atomic
 def comment_from_payload(*, user, order_id: str, data: dict) -> Comment:
     """`comment_order_line` from a posted JSON object (line_id, score, content, is_anonymous), parsed here for
     the site and the API alike. Raises what the parsers and `comment_order_line` raise."""
@@ -130,6 +129,7 @@ def comment_from_payload(*, user, order_id: str, data: dict) -> Comment:
     )
 
 
+@transaction.atomic
 def comment_order_line(
     *, user, order_id: str, line_id: int, score: int, content: str, is_anonymous: bool = False
 ) -> Comment:
