@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import random
-from functools import partial
 
 import pytest
 from django.conf import settings
@@ -122,65 +121,15 @@ def dramatiq_worker(dramatiq_broker, transactional_db):
     dramatiq_broker.middleware[:] = [m for m in dramatiq_broker.middleware if getattr(m, "worker", None) is not worker]
 
 
-def _reset_state_inherited_by_fork() -> None:
-    """Run in the Daphne child before it serves. The pytest process may already have used asgiref's single
-    sync thread (its thread object is copied by fork but the thread is not, so every database_sync_to_async
-    in a consumer would wait forever) and the channel layer (whose client prefix, shared with the parent,
-    would let both processes pop each other's websocket messages): start both afresh. The child outlives many
-    tests whose flush recreates the content types under new ids: it forgets them at every request, or the
-    admin would write log entries and revisions naming ids that no longer exist."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    from asgiref.sync import SyncToAsync
-    from channels.layers import channel_layers
-    from django.core.signals import request_started
-
-    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set for the browser tests' own ORM calls (`browser`)
-    SyncToAsync.single_thread_executor = ThreadPoolExecutor(max_workers=1)
-    channel_layers.backends = {}
-    request_started.connect(_forget_content_types, weak=False)
-
-
-def _forget_content_types(**_kwargs) -> None:
-    from django.contrib.contenttypes.models import ContentType
-
-    ContentType.objects.clear_cache()
-
-
 @pytest.fixture(scope="session")
-def daphne_server(django_db_setup, django_db_blocker):
-    """Daphne serving config.asgi in a forked process on the test database; yields its base URL.
+def daphne_server(django_db_setup, tmp_path_factory):
+    """Daphne serving config.asgi on the test database in a process of its own (tests.live_daphne: started
+    with exec, not forked, so it shares no SQLite state with this process); yields its base URL."""
+    from tests import live_daphne
 
-    The child inherits the parent's settings, already pointing at the test database (so no renaming, which
-    on PostgreSQL would give "test_test_<name>"). It is forked with database access unblocked (pytest-django
-    blocks it outside tests, and a fork keeps that state) and with no open connection to share. As a daemon
-    process it is also terminated by multiprocessing when pytest exits without running this teardown.
-    """
-    from channels.testing.live import make_application
-    from daphne.testing import DaphneProcess
-    from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
-    from django.db import connections
-
-    process = DaphneProcess(
-        "127.0.0.1",
-        partial(make_application, static_wrapper=ASGIStaticFilesHandler),
-        setup=_reset_state_inherited_by_fork,
-    )
-    process.daemon = True
-    with django_db_blocker.unblock():
-        connections.close_all()
-        process.start()
-    if not process.ready.wait(timeout=30):
-        process.terminate()
-        process.join(5)
-        error = "" if process.errors.empty() else process.errors.get_nowait()[1]
-        raise RuntimeError(f"Daphne did not start\n{error}")
-    yield f"http://127.0.0.1:{process.port.value}"
-    process.terminate()
-    process.join(10)
-    if process.is_alive():
-        process.kill()
-        process.join()
+    child, url = live_daphne.start(tmp_path_factory.mktemp("daphne"))
+    yield url
+    child.stop(timeout=20)
 
 
 @pytest.fixture(scope="module")
@@ -198,9 +147,9 @@ def browser():
     with sync_playwright() as playwright, pytest.MonkeyPatch.context() as patch:
         # Playwright's sync API leaves its event loop marked as running in this thread for as long as the browser
         # lives (greenlets), so Django's async-unsafe guard refuses every ORM call of the browser tests themselves
-        # (factories, checks, the flush after each test), none of which runs in an event loop. Set here only: the
-        # browser tests run last (pytest_collection_modifyitems), and the Daphne children drop it
-        # (_reset_state_inherited_by_fork, tests.processes.child_env), so the consumers they serve are held to
+        # (factories, checks, the flush after each test), none of which runs in an event loop. Set here only, for
+        # the life of one browser module; the Daphne children drop it
+        # (tests.live_daphne, tests.processes.child_env), so the consumers they serve are held to
         # production's rule: no database call inside the event loop.
         patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -225,7 +174,7 @@ def _media_root(settings, tmp_path):
 @pytest.fixture(autouse=True)
 def _static_pages_root(settings, tmp_path):
     """Static page files per test (SPEC B6): ids restart after a transactional flush, so a page a worker
-    wrote in one test must never be served in another. Daphne (forked once) keeps the run-wide folder."""
+    wrote in one test must never be served in another. The Daphne test server keeps the run-wide folder."""
     settings.STATIC_PAGES_ROOT = tmp_path / "static_pages"
 
 

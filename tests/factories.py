@@ -164,6 +164,32 @@ def give_points(user, points: int):
     return adjust_points(user_id=user.pk, delta=points, note="test")
 
 
+def order_of_one(sku, user, **fields):
+    """An unpaid order of one `sku` written as placement writes it (its line keeps a PROTECT key to the SKU):
+    freight 10.00, nothing off; `fields` override the order's columns."""
+    from commerce.orders.models import Order, OrderLine
+
+    order = Order.objects.create(
+        **{
+            "order_id": _now().strftime("%Y%m%d%H%M%S") + f"{user.pk:09d}",
+            "user": user,
+            "receiver": "张三",
+            "full_address": "北京市东城区",
+            "mobile": "13800000000",
+            "total_count": 1,
+            "total_amount": sku.price,
+            "freight": Decimal("10.00"),
+            "discount": Decimal("0.00"),
+            "points_amount": Decimal("0.00"),
+            "pay_amount": sku.price + Decimal("10.00"),
+            "pay_method": "cod",
+            **fields,
+        }
+    )
+    OrderLine.objects.create(order=order, sku=sku, sku_name=sku.name, price=sku.price, count=1)
+    return order
+
+
 def ensure_wagtail_tree():
     """A transactional test's flush also empties the rows Wagtail's migrations made (locale, root page,
     root collection); put them back. Returns the root page."""

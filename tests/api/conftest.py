@@ -9,6 +9,14 @@ from rest_framework.test import APIClient
 from tests.factories import UserFactory
 
 PASSWORD = "meihao-pass-1"  # UserFactory's
+ADDRESS = {  # a new address in 北京市东城区, as the API takes it
+    "receiver": "张三",
+    "province": 11,
+    "city": 1101,
+    "district": 110101,
+    "place": "王府井大街 8 号",
+    "mobile": "13800000001",
+}
 
 
 @pytest.fixture(autouse=True)

@@ -4,33 +4,24 @@ shopper's address answered like a missing one, and cart input errors as codes (n
 import pytest
 
 from commerce.cart.storage import RedisCart
-from tests.api.conftest import PASSWORD, login
+from tests.api.conftest import ADDRESS, PASSWORD, login
 from tests.factories import AddressFactory, SKUFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
-NEW_ADDRESS = {
-    "receiver": "张三",
-    "province": 11,
-    "city": 1101,
-    "district": 110101,
-    "place": "王府井大街 8 号",
-    "mobile": "13800000001",
-}
-
 
 def test_address_create_list_update_default_delete(shopper_api, shopper):
-    created = shopper_api.post("/api/v1/addresses/", NEW_ADDRESS, format="json")
+    created = shopper_api.post("/api/v1/addresses/", ADDRESS, format="json")
     assert created.status_code == 201
     first = created.json()
     assert first["title"] == "张三" and first["province"] == {"id": 11, "name": "北京市"} and first["is_default"]
 
-    second = shopper_api.post("/api/v1/addresses/", {**NEW_ADDRESS, "receiver": "李四"}, format="json").json()
+    second = shopper_api.post("/api/v1/addresses/", {**ADDRESS, "receiver": "李四"}, format="json").json()
     assert not second["is_default"]
     listed = shopper_api.get("/api/v1/addresses/").json()
     assert [a["id"] for a in listed] == [first["id"], second["id"]]
 
-    changed = shopper_api.put(f"/api/v1/addresses/{second['id']}/", {**NEW_ADDRESS, "place": "新地址"}, format="json")
+    changed = shopper_api.put(f"/api/v1/addresses/{second['id']}/", {**ADDRESS, "place": "新地址"}, format="json")
     assert changed.status_code == 200 and changed.json()["place"] == "新地址"
     default = shopper_api.post(f"/api/v1/addresses/{second['id']}/default/")
     assert default.status_code == 200 and default.json()["is_default"]
@@ -41,7 +32,7 @@ def test_address_create_list_update_default_delete(shopper_api, shopper):
 
 
 def test_address_input_errors_name_their_fields(shopper_api):
-    response = shopper_api.post("/api/v1/addresses/", {**NEW_ADDRESS, "mobile": "123", "receiver": ""}, format="json")
+    response = shopper_api.post("/api/v1/addresses/", {**ADDRESS, "mobile": "123", "receiver": ""}, format="json")
     assert response.status_code == 400
     body = response.json()
     assert body["code"] == "invalid_input" and {"mobile", "receiver"} <= set(body["fields"])
@@ -51,11 +42,11 @@ def test_another_shoppers_address_is_404_for_every_verb(shopper_api):
     foreign = AddressFactory(user=UserFactory())
     url = f"/api/v1/addresses/{foreign.id}/"
     assert shopper_api.get(url).status_code == 404
-    assert shopper_api.put(url, NEW_ADDRESS, format="json").json()["code"] == "address_not_found"
+    assert shopper_api.put(url, ADDRESS, format="json").json()["code"] == "address_not_found"
     assert shopper_api.delete(url).status_code == 404
     assert shopper_api.post(url + "default/").status_code == 404
     foreign.refresh_from_db()
-    assert not foreign.is_deleted and foreign.place != NEW_ADDRESS["place"]
+    assert not foreign.is_deleted and foreign.place != ADDRESS["place"]
 
 
 def test_addresses_need_a_token(api):

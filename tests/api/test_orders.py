@@ -12,21 +12,12 @@ from django.test import Client
 
 from commerce.orders.models import Order, OrderStatus
 from commerce.payments.sandbox import store
-from tests.api.conftest import login
+from tests.api.conftest import ADDRESS, login
 from tests.commerce.orders.conftest import put_in_cart
 from tests.commerce.payments.conftest import post_notify, signed_notify
 from tests.factories import AddressFactory, SKUFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
-
-ADDRESS = {
-    "receiver": "张三",
-    "province": 11,
-    "city": 1101,
-    "district": 110101,
-    "place": "王府井大街 8 号",
-    "mobile": "13800000001",
-}
 
 
 def _place(api, *, pay_method="alipay", **extra):

@@ -13,3 +13,16 @@ def beijing_areas(transactional_db) -> None:
     Area.objects.get_or_create(id=11, defaults={"name": "北京市"})
     Area.objects.get_or_create(id=1101, defaults={"name": "市辖区", "parent_id": 11})
     Area.objects.get_or_create(id=110101, defaults={"name": "东城区", "parent_id": 1101})
+
+
+@pytest.fixture
+def daphne_static_root(settings):
+    """Write where the Daphne process (started once per run) looks, and clean up after the test."""
+    from cms import static_page_builder
+    from config.settings import test as test_settings
+
+    settings.STATIC_PAGES_ROOT = test_settings.STATIC_PAGES_ROOT
+    built: list[int] = []
+    yield built
+    for sku_id in built:
+        static_page_builder.remove_sku_page(sku_id)

@@ -21,7 +21,7 @@ from commerce.orders.comments import comment_order_line
 from commerce.orders.models import Order, OrderStatus
 from commerce.orders.services import confirm_receipt, ship_order
 from commerce.payments.models import Payment, PaymentSource, Refund, RefundStatus, RefundTrigger
-from tests.commerce.orders.test_admin import place_cod_order
+from tests.commerce.orders.admin_support import place_cod_order
 from tests.e2e.support import log_in
 from tests.factories import UserFactory, ensure_wagtail_tree
 

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from cms.management.staff_groups import ORDER_STAFF, ensure_staff_groups
 from commerce.orders.models import Order, OrderStatus
-from tests.commerce.orders.test_admin import place_cod_order
+from tests.commerce.orders.admin_support import place_cod_order
 from tests.e2e.support import log_in
 from tests.factories import UserFactory, ensure_wagtail_tree
 

@@ -11,21 +11,10 @@ from playwright.sync_api import expect
 from cms import static_page_builder
 from commerce.catalog.models import GoodsVisitCount
 from commerce.catalog.visits import flush_visits
-from config.settings import test as test_settings
 from tests.factories import SKUFactory, UserFactory
 from tests.support import wait_until
 
 pytestmark = [pytest.mark.browser]
-
-
-@pytest.fixture
-def daphne_static_root(settings):
-    """Write where the Daphne process (forked once per run) looks, and clean up after the test."""
-    settings.STATIC_PAGES_ROOT = test_settings.STATIC_PAGES_ROOT
-    built: list[int] = []
-    yield built
-    for sku_id in built:
-        static_page_builder.remove_sku_page(sku_id)
 
 
 def test_static_page_gets_the_shoppers_name_cart_count_and_csrf_token(

@@ -15,21 +15,10 @@ from cms import static_page_builder
 from commerce.orders import tokens
 from commerce.orders.models import PayMethod
 from commerce.orders.services import place_order
-from config.settings import test as test_settings
 from tests.commerce.orders.conftest import put_in_cart
 from tests.factories import AddressFactory, SKUFactory, UserFactory
 
 pytestmark = [pytest.mark.browser]
-
-
-@pytest.fixture
-def daphne_static_root(settings):
-    """Write where the Daphne process (forked once per run) looks, and clean up after the test."""
-    settings.STATIC_PAGES_ROOT = test_settings.STATIC_PAGES_ROOT
-    built: list[int] = []
-    yield built
-    for sku_id in built:
-        static_page_builder.remove_sku_page(sku_id)
 
 
 def _stock_markup(sku_id: int) -> tuple[str, BeautifulSoup]:

@@ -127,7 +127,7 @@ def _check(page: Page, name: str, width: int, problems: dict[str, list[str]]) ->
 
 @pytest.fixture
 def demo_shop(settings, transactional_db):
-    """The demo catalog and home page, with media where the Daphne child (forked once per run) looks."""
+    """The demo catalog and home page, with media where the Daphne child (started once per run) looks."""
     settings.MEDIA_ROOT = test_settings.MEDIA_ROOT
     ensure_wagtail_tree()  # an earlier transactional test's flush removed the root page and collection
     load_catalog()

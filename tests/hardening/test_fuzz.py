@@ -19,14 +19,12 @@ import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from decimal import Decimal
 
 import pytest
 from django.apps import apps
 from django.db import connection
 from django.test import Client
 from django.urls import URLResolver, get_resolver
-from django.utils import timezone
 
 try:  # Python 3.11+
     import re._constants as sre_constants
@@ -35,7 +33,14 @@ except ImportError:  # pragma: no cover
     import sre_constants  # type: ignore[no-redef]
     import sre_parse  # type: ignore[no-redef]
 
-from tests.factories import AddressFactory, CouponFactory, UserFactory, ensure_wagtail_tree, make_spu_with_specs
+from tests.factories import (
+    AddressFactory,
+    CouponFactory,
+    UserFactory,
+    ensure_wagtail_tree,
+    make_spu_with_specs,
+    order_of_one,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -234,7 +239,6 @@ class RegexWriter:
 def world():
     """A shopper with an address, an unpaid order of one SKU, a coupon, the home page; ids by parameter name."""
     from cms.demo import ensure_demo_home_page
-    from commerce.orders.models import Order, OrderLine
 
     ensure_wagtail_tree()
     ensure_demo_home_page()
@@ -242,22 +246,7 @@ def world():
     address = AddressFactory(user=shopper)
     spu, skus = make_spu_with_specs({"颜色": ["黑", "白"]})
     sku = skus[("黑",)]
-    order = Order.objects.create(
-        order_id=timezone.now().strftime("%Y%m%d%H%M%S") + f"{shopper.pk:09d}",
-        user=shopper,
-        address=address,
-        receiver="张三",
-        full_address="北京市东城区",
-        mobile="13800138000",
-        total_count=1,
-        total_amount=sku.price,
-        freight=Decimal("10.00"),
-        discount=Decimal("0.00"),
-        points_amount=Decimal("0.00"),
-        pay_amount=sku.price + Decimal("10.00"),
-        pay_method="alipay",
-    )
-    OrderLine.objects.create(order=order, sku=sku, sku_name=sku.name, price=sku.price, count=1)
+    order = order_of_one(sku, shopper, address=address, mobile="13800138000", pay_method="alipay")
     coupon = CouponFactory()
     ids = {
         "sku_id": str(sku.pk),

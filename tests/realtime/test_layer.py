@@ -71,7 +71,11 @@ async def test_a_cancelled_receive_forgets_the_channel_and_its_groups(layer):
     channel = await layer.new_channel()
     await layer.group_add("stock.3", channel)
     waiting = asyncio.ensure_future(layer.receive(channel))
-    await asyncio.sleep(0.05)
+
+    async def receiving() -> bool:
+        return layer._layer().channels[channel]._waiter is not None
+
+    await wait_until_async(receiving, 5, "receive() to wait on the channel's queue")
     waiting.cancel()
     with pytest.raises(asyncio.CancelledError):
         await waiting
@@ -106,6 +110,10 @@ async def test_the_sockets_own_messages_are_never_dropped_and_come_first():
     assert [await queue.get() for _ in range(5)] == ["connect", "frame", "disconnect", 3, 4]
     assert queue.dropped == 3
     waiting = asyncio.ensure_future(queue.get())
-    await asyncio.sleep(0)
+
+    async def getting() -> bool:
+        return queue._waiter is not None
+
+    await wait_until_async(getting, 5, "get() to wait on the empty queue")
     queue.put_urgent("disconnect")
     assert await asyncio.wait_for(waiting, 5) == "disconnect"

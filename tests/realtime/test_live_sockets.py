@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from functools import partial
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -19,9 +18,9 @@ from commerce.orders.services import mark_paid
 from config.embedded_redis import EmbeddedRedis
 from realtime.publish import publish_stock
 from realtime.testing import WsClient
+from tests import live_daphne
 from tests.commerce.accounts.auth_helpers import request_code
 from tests.commerce.payments.conftest import place_alipay_order
-from tests.conftest import _reset_state_inherited_by_fork
 from tests.factories import SKUFactory
 
 pytestmark = [pytest.mark.layout, pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
@@ -106,17 +105,6 @@ async def test_idle_sockets_stay_open_for_a_minute_then_receive_a_change_on_each
 # --- a Redis restart under open sockets -------------------------------------------------------------------
 
 
-def _point_layer_at(url: str) -> None:
-    """In the forked Daphne child: the channel layer on the restartable redis-server (cache, sessions and
-    the broker stay on the suite's Redis)."""
-    from django.conf import settings
-
-    _reset_state_inherited_by_fork()
-    layers = {name: {**conf, "CONFIG": {**conf["CONFIG"]}} for name, conf in settings.CHANNEL_LAYERS.items()}
-    layers["default"]["CONFIG"]["hosts"] = [url]
-    settings.CHANNEL_LAYERS = layers
-
-
 @pytest.fixture
 def restartable_redis(tmp_path):
     server = EmbeddedRedis(data_dir=tmp_path / "redis").start()
@@ -125,25 +113,16 @@ def restartable_redis(tmp_path):
 
 
 @pytest.fixture
-def daphne_on(restartable_redis, django_db_blocker):
-    """A Daphne process of its own whose channel layer uses `restartable_redis`."""
-    from channels.testing.live import make_application
-    from daphne.testing import DaphneProcess
-    from django.db import connections
+def daphne_on(restartable_redis, tmp_path):
+    """A Daphne process of its own whose channel layer uses `restartable_redis` (cache, sessions and the
+    broker stay on the suite's Redis)."""
+    from django.conf import settings
 
-    application = partial(make_application, static_wrapper=None)
-    process = DaphneProcess("127.0.0.1", application, setup=partial(_point_layer_at, restartable_redis.url))
-    process.daemon = True
-    with django_db_blocker.unblock():
-        connections.close_all()
-        process.start()
-    assert process.ready.wait(timeout=30), "Daphne did not start"
-    yield f"http://127.0.0.1:{process.port.value}"
-    process.terminate()
-    process.join(10)
-    if process.is_alive():
-        process.kill()
-        process.join()
+    layers = {name: {**conf, "CONFIG": {**conf["CONFIG"]}} for name, conf in settings.CHANNEL_LAYERS.items()}
+    layers["default"]["CONFIG"]["hosts"] = [restartable_redis.url]
+    child, url = live_daphne.start(tmp_path, CHANNEL_LAYERS=layers)
+    yield url
+    child.stop(timeout=20)
 
 
 async def test_a_redis_restart_under_open_sockets_resyncs_each_with_its_current_value(restartable_redis, daphne_on):

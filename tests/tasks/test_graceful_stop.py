@@ -24,6 +24,7 @@ pytestmark = [pytest.mark.layout, pytest.mark.django_db(transaction=True)]
 
 APP = "2021000000000001"
 SLOW_SECONDS = 5
+DELAY_QUEUE = "mh-dramatiq:default.DQ"  # the Redis broker's delay queue (namespace from the settings)
 
 
 class SlowShop(BaseHTTPRequestHandler):
@@ -73,7 +74,9 @@ def test_sigterm_lets_the_worker_finish_its_job_and_requeue_what_it_held(tmp_pat
         running = durable.schedule("deliver_sandbox_notify_task", APP, "9001", key="notify:9001")
         later = durable.schedule("deliver_sandbox_notify_task", APP, "9002", key="notify:9002", delay_seconds=120)
         assert SlowShop.started.wait(30), worker.output()[-3000:]
-        time.sleep(1)  # the delayed message is in the worker's memory by now, too
+        redis = get_redis_connection("default")
+        # The worker fetched the delayed message too (the broker moved it from the queue to the worker's acks).
+        wait_until(lambda: redis.llen(DELAY_QUEUE) == 0, 30, "the worker to fetch the delayed message", worker)
 
         stopping = time.monotonic()
         worker.signal(signal.SIGTERM)
@@ -86,9 +89,8 @@ def test_sigterm_lets_the_worker_finish_its_job_and_requeue_what_it_held(tmp_pat
     assert SlowShop.answered.is_set()
     assert DurableJob.objects.get(pk=running.pk).done_at is not None  # finished, not cut off
     # The delayed job it held is back in the broker's delay queue for another worker.
-    redis = get_redis_connection("default")
-    queued = [m.decode() for m in redis.lrange("mh-dramatiq:default.DQ", 0, -1)]
-    messages = [json.loads(redis.hget("mh-dramatiq:default.DQ.msgs", m) or "{}") for m in queued]
+    queued = [m.decode() for m in redis.lrange(DELAY_QUEUE, 0, -1)]
+    messages = [json.loads(redis.hget(f"{DELAY_QUEUE}.msgs", m) or "{}") for m in queued]
     assert {"actor_name": "run_durable_job_task", "args": [later.pk]} in [
         {"actor_name": m.get("actor_name"), "args": m.get("args")} for m in messages
     ], messages

@@ -7,31 +7,19 @@ import json
 import pytest
 from django.urls import reverse
 from wagtail.test.utils import WagtailTestUtils
-from wagtail.test.utils.form_data import querydict_from_html
 
 from cms.management.staff_groups import CONTENT_EDITORS, ORDER_STAFF, ensure_staff_groups
 from commerce.catalog.models import SKU, SPU, GoodsVisitCount
+from tests.commerce.catalog.admin_support import edit_form, url
 from tests.factories import CategoryFactory, SKUFactory, UserFactory, make_spu_with_specs
 
 pytestmark = pytest.mark.django_db
-
-EDIT_FORM = "w-editor-form"
 
 
 @pytest.fixture
 def admin_client(client):
     client.force_login(UserFactory(username="boss", is_superuser=True, is_staff=True))
     return client
-
-
-def url(model: str, view: str, *args) -> str:
-    return reverse(f"wagtailsnippets_catalog_{model}:{view}", args=args)
-
-
-def edit_form(client, model: str, pk: int):
-    response = client.get(url(model, "edit", pk))
-    assert response.status_code == 200
-    return querydict_from_html(response.content.decode(), form_id=EDIT_FORM).copy()
 
 
 def listing_rows(response) -> list[list[str]]:

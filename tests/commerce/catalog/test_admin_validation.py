@@ -3,16 +3,14 @@ cannot be deleted (the page says why and offers 下架), and no admin action end
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 import pytest
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
 from wagtail.test.utils import WagtailTestUtils
 from wagtail.test.utils.form_data import querydict_from_html
 
 from commerce.catalog.models import SKU, SPU, Brand, GoodsCategory, GoodsChannel, SKUSpecification
+from tests.commerce.catalog.admin_support import EDIT_FORM, edit_form, url
 from tests.factories import (
     BrandFactory,
     CategoryFactory,
@@ -20,10 +18,10 @@ from tests.factories import (
     SKUFactory,
     UserFactory,
     make_spu_with_specs,
+    order_of_one,
 )
 
 pytestmark = pytest.mark.django_db
-EDIT_FORM = "w-editor-form"
 
 
 @pytest.fixture
@@ -31,16 +29,6 @@ def admin_client():
     client = Client(raise_request_exception=False)
     client.force_login(UserFactory(username="boss", is_superuser=True, is_staff=True))
     return client
-
-
-def url(model: str, view: str, *args) -> str:
-    return reverse(f"wagtailsnippets_catalog_{model}:{view}", args=args)
-
-
-def edit_form(client, model: str, pk: int):
-    response = client.get(url(model, "edit", pk))
-    assert response.status_code == 200
-    return querydict_from_html(response.content.decode(), form_id=EDIT_FORM).copy()
 
 
 def create_form(client, model: str):
@@ -55,25 +43,7 @@ def field_errors(response, field: str) -> list[str]:
 
 
 def sell(sku: SKU) -> None:
-    """An order line for `sku`, as placement writes it (PROTECT key to the SKU)."""
-    from commerce.orders.models import Order, OrderLine
-
-    user = UserFactory()
-    order = Order.objects.create(
-        order_id=timezone.now().strftime("%Y%m%d%H%M%S") + f"{user.pk:09d}",
-        user=user,
-        receiver="张三",
-        full_address="北京市东城区",
-        mobile="13800000000",
-        total_count=1,
-        total_amount=sku.price,
-        freight=Decimal("10.00"),
-        discount=Decimal("0.00"),
-        points_amount=Decimal("0.00"),
-        pay_amount=sku.price + Decimal("10.00"),
-        pay_method="cod",
-    )
-    OrderLine.objects.create(order=order, sku=sku, sku_name=sku.name, price=sku.price, count=1)
+    order_of_one(sku, UserFactory())
 
 
 # --- Deleting sold goods -------------------------------------------------------------------------------

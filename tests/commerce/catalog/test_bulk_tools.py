@@ -13,7 +13,7 @@ from django_redis import get_redis_connection
 from commerce.catalog import bulk
 from commerce.catalog.models import SKU, SKUSpecification, SpecificationOption
 from commerce.catalog.stock import DUE_KEY
-from tests.commerce.orders.test_admin import staff_client
+from tests.commerce.orders.admin_support import staff_client
 from tests.factories import SKUFactory, SPUFactory, make_spu_with_specs
 
 pytestmark = pytest.mark.django_db(transaction=True)

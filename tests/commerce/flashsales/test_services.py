@@ -12,18 +12,7 @@ import pytest
 from django.utils import timezone
 
 from commerce.catalog.models import SKU
-from commerce.flashsales import gate, services
-from commerce.flashsales.errors import (
-    BadRequestId,
-    LimitReached,
-    NoAddress,
-    SaleEnded,
-    SaleNotFound,
-    SaleNotStarted,
-    SalePaused,
-    SoldOut,
-    TooManyRequests,
-)
+from commerce.flashsales import errors, gate, services
 from commerce.flashsales.models import EntryStatus, FlashEntry, FlashSale, SaleStatus
 from commerce.orders.models import Order, OrderStatus
 from commerce.orders.services import cancel_order, mark_paid
@@ -63,7 +52,7 @@ def test_start_reserves_only_what_the_sku_has():
     assert sale.reserved == 4 and SKU.objects.get(pk=sale.sku_id).stock == 0
     user = shopper()
     assert [press(sale, shopper()).status for _ in range(4)] == [EntryStatus.QUEUED] * 4
-    with pytest.raises(SoldOut):
+    with pytest.raises(errors.SoldOut):
         press(sale, user)
 
 
@@ -85,11 +74,11 @@ def test_an_accepted_press_is_queued_with_a_durable_job():
 def test_refuses_before_the_start_by_server_time():
     user = shopper()
     not_loaded = make_sale(start=3600, end=7200)
-    with pytest.raises(SaleNotStarted):
+    with pytest.raises(errors.SaleNotStarted):
         press(not_loaded, user)
     loaded_early = make_sale(start=30, end=7200)  # the start job loads the gate ahead of the start
     assert services.start_sale(loaded_early.pk)
-    with pytest.raises(SaleNotStarted):
+    with pytest.raises(errors.SaleNotStarted):
         press(loaded_early, user)
     assert not FlashEntry.objects.exists()
 
@@ -98,12 +87,12 @@ def test_refuses_after_the_end_by_server_time():
     user = shopper()
     over = make_sale(start=-7200, end=-3600)
     assert not services.start_sale(over.pk)  # too late to start: nothing reserved
-    with pytest.raises(SaleEnded):
+    with pytest.raises(errors.SaleEnded):
         press(over, user)
     sale = running()
     FlashSale.objects.filter(pk=sale.pk).update(ends_at=timezone.now() - timedelta(seconds=1))
     services.load_gate(sale.pk)
-    with pytest.raises(SaleEnded):
+    with pytest.raises(errors.SaleEnded):
         press(sale, user)
     assert not FlashEntry.objects.exists()
 
@@ -112,7 +101,7 @@ def test_per_shopper_limit():
     sale, user = running(limit=2), shopper()
     press(sale, user)
     press(sale, user)
-    with pytest.raises(LimitReached):
+    with pytest.raises(errors.LimitReached):
         press(sale, user)
     assert FlashEntry.objects.filter(user=user).count() == 2
     assert gate.left(sale.pk) == 8
@@ -134,25 +123,25 @@ def test_rate_limits_per_account_and_per_address(settings):
     user = shopper()
     press(sale, user, address="10.0.0.1")
     press(sale, user, address="10.0.0.2")
-    with pytest.raises(TooManyRequests):
+    with pytest.raises(errors.TooManyRequests):
         press(sale, user, address="10.0.0.3")
     press(sale, shopper(), address="10.0.0.9")
     press(sale, shopper(), address="10.0.0.9")
     press(sale, shopper(), address="10.0.0.9")
-    with pytest.raises(TooManyRequests):
+    with pytest.raises(errors.TooManyRequests):
         press(sale, shopper(), address="10.0.0.9")
     assert FlashEntry.objects.count() == 5
 
 
 def test_bad_input_is_refused_without_touching_the_gate():
     sale = running()
-    with pytest.raises(BadRequestId):
+    with pytest.raises(errors.BadRequestId):
         press(sale, shopper(), request_id="x")
-    with pytest.raises(BadRequestId):
+    with pytest.raises(errors.BadRequestId):
         press(sale, shopper(), request_id="<script>alert(1)</script>")
-    with pytest.raises(NoAddress):
+    with pytest.raises(errors.NoAddress):
         press(sale, UserFactory())
-    with pytest.raises(SaleNotFound):
+    with pytest.raises(errors.SaleNotFound):
         services.press(sale_id=2**64, user=shopper(), request_id=rid(), address="x")
     assert gate.left(sale.pk) == 10
 
@@ -161,7 +150,7 @@ def test_sold_out_answers_at_once():
     sale = running(quantity=2)
     press(sale, shopper())
     press(sale, shopper())
-    with pytest.raises(SoldOut):
+    with pytest.raises(errors.SoldOut):
         press(sale, shopper())
 
 
@@ -215,7 +204,7 @@ def test_an_unpaid_flash_order_times_out_and_its_unit_returns_to_the_sale(settin
     settings.FLASH_SALE_PAY_SECONDS = 15 * 60
     sale, user = running(quantity=1), shopper()
     order = _placed_order(sale, user)
-    with pytest.raises(SoldOut):
+    with pytest.raises(errors.SoldOut):
         press(sale, shopper())
     Order.objects.filter(pk=order.pk).update(created_at=timezone.now() - timedelta(minutes=16))
     with django_capture_on_commit_callbacks(execute=True):
@@ -269,14 +258,14 @@ def test_a_gate_lost_by_redis_pauses_the_sale_until_reloaded_from_the_database()
     first = shopper()
     press(sale, first, request_id="first-press")
     gate.redis().flushdb()  # a Redis restart without the append-only file
-    with pytest.raises(SalePaused):
+    with pytest.raises(errors.SalePaused):
         press(sale, shopper())
     assert services.reload_lost_gates() == 1
     assert gate.left(sale.pk) == 2
     assert press(sale, first, request_id="first-press").duplicate  # the accepted press is remembered
-    with pytest.raises(LimitReached):
+    with pytest.raises(errors.LimitReached):
         press(sale, first)  # and so is the shopper's quota
     press(sale, shopper())
     press(sale, shopper())
-    with pytest.raises(SoldOut):
+    with pytest.raises(errors.SoldOut):
         press(sale, shopper())

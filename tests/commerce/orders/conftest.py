@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from cms.management.staff_groups import CONTENT_EDITORS, ORDER_STAFF
 from commerce.cart.storage import RedisCart
 
 
@@ -20,6 +21,20 @@ def _beijing_areas(db):
     Area.objects.get_or_create(id=110101, defaults={"name": "东城区", "parent_id": 1101})
 
 
+@pytest.fixture
+def clerk(db):
+    from tests.commerce.orders.admin_support import staff_client  # it imports the payments conftest, which imports this
+
+    return staff_client(ORDER_STAFF, "clerk")
+
+
+@pytest.fixture
+def editor(db):
+    from tests.commerce.orders.admin_support import staff_client
+
+    return staff_client(CONTENT_EDITORS, "editor")
+
+
 def put_in_cart(user, sku, count: int = 1, *, selected: bool = True) -> None:
     """Write a line straight into the user's Redis cart, as the cart app stores it."""
     cart = RedisCart(user.pk)
@@ -28,6 +43,21 @@ def put_in_cart(user, sku, count: int = 1, *, selected: bool = True) -> None:
         cart.redis.sadd(cart.selected_key, sku.pk)
     else:
         cart.redis.srem(cart.selected_key, sku.pk)
+
+
+def place_alipay_order_of_cart(user, address, **kwargs):
+    """place_order as checkout calls it: the selected cart lines, Alipay, a fresh one-time token."""
+    from commerce.orders import tokens
+    from commerce.orders.models import PayMethod
+    from commerce.orders.services import place_order
+
+    return place_order(
+        user=user,
+        address_id=address.pk,
+        pay_method=PayMethod.ALIPAY,
+        token=tokens.issue_token(user_id=user.pk),
+        **kwargs,
+    )
 
 
 def cart_of(user) -> dict[int, int]:

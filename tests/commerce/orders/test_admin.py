@@ -3,23 +3,29 @@ Alipay refund for a paid order), coupons and the points ledger; content editors 
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.contrib.messages import get_messages
 from django.test import Client
-from django.urls import reverse
 from django.utils import timezone
 from wagtail.test.utils import WagtailTestUtils
 
-from cms.management.staff_groups import CONTENT_EDITORS, ORDER_STAFF, ensure_staff_groups
+from cms.management.staff_groups import ORDER_STAFF, ensure_staff_groups
 from commerce.catalog.models import SKU
 from commerce.orders.models import Coupon, Order, OrderStatus, PayMethod, PointsLedger, PointsReason
 from commerce.orders.services import adjust_points
 from commerce.payments.models import Payment, PaymentStatus, Refund, RefundStatus, RefundTrigger
 from commerce.payments.sandbox import protocol, store
+from tests.commerce.orders.admin_support import (
+    SHIPMENT,
+    listed_order_ids,
+    messages_of,
+    place_cod_order,
+    sidebar_text,
+    staff_client,
+    status_of,
+)
 from tests.commerce.payments.conftest import (
     live_gateway,  # noqa: F401  (fixture)
     logged_in,
@@ -28,50 +34,13 @@ from tests.commerce.payments.conftest import (
     post_notify,
     signed_notify,
 )
-from tests.factories import UserFactory, ensure_wagtail_tree
+from tests.factories import UserFactory
 from tests.support import wait_until
 
 APP_ID = "2021000000000001"
 
 
-def place_cod_order(user=None, **kwargs) -> Order:
-    return place_alipay_order(user, pay_method=PayMethod.CASH, **kwargs)
-
-
-def staff_client(group: str, username: str) -> Client:
-    ensure_wagtail_tree()  # group page permissions hang on the root page, gone after a transactional flush
-    groups = ensure_staff_groups()
-    user = UserFactory(username=username)
-    user.groups.add(groups[group])
-    return logged_in(user)
-
-
-@pytest.fixture
-def clerk(db) -> Client:
-    return staff_client(ORDER_STAFF, "clerk")
-
-
-@pytest.fixture
-def editor(db) -> Client:
-    return staff_client(CONTENT_EDITORS, "editor")
-
-
-def listed_order_ids(response) -> list[str]:
-    assert response.status_code == 200, response.content.decode()[:2000]
-    soup = WagtailTestUtils.get_soup(response.content)
-    return [row.select("td")[0].select_one("a").get_text(strip=True) for row in soup.select("table.listing tbody tr")]
-
-
-def messages_of(response) -> list[str]:
-    return [str(message) for message in get_messages(response.wsgi_request)]
-
-
-def status_of(order: Order) -> str:
-    return Order.objects.values_list("status", flat=True).get(pk=order.pk)
-
-
 ORDERS = "/admin/orders/"
-SHIPMENT = {"carrier": "sf", "tracking_no": "SF1234567890"}
 
 
 # --- Listing ------------------------------------------------------------------------------------------------------
@@ -336,11 +305,6 @@ def test_cancelling_a_paid_order_needs_the_refund_permission(client):
 
 
 # --- Who sees what -------------------------------------------------------------------------------------------------
-
-
-def sidebar_text(client: Client) -> str:
-    soup = WagtailTestUtils.get_soup(client.get(reverse("wagtailadmin_home")).content)
-    return json.dumps(json.loads(soup.select_one("#wagtail-sidebar-props").string), ensure_ascii=False)
 
 
 @pytest.mark.django_db

@@ -11,13 +11,7 @@ from commerce.catalog.models import SKU
 from commerce.orders.comments import comment_order_line
 from commerce.orders.models import Comment
 from commerce.orders.services import confirm_receipt, ship_order
-from tests.commerce.orders.test_admin import (
-    clerk,  # noqa: F401  (fixture)
-    editor,  # noqa: F401  (fixture)
-    messages_of,
-    place_cod_order,
-    sidebar_text,
-)
+from tests.commerce.orders.admin_support import messages_of, place_cod_order, sidebar_text
 
 pytestmark = pytest.mark.django_db
 

@@ -14,13 +14,7 @@ from wagtail.test.utils import WagtailTestUtils
 
 from commerce.orders.models import Comment, PointsLedger, PointsReason, UserCoupon
 from commerce.orders.services import adjust_points
-from tests.commerce.orders.test_admin import (
-    clerk,  # noqa: F401  (fixture)
-    editor,  # noqa: F401  (fixture)
-    messages_of,
-    place_cod_order,
-    sidebar_text,
-)
+from tests.commerce.orders.admin_support import messages_of, place_cod_order, sidebar_text
 from tests.factories import CouponFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -9,14 +9,7 @@ from wagtail.test.utils import WagtailTestUtils
 
 from commerce.orders.models import Order, OrderEvent, OrderEventKind, OrderStatus
 from commerce.orders.services import cancel_order, confirm_receipt, mark_paid
-from tests.commerce.orders.test_admin import (
-    SHIPMENT,
-    clerk,  # noqa: F401  (fixture)
-    editor,  # noqa: F401  (fixture)
-    messages_of,
-    place_cod_order,
-    status_of,
-)
+from tests.commerce.orders.admin_support import SHIPMENT, messages_of, place_cod_order, status_of
 from tests.commerce.payments.conftest import logged_in, place_alipay_order
 
 pytestmark = pytest.mark.django_db

@@ -14,7 +14,7 @@ from commerce.orders import tokens
 from commerce.orders.errors import CouponAlreadyClaimed, CouponSoldOut, InsufficientStock, OrderStateError
 from commerce.orders.models import Coupon, Order, OrderLine, OrderStatus, PayMethod, PointsLedger, UserCoupon
 from commerce.orders.services import cancel_order, claim_coupon, mark_paid, place_order
-from tests.commerce.orders.conftest import put_in_cart
+from tests.commerce.orders.conftest import place_alipay_order_of_cart, put_in_cart
 from tests.factories import AddressFactory, CouponFactory, SKUFactory, UserFactory
 from tests.support import run_in_threads
 
@@ -154,14 +154,7 @@ def test_many_cancellers_restore_stock_coupon_and_points_once():
     put_in_cart(user, sku, 1)
     user_coupon = claim_coupon(user=user, coupon_id=CouponFactory().pk)
     give_points(user, 1000)
-    order = place_order(
-        user=user,
-        address_id=address.pk,
-        pay_method=PayMethod.ALIPAY,
-        token=tokens.issue_token(user_id=user.pk),
-        coupon_id=user_coupon.pk,
-        points=500,
-    )
+    order = place_alipay_order_of_cart(user, address, coupon_id=user_coupon.pk, points=500)
     assert order.pay_amount == Decimal("200.00") - Decimal("10.00") - Decimal("5.00")  # 满99包邮
 
     results = run_in_threads(lambda _i: cancel_order(order_id=order.pk, reason="并发取消"), 6)

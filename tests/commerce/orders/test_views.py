@@ -14,7 +14,7 @@ from commerce.catalog.models import SKU
 from commerce.orders import tokens
 from commerce.orders.models import Order, OrderStatus, PayMethod, UserCoupon
 from commerce.orders.services import mark_paid, place_order, ship_order
-from tests.commerce.orders.conftest import cart_of, put_in_cart
+from tests.commerce.orders.conftest import cart_of, place_alipay_order_of_cart, put_in_cart
 from tests.factories import AddressFactory, CouponFactory, SKUFactory, UserFactory, give_points
 
 pytestmark = pytest.mark.django_db
@@ -228,14 +228,7 @@ def test_shopper_cancels_an_unpaid_order_and_gets_stock_coupon_and_points_back(c
     put_in_cart(user, sku, 1)
     user_coupon = UserCoupon.objects.create(user=user, coupon=CouponFactory())
     give_points(user, 1000)
-    order = place_order(
-        user=user,
-        address_id=address.pk,
-        pay_method=PayMethod.ALIPAY,
-        token=tokens.issue_token(user_id=user.pk),
-        coupon_id=user_coupon.pk,
-        points=1000,
-    )
+    order = place_alipay_order_of_cart(user, address, coupon_id=user_coupon.pk, points=1000)
     assert _stock(sku) == 4
     response = client.post(reverse("orders:cancel", args=[order.pk]), follow=True)
     assert response.status_code == 200 and "订单已取消" in response.content.decode()

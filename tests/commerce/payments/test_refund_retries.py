@@ -14,7 +14,7 @@ from commerce.payments.models import Payment, PaymentStatus, Refund, RefundStatu
 from commerce.payments.sandbox import store
 from tasks import durable
 from tasks.models import DurableJob
-from tests.commerce.orders.test_admin import staff_client
+from tests.commerce.orders.admin_support import staff_client
 from tests.commerce.payments.conftest import logged_in, pay_in_sandbox, place_alipay_order
 from tests.factories import UserFactory
 
