@@ -7,15 +7,16 @@ postgres://postgres@127.0.0.1:5432 when reachable. Extra arguments go to pytest.
 real process layout: SIGKILL, Redis restarts, Sentinel, S3, RabbitMQ) run once, in the PostgreSQL pass when
 PostgreSQL is reachable, else in the SQLite pass.
 
-Any test order must pass: the SQLite pass runs the modules in reverse order (and the tests inside each
-module reversed), the PostgreSQL pass in file order, so every run checks two orders. ARGS="--test-order
-random" (or random:N to repeat a seed) shuffles both passes; TEST_ORDER_SEED=N shuffles the SQLite pass with
-that seed. A shuffled SQLite run can still break the browser tests (docs/architecture.md, "Test order").
+Any test order must pass: the SQLite pass shuffles the modules (and the tests inside each module) with a fresh
+seed every run, printed first (TEST_ORDER_SEED=N replays it), the PostgreSQL pass runs in file order, so every
+run checks a new order and a known one. ARGS="--test-order random" (or random:N, reverse, file) sets the order
+of both passes (docs/architecture.md, "Test order").
 """
 
 from __future__ import annotations
 
 import os
+import random
 import socket
 import subprocess
 import sys
@@ -68,13 +69,11 @@ def main() -> int:
     # Process-layout tests (marker "layout": real Procfile processes, SIGKILL, Redis restarts, Sentinel, S3,
     # RabbitMQ) test processes, not SQL: they run once, in the PostgreSQL pass when there is one.
     sqlite_args = ["-m", "not layout", *args] if both and "-m" not in args else list(args)
-    if env.get("TEST_ORDER_SEED"):
-        seed = int(env["TEST_ORDER_SEED"])
-        print(f"==> SQLite pass in random order, seed {seed}", flush=True)
+    if not any(arg.startswith("--test-order") for arg in args):
+        seed = int(env.get("TEST_ORDER_SEED") or random.SystemRandom().randrange(10**6))
+        print(f"==> SQLite pass in random order, seed {seed} (replay: TEST_ORDER_SEED={seed})", flush=True)
+        print("==> PostgreSQL pass in file order", flush=True)
         sqlite_args = ["--test-order", f"random:{seed}", *sqlite_args]
-    elif not any(arg.startswith("--test-order") for arg in args):
-        print("==> SQLite pass in reverse order (the PostgreSQL pass in file order)", flush=True)
-        sqlite_args = ["--test-order", "reverse", *sqlite_args]
     code = pytest("SQLite", env, sqlite_args)
     if both:
         code = pytest("PostgreSQL", {**env, "DATABASE_URL": postgres_url}, args) or code

@@ -157,6 +157,16 @@ def _timedelta(**kwargs):
     return timedelta(**kwargs)
 
 
+def ensure_beijing_areas() -> None:
+    """The three areas AddressFactory and the checkout forms point at (北京市 / 市辖区 / 东城区): migrations add
+    them, and a transactional test's flush removes them."""
+    from commerce.accounts.models import Area
+
+    Area.objects.get_or_create(id=11, defaults={"name": "北京市"})
+    Area.objects.get_or_create(id=1101, defaults={"name": "市辖区", "parent_id": 11})
+    Area.objects.get_or_create(id=110101, defaults={"name": "东城区", "parent_id": 1101})
+
+
 def give_points(user, points: int):
     """Credit `points` to `user` through the points service (ledger row included)."""
     from commerce.orders.services import adjust_points

@@ -31,18 +31,7 @@ from wagtail.models import Collection, ReferenceIndex
 from wagtail.signal_handlers import disable_reference_index_auto_update
 
 from commerce.catalog import demo_images
-from commerce.catalog.models import (
-    SKU,
-    SPU,
-    Brand,
-    GoodsCategory,
-    GoodsChannel,
-    GoodsChannelGroup,
-    SKUImage,
-    SKUSpecification,
-    SpecificationOption,
-    SPUSpecification,
-)
+from commerce.catalog import models as models
 from commerce.catalog.selectors import CATEGORY_MENU_KEY
 
 logger = logging.getLogger(__name__)
@@ -173,22 +162,26 @@ def _stable_number(text: str) -> int:
     return zlib.crc32(text.encode())
 
 
-def _category_path(path: tuple[str, str, str], categories: dict[tuple[str, ...], GoodsCategory]) -> list[GoodsCategory]:
+def _category_path(
+    path: tuple[str, str, str], categories: dict[tuple[str, ...], models.GoodsCategory]
+) -> list[models.GoodsCategory]:
     return [categories[path[:1]], categories[path[:2]], categories[path]]
 
 
-def _load_tree(tree: dict, stats: dict) -> dict[tuple[str, ...], GoodsCategory]:
-    categories: dict[tuple[str, ...], GoodsCategory] = {}
+def _load_tree(tree: dict, stats: dict) -> dict[tuple[str, ...], models.GoodsCategory]:
+    categories: dict[tuple[str, ...], models.GoodsCategory] = {}
 
-    def node(name: str, parent: GoodsCategory | None, sequence: int) -> GoodsCategory:
-        category, created = GoodsCategory.objects.get_or_create(
+    def node(name: str, parent: models.GoodsCategory | None, sequence: int) -> models.GoodsCategory:
+        category, created = models.GoodsCategory.objects.get_or_create(
             name=name, parent=parent, defaults={"sequence": sequence}
         )
         stats["categories"] += created
         return category
 
     for group_seq, (group_name, channels) in enumerate(tree.items()):
-        group, created = GoodsChannelGroup.objects.get_or_create(name=group_name, defaults={"sequence": group_seq})
+        group, created = models.GoodsChannelGroup.objects.get_or_create(
+            name=group_name, defaults={"sequence": group_seq}
+        )
         stats["channel_groups"] += created
         for channel_seq, (cat1_name, subs) in enumerate(channels.items()):
             cat1 = node(cat1_name, None, group_seq * 10 + channel_seq)
@@ -201,7 +194,7 @@ def _load_tree(tree: dict, stats: dict) -> dict[tuple[str, ...], GoodsCategory]:
                     cat3 = node(cat3_name, cat2, seq3)
                     categories[(cat1_name, cat2_name, cat3_name)] = cat3
                     first_cat3 = first_cat3 or cat3
-            _, created = GoodsChannel.objects.get_or_create(
+            _, created = models.GoodsChannel.objects.get_or_create(
                 group=group,
                 category=cat1,
                 defaults={"sequence": channel_seq, "url": reverse("catalog:category", args=[first_cat3.pk])},
@@ -213,16 +206,16 @@ def _load_tree(tree: dict, stats: dict) -> dict[tuple[str, ...], GoodsCategory]:
 def _load_spu(
     spec: DemoSPU,
     first_letter: str,
-    categories: dict[tuple[str, ...], GoodsCategory],
+    categories: dict[tuple[str, ...], models.GoodsCategory],
     collection: Collection,
     stats: dict,
 ) -> None:
-    brand, created = Brand.objects.get_or_create(name=spec.brand, defaults={"first_letter": first_letter})
+    brand, created = models.Brand.objects.get_or_create(name=spec.brand, defaults={"first_letter": first_letter})
     stats["brands"] += created
     cat1, cat2, cat3 = _category_path(spec.path, categories)
     detail = "<h3>产品亮点</h3><ul>" + "".join(f"<li>{p}</li>" for p in spec.points) + "</ul>"
     detail += f"<p>{spec.name}：{spec.caption}。</p>"
-    spu, created = SPU.objects.get_or_create(
+    spu, created = models.SPU.objects.get_or_create(
         name=spec.name,
         defaults={
             "brand": brand,
@@ -236,15 +229,15 @@ def _load_spu(
     )
     stats["spus"] += created
 
-    spec_options: list[list[tuple[SPUSpecification, SpecificationOption]]] = []
+    spec_options: list[list[tuple[models.SPUSpecification, models.SpecificationOption]]] = []
     for sequence, (spec_name, values) in enumerate(spec.specs.items()):
-        specification, created = SPUSpecification.objects.get_or_create(
+        specification, created = models.SPUSpecification.objects.get_or_create(
             spu=spu, name=spec_name, defaults={"sequence": sequence}
         )
         stats["specifications"] += created
         options = []
         for order, value in enumerate(values):
-            option, created = SpecificationOption.objects.get_or_create(
+            option, created = models.SpecificationOption.objects.get_or_create(
                 spec=specification, value=value, defaults={"sort_order": order}
             )
             stats["options"] += created
@@ -267,13 +260,13 @@ def _load_spu(
         if values in spec.missing:
             continue
         name = f"{spec.name} {' '.join(values)}"
-        sku = SKU.objects.filter(spu=spu, name=name).first()
+        sku = models.SKU.objects.filter(spu=spu, name=name).first()
         if sku is None:
             sku = _create_sku(spec, spu, cat3, name, values, collection, gallery, stats)
         else:
             _replace_text_cards(spec, sku, values, collection, gallery, stats)
         for specification, option in combination:
-            _, created = SKUSpecification.objects.get_or_create(
+            _, created = models.SKUSpecification.objects.get_or_create(
                 sku=sku, spec=specification, defaults={"option": option}
             )
             stats["sku_specs"] += created
@@ -297,13 +290,15 @@ def _sku_picture(spec: DemoSPU, values: tuple[str, ...], collection: Collection,
 
 
 def _replace_text_cards(
-    spec: DemoSPU, sku: SKU, values: tuple[str, ...], collection: Collection, gallery: object, stats: dict
+    spec: DemoSPU, sku: models.SKU, values: tuple[str, ...], collection: Collection, gallery: object, stats: dict
 ) -> None:
     """A database loaded by the first demo loader shows text cards: an image titled like the SKU and one titled
     "<SPU> 细节图", in the demo collection. Swap those for the drawn pictures; images an editor chose stay."""
-    old_main = SKUImage.objects.filter(sku=sku, image__collection=collection, image__title=sku.name)
-    old_gallery = SKUImage.objects.filter(sku=sku, image__collection=collection, image__title=f"{spec.name} 细节图")
-    default_is_card = SKU.objects.filter(
+    old_main = models.SKUImage.objects.filter(sku=sku, image__collection=collection, image__title=sku.name)
+    old_gallery = models.SKUImage.objects.filter(
+        sku=sku, image__collection=collection, image__title=f"{spec.name} 细节图"
+    )
+    default_is_card = models.SKU.objects.filter(
         pk=sku.pk, default_image__collection=collection, default_image__title=sku.name
     ).exists()
     if not (default_is_card or old_main.exists() or old_gallery.exists()):
@@ -317,19 +312,19 @@ def _replace_text_cards(
 
 def _create_sku(
     spec: DemoSPU,
-    spu: SPU,
-    category: GoodsCategory,
+    spu: models.SPU,
+    category: models.GoodsCategory,
     name: str,
     values: tuple[str, ...],
     collection: Collection,
     gallery: object,
     stats: dict,
-) -> SKU:
+) -> models.SKU:
     """A new SKU saved once, with its own card as default image and the SPU's detail card in its gallery."""
     number = _stable_number(name)
     main = _sku_picture(spec, values, collection, stats)
     price, market, cost = _prices(spec, values)
-    sku = SKU.objects.create(
+    sku = models.SKU.objects.create(
         spu=spu,
         name=name,
         caption=spec.caption,
@@ -343,8 +338,8 @@ def _create_sku(
         is_launched=values not in spec.unlaunched,
         default_image=main,
     )
-    SKUImage.objects.create(sku=sku, image=main, sort_order=0)
-    SKUImage.objects.create(sku=sku, image=gallery, sort_order=1)
+    models.SKUImage.objects.create(sku=sku, image=main, sort_order=0)
+    models.SKUImage.objects.create(sku=sku, image=gallery, sort_order=1)
     stats["skus"] += 1
     stats["sku_images"] += 2
     stats["new_sku_ids"].append(sku.pk)
@@ -364,7 +359,7 @@ def load_catalog() -> dict[str, int]:
         for spec in catalog.spus:
             _load_spu(spec, catalog.brands[spec.brand], categories, collection, stats)
     new_sku_ids = stats.pop("new_sku_ids")
-    for sku in SKU.objects.filter(pk__in=new_sku_ids):
+    for sku in models.SKU.objects.filter(pk__in=new_sku_ids):
         ReferenceIndex.create_or_update_for_object(sku)
     created = sum(stats.values())
     if created:
@@ -372,12 +367,12 @@ def load_catalog() -> dict[str, int]:
         logger.info("Demo catalog: created %s", {k: v for k, v in stats.items() if v})
     image_model = get_image_model()
     return {
-        "channel_groups": GoodsChannelGroup.objects.count(),
-        "channels": GoodsChannel.objects.count(),
-        "categories": GoodsCategory.objects.count(),
-        "brands": Brand.objects.count(),
-        "spus": SPU.objects.count(),
-        "skus": SKU.objects.count(),
+        "channel_groups": models.GoodsChannelGroup.objects.count(),
+        "channels": models.GoodsChannel.objects.count(),
+        "categories": models.GoodsCategory.objects.count(),
+        "brands": models.Brand.objects.count(),
+        "spus": models.SPU.objects.count(),
+        "skus": models.SKU.objects.count(),
         "images": image_model.objects.count(),
         "created": created,
     }

@@ -22,6 +22,19 @@ from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
 money = {"max_digits": 12, "decimal_places": 2, "default": Decimal("0.00")}
 
 
+def staff_member_field(verbose_name) -> models.ForeignKey:
+    """Who did something to a row (an operator, a replier): optional, no reverse accessor on the user, and the
+    row stays when the user is deleted."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=verbose_name,
+    )
+
+
 class OrderStatus(models.TextChoices):
     """Names say what the order waits for; the stored values are the original ones ("unsend"...) and never change."""
 
@@ -142,14 +155,7 @@ class OrderEvent(models.Model):
     from_status = models.CharField(_("原状态"), max_length=12, choices=OrderStatus.choices, blank=True)
     to_status = models.CharField(_("新状态"), max_length=12, choices=OrderStatus.choices, blank=True)
     message = models.CharField(_("说明"), max_length=300, blank=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        verbose_name=_("操作人"),
-    )
+    actor = staff_member_field(_("操作人"))
     created_at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
 
     class Meta:
@@ -208,14 +214,7 @@ class Comment(models.Model):
     is_hidden = models.BooleanField(_("已隐藏"), default=False)
     reply = models.CharField(_("商家回复"), max_length=200, blank=True)
     replied_at = models.DateTimeField(_("回复时间"), null=True, blank=True)
-    replied_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        verbose_name=_("回复人"),
-    )
+    replied_by = staff_member_field(_("回复人"))
 
     class Meta:
         ordering = ["-created_at", "-id"]

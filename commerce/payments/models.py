@@ -12,10 +12,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+
+from commerce.orders.models import staff_member_field
 
 
 class PaymentStatus(models.TextChoices):
@@ -85,14 +86,7 @@ class Refund(models.Model):
     amount = models.DecimalField(_("退款金额"), max_digits=12, decimal_places=2)
     reason = models.CharField(_("退款原因"), max_length=100)
     trigger = models.CharField(_("触发方式"), max_length=20, choices=RefundTrigger.choices)
-    operator = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        verbose_name=_("操作人"),
-    )
+    operator = staff_member_field(_("操作人"))
     status = models.CharField(_("状态"), max_length=12, choices=RefundStatus.choices, default=RefundStatus.PENDING)
     attempts = models.PositiveIntegerField(_("请求次数"), default=0)
     error = models.CharField(_("失败原因"), max_length=200, blank=True)

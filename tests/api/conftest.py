@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from rest_framework.test import APIClient
 
-from tests.factories import UserFactory
+from tests.factories import UserFactory, ensure_beijing_areas
 
 PASSWORD = "meihao-pass-1"  # UserFactory's
 ADDRESS = {  # a new address in 北京市东城区, as the API takes it
@@ -21,11 +21,7 @@ ADDRESS = {  # a new address in 北京市东城区, as the API takes it
 
 @pytest.fixture(autouse=True)
 def _beijing_areas(db):
-    from commerce.accounts.models import Area
-
-    Area.objects.get_or_create(id=11, defaults={"name": "北京市"})
-    Area.objects.get_or_create(id=1101, defaults={"name": "市辖区", "parent_id": 11})
-    Area.objects.get_or_create(id=110101, defaults={"name": "东城区", "parent_id": 1101})
+    ensure_beijing_areas()
 
 
 @pytest.fixture

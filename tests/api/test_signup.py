@@ -8,7 +8,7 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from tests.commerce.accounts.auth_helpers import captcha_text, sms_outbox_code
-from tests.factories import SKUFactory
+from tests.factories import SKUFactory, ensure_beijing_areas
 
 MOBILE = "13912345678"
 PASSWORD = "Meihao-pass-123"
@@ -29,11 +29,7 @@ def _text_me(api, purpose: str, mobile: str = MOBILE):
 
 @pytest.mark.django_db(transaction=True)
 def test_register_with_the_texted_code_then_buy_with_the_token_pair(api, dramatiq_worker):
-    from commerce.accounts.models import Area
-
-    Area.objects.get_or_create(id=11, defaults={"name": "北京市"})
-    Area.objects.get_or_create(id=1101, defaults={"name": "市辖区", "parent_id": 11})
-    Area.objects.get_or_create(id=110101, defaults={"name": "东城区", "parent_id": 1101})
+    ensure_beijing_areas()
     sent = _text_me(api, "register")
     assert sent.status_code == 200 and sent.json() == {"mobile": "139****5678", "remaining": 60}
     code = sms_outbox_code(MOBILE)

@@ -16,7 +16,7 @@ from commerce.orders import tokens
 from commerce.orders.models import PayMethod
 from commerce.orders.services import place_order
 from tests.commerce.orders.conftest import put_in_cart
-from tests.factories import AddressFactory, SKUFactory, UserFactory
+from tests.factories import AddressFactory, SKUFactory, UserFactory, ensure_beijing_areas
 
 pytestmark = [pytest.mark.browser]
 
@@ -29,11 +29,7 @@ def _stock_markup(sku_id: int) -> tuple[str, BeautifulSoup]:
 def test_ordering_from_a_static_page_leaves_no_stale_stock_in_the_file(
     daphne_server, page, transactional_db, daphne_static_root
 ):
-    from commerce.accounts.models import Area  # a transactional flush removed the migration's areas
-
-    Area.objects.get_or_create(id=11, defaults={"name": "北京市"})
-    Area.objects.get_or_create(id=1101, defaults={"name": "市辖区", "parent_id": 11})
-    Area.objects.get_or_create(id=110101, defaults={"name": "东城区", "parent_id": 1101})
+    ensure_beijing_areas()
     sku = SKUFactory(name="静态页 库存 测试", stock=85)
     assert static_page_builder.build_sku_page(sku.id)
     daphne_static_root.append(sku.id)

@@ -35,7 +35,7 @@ from commerce.orders.models import PayMethod
 from commerce.orders.services import place_order
 from config.settings import test as test_settings
 from tests.commerce.orders.conftest import put_in_cart
-from tests.factories import AddressFactory, UserFactory, ensure_wagtail_tree
+from tests.factories import AddressFactory, UserFactory, ensure_beijing_areas, ensure_wagtail_tree
 
 pytestmark = [pytest.mark.browser]
 
@@ -132,11 +132,7 @@ def demo_shop(settings, transactional_db):
     ensure_wagtail_tree()  # an earlier transactional test's flush removed the root page and collection
     load_catalog()
     ensure_demo_home_page()
-    from commerce.accounts.models import Area  # the flush of a transactional test removed the migration's areas
-
-    Area.objects.get_or_create(id=11, defaults={"name": "北京市"})
-    Area.objects.get_or_create(id=1101, defaults={"name": "市辖区", "parent_id": 11})
-    Area.objects.get_or_create(id=110101, defaults={"name": "东城区", "parent_id": 1101})
+    ensure_beijing_areas()
 
 
 def test_a_new_shoppers_pages_look_right_at_desktop_and_phone_width(daphne_server, browser, demo_shop):

@@ -12,7 +12,7 @@ from commerce.orders.services import mark_paid
 from config.asgi import application
 from realtime.base import CLOSE_NOT_LOGGED_IN, CLOSE_TOO_MANY
 from tests.commerce.payments.conftest import place_alipay_order
-from tests.factories import SKUFactory
+from tests.factories import SKUFactory, ensure_beijing_areas
 from tests.realtime.support import refused_with
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
@@ -22,11 +22,7 @@ ORIGIN = (b"origin", b"http://127.0.0.1:8000")
 
 @pytest.fixture(autouse=True)
 def _beijing_areas(transactional_db):
-    from commerce.accounts.models import Area
-
-    Area.objects.get_or_create(id=11, defaults={"name": "北京市"})
-    Area.objects.get_or_create(id=1101, defaults={"name": "市辖区", "parent_id": 11})
-    Area.objects.get_or_create(id=110101, defaults={"name": "东城区", "parent_id": 1101})
+    ensure_beijing_areas()
 
 
 def from_address(path: str, address: str, headers=None) -> WebsocketCommunicator:

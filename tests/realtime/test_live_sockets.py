@@ -21,7 +21,7 @@ from realtime.testing import WsClient
 from tests import live_daphne
 from tests.commerce.accounts.auth_helpers import request_code
 from tests.commerce.payments.conftest import place_alipay_order
-from tests.factories import SKUFactory
+from tests.factories import SKUFactory, ensure_beijing_areas
 
 pytestmark = [pytest.mark.layout, pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
 
@@ -31,11 +31,7 @@ HOLD_SECONDS = 60
 
 @pytest.fixture(autouse=True)
 def _beijing_areas(transactional_db):
-    from commerce.accounts.models import Area
-
-    Area.objects.get_or_create(id=11, defaults={"name": "北京市"})
-    Area.objects.get_or_create(id=1101, defaults={"name": "市辖区", "parent_id": 11})
-    Area.objects.get_or_create(id=110101, defaults={"name": "东城区", "parent_id": 1101})
+    ensure_beijing_areas()
 
 
 def change_stock(sku_id: int, stock: int) -> None:

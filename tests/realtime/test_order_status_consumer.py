@@ -12,7 +12,7 @@ from commerce.orders.services import cancel_order, mark_paid, ship_order
 from config.asgi import application
 from realtime.consumers.orders import CLOSE_FORBIDDEN, CLOSE_NOT_LOGGED_IN
 from tests.commerce.payments.conftest import place_alipay_order
-from tests.factories import UserFactory
+from tests.factories import UserFactory, ensure_beijing_areas
 from tests.realtime.support import refused_with
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
@@ -20,11 +20,7 @@ pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture(autouse=True)
 def _beijing_areas(transactional_db):
-    from commerce.accounts.models import Area
-
-    Area.objects.get_or_create(id=11, defaults={"name": "北京市"})
-    Area.objects.get_or_create(id=1101, defaults={"name": "市辖区", "parent_id": 11})
-    Area.objects.get_or_create(id=110101, defaults={"name": "东城区", "parent_id": 1101})
+    ensure_beijing_areas()
 
 
 def session_of(user) -> str:

@@ -9,16 +9,12 @@ import pytest
 from django.utils import timezone
 
 from commerce.flashsales.models import FlashSale
-from tests.factories import AddressFactory, SKUFactory, UserFactory
+from tests.factories import AddressFactory, SKUFactory, UserFactory, ensure_beijing_areas
 
 
 @pytest.fixture(autouse=True)
 def _beijing_areas(db):
-    from commerce.accounts.models import Area
-
-    Area.objects.get_or_create(id=11, defaults={"name": "北京市"})
-    Area.objects.get_or_create(id=1101, defaults={"name": "市辖区", "parent_id": 11})
-    Area.objects.get_or_create(id=110101, defaults={"name": "东城区", "parent_id": 1101})
+    ensure_beijing_areas()
 
 
 def shopper(**kwargs):

@@ -9,16 +9,13 @@ from django.utils import timezone
 
 from cms.management.staff_groups import CONTENT_EDITORS, ORDER_STAFF
 from commerce.cart.storage import RedisCart
+from tests.factories import ensure_beijing_areas
 
 
 @pytest.fixture(autouse=True)
 def _beijing_areas(db):
     """The three areas AddressFactory points at (a transactional test's flush removes migration data)."""
-    from commerce.accounts.models import Area
-
-    Area.objects.get_or_create(id=11, defaults={"name": "北京市"})
-    Area.objects.get_or_create(id=1101, defaults={"name": "市辖区", "parent_id": 11})
-    Area.objects.get_or_create(id=110101, defaults={"name": "东城区", "parent_id": 1101})
+    ensure_beijing_areas()
 
 
 @pytest.fixture

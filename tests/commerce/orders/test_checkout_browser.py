@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from commerce.orders.models import Order, OrderStatus
-from tests.factories import AddressFactory, SKUFactory, UserFactory
+from tests.factories import AddressFactory, SKUFactory, UserFactory, ensure_beijing_areas
 
 pytestmark = [pytest.mark.browser]
 
@@ -19,11 +19,7 @@ pytestmark = [pytest.mark.browser]
 def test_anonymous_cart_login_checkout_cash_on_delivery_then_my_orders_and_live_stock(
     daphne_server, page, dramatiq_worker, transactional_db
 ):
-    from commerce.accounts.models import Area
-
-    Area.objects.get_or_create(id=11, defaults={"name": "北京市"})
-    Area.objects.get_or_create(id=1101, defaults={"name": "市辖区", "parent_id": 11})
-    Area.objects.get_or_create(id=110101, defaults={"name": "东城区", "parent_id": 1101})
+    ensure_beijing_areas()
     sku = SKUFactory(name="美好扫地机器人", price=Decimal("1299.00"), stock=10)
     user = UserFactory(username="checkoutbuyer")
     AddressFactory(user=user, receiver="王五", place="长安街 10 号")

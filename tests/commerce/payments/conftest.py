@@ -19,7 +19,7 @@ from commerce.payments.sandbox import protocol, store
 from commerce.payments.sandbox.keys import generate_key_pair
 from commerce.payments.sandbox.signing import callback_content, sign_rsa2
 from tests.commerce.orders.conftest import put_in_cart
-from tests.factories import AddressFactory, SKUFactory, UserFactory
+from tests.factories import AddressFactory, SKUFactory, UserFactory, ensure_beijing_areas
 
 NOTIFY_URL = "/payment/alipay/notify/"
 
@@ -27,11 +27,7 @@ NOTIFY_URL = "/payment/alipay/notify/"
 @pytest.fixture(autouse=True)
 def _beijing_areas(db):
     """The three areas AddressFactory points at (a transactional test's flush removes migration data)."""
-    from commerce.accounts.models import Area
-
-    Area.objects.get_or_create(id=11, defaults={"name": "北京市"})
-    Area.objects.get_or_create(id=1101, defaults={"name": "市辖区", "parent_id": 11})
-    Area.objects.get_or_create(id=110101, defaults={"name": "东城区", "parent_id": 1101})
+    ensure_beijing_areas()
 
 
 def place_alipay_order(
