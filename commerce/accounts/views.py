@@ -73,35 +73,26 @@ def image_code(request: HttpRequest, captcha_id: str) -> HttpResponse:
 
 
 # --- A1 live checks -----------------------------------------------------------------------------------
+def _taken_answer(taken: bool, code: str, message: str) -> JsonResponse:
+    """The register form's live check: {"ok", "count" (the old API's 0/1), "code", "message" when taken}."""
+    return JsonResponse(
+        {"ok": not taken, "count": int(taken), "code": code if taken else "ok", "message": message if taken else ""}
+    )
+
+
 @require_GET
 def username_check(request: HttpRequest, username: str) -> JsonResponse:
     problem = services.username_problem(username)
     if problem:
         return JsonResponse({"ok": False, "code": "username_invalid", "message": problem, "count": 0})
-    taken = services.is_username_taken(username)
-    return JsonResponse(
-        {
-            "ok": not taken,
-            "count": int(taken),
-            "code": "username_taken" if taken else "ok",
-            "message": _("用户名已存在") if taken else "",
-        }
-    )
+    return _taken_answer(services.is_username_taken(username), "username_taken", _("用户名已存在"))
 
 
 @require_GET
 def mobile_check(request: HttpRequest, mobile: str) -> JsonResponse:
     if not sms.MOBILE_RE.match(mobile):
         return JsonResponse({"ok": False, "code": "mobile_invalid", "message": _("请输入正确的手机号码"), "count": 0})
-    taken = services.is_mobile_taken(mobile)
-    return JsonResponse(
-        {
-            "ok": not taken,
-            "count": int(taken),
-            "code": "mobile_taken" if taken else "ok",
-            "message": _("该手机号已注册") if taken else "",
-        }
-    )
+    return _taken_answer(services.is_mobile_taken(mobile), "mobile_taken", _("该手机号已注册"))
 
 
 # --- A3 SMS code ----------------------------------------------------------------------------------------

@@ -28,6 +28,7 @@ from typing import Any
 from channels.auth import get_user
 from channels.db import database_sync_to_async
 from django.conf import settings
+from django.db.models import TextChoices
 from django.utils import translation
 
 from commerce.errors import CommerceError
@@ -57,20 +58,12 @@ def _owned_status(user, order_id: str) -> tuple[str, dict[str, str] | None] | No
     return order.status, shipment
 
 
-def carrier_label(carrier: str, language: str | None = None) -> str:
+def choice_label(choices: type[TextChoices], value: str, language: str | None = None) -> str:
+    """The label of `value` among `choices` in `language` (the shop's Chinese by default); an unknown value as is."""
     try:
-        choice = Carrier(carrier)
+        choice = choices(value)
     except ValueError:
-        return carrier
-    with translation.override(language or "zh-hans"):
-        return str(choice.label)
-
-
-def status_label(status: str, language: str | None = None) -> str:
-    try:
-        choice = OrderStatus(status)
-    except ValueError:
-        return status
+        return value
     with translation.override(language or "zh-hans"):
         return str(choice.label)
 
@@ -173,10 +166,11 @@ class OrderStatusConsumer(LiveConsumer):
             "type": "order_status",
             "order_id": self.order_id,
             "status": status,
-            "label": status_label(status, self.language),
+            "label": choice_label(OrderStatus, status, self.language),
         }
         if shipment:
-            message["shipment"] = {**shipment, "carrier_label": carrier_label(shipment["carrier"], self.language)}
+            carrier = choice_label(Carrier, shipment["carrier"], self.language)
+            message["shipment"] = {**shipment, "carrier_label": carrier}
         await self.send_json(message)
 
     def _language(self) -> str:
