@@ -12,6 +12,7 @@ from collections import Counter
 
 import pytest
 import redis as redis_lib
+from django.conf import settings
 from django.test import override_settings
 
 from commerce.flashsales import gate, services
@@ -101,14 +102,7 @@ def test_a_worker_killed_while_the_queue_drains_loses_no_accepted_press(tmp_path
 def test_a_redis_restart_during_a_sale_loses_no_reservation_and_never_oversells(tmp_path):
     server = EmbeddedRedis(data_dir=tmp_path / "redis").start()
     url = server.url
-    caches = {
-        "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
-            "LOCATION": url,
-            "KEY_PREFIX": "mh",
-            "OPTIONS": {"CLIENT_CLASS": "django_redis.client.DefaultClient"},
-        }
-    }
+    caches = {"default": {**settings.CACHES["default"], "LOCATION": url}}  # the suite's cache, on this server
     try:
         with override_settings(REDIS_URL=url, CACHES=caches):
             sale = make_sale(quantity=60, stock=100)
