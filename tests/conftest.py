@@ -98,6 +98,17 @@ def clean_redis():
     yield
 
 
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Every test starts in the shop's language: a request or an override a test before left active in this
+    thread (English after an English page) would otherwise decide what language the next test's messages are in."""
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
+
+
 @pytest.fixture
 def dramatiq_broker():
     import dramatiq
