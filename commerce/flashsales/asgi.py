@@ -65,6 +65,7 @@ class FlashPressRoute:
             await self.app(scope, _replay(chunks, complete, receive), send)
             return
         status, payload, headers = answer
+        headers = [*headers, (b"content-length", str(len(payload)).encode())]  # not chunked by Twisted
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": payload})
 
