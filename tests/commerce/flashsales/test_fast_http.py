@@ -21,7 +21,6 @@ from config.asgi import application
 from tests.commerce.flashsales.test_lean_route import _setup
 
 
-
 def request(sale_id, session, ticket, *, request_id=None, extra=b"", path=None) -> bytes:
     secret = secrets.token_hex(16)
     body = f"request_id={request_id or secrets.token_hex(6)}&ticket={ticket}".encode()
