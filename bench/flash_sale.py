@@ -219,7 +219,8 @@ async def _press_all(host: str, port: int, presses: list[bytes], opens: float, c
     began = time.time()
     protocols = await asyncio.gather(*(connect(share) for share in shares))
     print(
-        f"{len(protocols)} connections open in {time.time() - began:.1f} s, {opens - time.time():.1f} s before the opening"
+        f"{len(protocols)} connections open in {time.time() - began:.1f} s,"
+        f" {opens - time.time():.1f} s before the opening"
     )
     if time.time() > opens:
         sys.exit(f"{len(shares)} connections took longer than {CONNECT_LEAD_SECONDS} s to open")
