@@ -358,9 +358,14 @@ def main() -> None:
             import psycopg
 
             with psycopg.connect(shop.env["DATABASE_URL"], autocommit=True) as conn:
+                # Until every accepted press is an order: nothing left on the sale's Redis stream (lean presses
+                # not yet drained), no entry still queued in the database (or until accepted presses failed).
+                redis, stream = shop.redis(), f"mh:flash:{{{sale_id}}}:queue"
                 deadline = time.time() + 120
                 state = read_state(conn, sale_id, setup["sku"])
-                while state["queued"] and time.time() < deadline:
+                while time.time() < deadline and (
+                    redis.xlen(stream) or state["queued"] or state["orders"] + state["failed"] < accepted
+                ):
                     time.sleep(0.1)
                     state = read_state(conn, sale_id, setup["sku"])
                 all_in = time.time() - opens
