@@ -198,13 +198,16 @@ def _code(status: int, raw: bytes) -> str:
     return code if lean else f"{code} (django)"
 
 
-def press_all(host: str, port: int, presses: list[bytes], opens: float, connections: int) -> list[Pressed]:
+def press_all(
+    host: str, port: int, presses: list[bytes], opens: float, connections: int, at_opening=lambda: None
+) -> list[Pressed]:
     """Every press sent at the opening (wall clock `opens`) over `connections` keep-alive connections (one per
-    shopper by default; fewer: each connection sends its share one after the other), from one asyncio process."""
-    return asyncio.run(_press_all(host, port, presses, opens, connections))
+    shopper by default; fewer: each connection sends its share one after the other), from one asyncio process.
+    `at_opening()` runs once the connections are open, just before the first press is sent."""
+    return asyncio.run(_press_all(host, port, presses, opens, connections, at_opening))
 
 
-async def _press_all(host: str, port: int, presses: list[bytes], opens: float, connections: int) -> list[Pressed]:
+async def _press_all(host, port, presses, opens, connections, at_opening) -> list[Pressed]:
     loop = asyncio.get_running_loop()
     shares = [share for share in (presses[i::connections] for i in range(connections)) if share]
     await asyncio.sleep(max(0.0, opens - CONNECT_LEAD_SECONDS - time.time()))
@@ -225,6 +228,7 @@ async def _press_all(host: str, port: int, presses: list[bytes], opens: float, c
     if time.time() > opens:
         sys.exit(f"{len(shares)} connections took longer than {CONNECT_LEAD_SECONDS} s to open")
     await asyncio.sleep(max(0.0, opens - time.time()))
+    at_opening()
     for protocol in protocols:
         protocol.send_next()
     await asyncio.wait_for(asyncio.gather(*(p.done for p in protocols)), timeout=300)
@@ -323,12 +327,16 @@ def main() -> None:
                 sys.exit("setup took longer than the countdown: raise open_in")
             tickets = [""] * len(setup["sessions"]) if args.no_ticket else setup["tickets"]
             presses = build_presses(sale_id, list(zip(setup["sessions"], tickets, strict=True)))
-            web_cpu0 = cpu_ms(shop.pid)
-            client_cpu0 = time.process_time()
-            worker_cpu0 = tree_cpu_ms(worker.pid)
-            results = press_all(shop.host, shop.port, presses, opens, args.connections or args.shoppers)
-            web_cpu = cpu_ms(shop.pid) - web_cpu0
-            client_cpu = time.process_time() - client_cpu0
+            cpu: dict[str, float] = {"web_before": cpu_ms(shop.pid)}
+
+            def at_opening() -> None:  # the connections are open: from here on the server only answers presses
+                cpu.update(web=cpu_ms(shop.pid), client=time.process_time(), worker=tree_cpu_ms(worker.pid))
+
+            results = press_all(shop.host, shop.port, presses, opens, args.connections or args.shoppers, at_opening)
+            web_cpu = cpu_ms(shop.pid) - cpu["web"]
+            connect_cpu = cpu["web"] - cpu["web_before"]
+            client_cpu = time.process_time() - cpu["client"]
+            worker_cpu0 = cpu["worker"]
             codes: dict[str, int] = {}
             for press in results:
                 codes[press.code] = codes.get(press.code, 0) + 1
@@ -355,6 +363,7 @@ def main() -> None:
                 f" (one process's CPU-bound ceiling: {1000 / max(per_answer, 1e-9):.0f} answers/s);"
                 f" load average {os.getloadavg()[0]:.1f}; the client's own CPU {client_cpu:.2f} s"
             )
+            print(f"(Daphne CPU to accept the {len(presses)} connections beforehand: {connect_cpu / 1000:.2f} s)")
             import psycopg
 
             with psycopg.connect(shop.env["DATABASE_URL"], autocommit=True) as conn:
