@@ -172,8 +172,7 @@ def install() -> bool:
         else:
             status, payload, out = result
             response = _response(status, out, payload, server.server_name)
-            channel.transport.write(response)
-            channel.resetTimeout()
+            channel.transport.write(response)  # the idle timeout was reset when the press arrived
             server.log_action(
                 "http",
                 "complete",
