@@ -17,7 +17,8 @@ is exactly one whole, simple `POST /flash/<id>/press/` at the start of a request
   written nothing in Redis (see gate.PRESS_LUA), so asking again there changes nothing.
 
 Input that arrives while a press is being answered waits and is parsed after the answer (responses stay in
-order). Daphne's access log gets its usual line. `FLASH_FAST_HTTP=false` leaves Twisted untouched.
+order); past 16 KB the connection stops being read until then, as Twisted does. Daphne's access log gets its
+usual line. `FLASH_FAST_HTTP=false` leaves Twisted untouched.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ _NOT_SIMPLE = frozenset(
     {b"transfer-encoding", b"expect", b"upgrade", b"connection", b"daphne-root-path", b"http2-settings"}
 )
 _MAX_HEAD = 16384  # Twisted's totalHeadersSize
+_EAGER_READ = 0x4000  # Twisted's _optimisticEagerReadSize: input it keeps while answering before it stops reading
 
 _installed = False
 
@@ -117,6 +119,9 @@ def install() -> bool:
         pending = self.__dict__.get("_flash_pending")
         if pending is not None:  # a press of this connection is being answered: the rest waits its turn
             pending.append(data)
+            if sum(map(len, pending)) > _EAGER_READ and not self.__dict__.get("_flash_paused"):
+                self._flash_paused = True  # as Twisted does while it answers: stop reading until the answer
+                self.transport.pauseProducing()
             return
         if data[:12] == b"POST /flash/" and at_request_start(self):
             parsed = parse_press(data)
@@ -167,6 +172,8 @@ def install() -> bool:
         pending = channel.__dict__.pop("_flash_pending", [])
         if channel.transport is None or not channel.transport.connected:
             return
+        if channel.__dict__.pop("_flash_paused", False):
+            channel.transport.resumeProducing()
         if result is None:
             parse_data(channel, data)
         else:

@@ -129,3 +129,13 @@ async def test_a_simple_press_is_answered_from_the_socket_and_the_rest_as_before
     assert status == 403
     assert await sync_to_async(gate.left)(sale.pk) == 0
     channel.connectionLost(None)
+
+    # More than 16 KB behind a press that is being answered: the connection stops being read until the answer.
+    channel, transport = connection()
+    channel.dataReceived(request(sale.pk, s1, t1, request_id="fast-req-4"))
+    channel.dataReceived(b"GET / HTTP/1.1\r\nHost: testserver\r\nX-Pad: " + b"x" * 20000)
+    assert transport.producerState == "paused"
+    [(status, _headers, body)] = await answers(transport, 1)
+    assert status == 409 and b'"code": "limit"' in body
+    assert transport.producerState == "producing"
+    channel.connectionLost(None)
