@@ -8,8 +8,9 @@ is exactly one whole, simple `POST /flash/<id>/press/` at the start of a request
 
 - the head is split here (request line, `name: value` lines) with Daphne's own validity rules (header names,
   header value bytes, no `_` in a name, `Daphne-Root-Path`, the proxy headers when Daphne trusts them); any
-  continuation line, `Transfer-Encoding`, `Expect`, `Upgrade`, `Connection`, a query string, a body that is
-  not exactly `Content-Length` bytes, or more input behind it (pipelining) means: no short cut;
+  continuation line, `Transfer-Encoding`, `Expect`, `Upgrade`, `Connection` other than `keep-alive`, a query
+  string, a body that is not exactly `Content-Length` bytes (a body still arriving in another segment), or more
+  input behind it (pipelining) means: no short cut;
 - the scope Daphne would build goes to the same `commerce.flashsales.asgi._lean_press` (CSRF, ticket, session,
   gate: every rule stays there), and its answer is written as one HTTP/1.1 response with a Content-Length;
 - when the lean route declines (or fails), the same bytes go to Twisted's own parser as if nothing happened:
@@ -66,8 +67,8 @@ def parse_press(data: bytes) -> tuple[int, list[tuple[bytes, bytes]], bytes] | N
         if _INVALID_VALUE_BYTES.intersection(value):
             return None
         name = name.lower()
-        if name in _NOT_SIMPLE:
-            return None
+        if name in _NOT_SIMPLE and not (name == b"connection" and value.lower() == b"keep-alive"):
+            return None  # (keep-alive is what HTTP/1.1 does anyway: Twisted looks only for "close")
         if name == b"content-length":
             if length >= 0 or not value.isdigit():
                 return None

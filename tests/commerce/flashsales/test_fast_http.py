@@ -83,6 +83,7 @@ def test_only_one_whole_simple_press_is_taken():  # no database, no loop: the pa
     press = request(7, "s", "t", request_id="fast-req-1")
     sale_id, headers, body = fast_http.parse_press(press)
     assert sale_id == 7 and (b"host", b"testserver") in headers and body.startswith(b"request_id=fast-req-1")
+    assert fast_http.parse_press(request(7, "s", "t", extra=b"Connection: keep-alive\r\n")) is not None  # browsers
     assert fast_http.parse_press(press[:-3]) is None  # the body is still arriving
     assert fast_http.parse_press(press + b"GET / HTTP/1.1\r\n\r\n") is None  # pipelined: Twisted's turn
     assert fast_http.parse_press(request(7, "s", "t", path="/flash/7/press/?x=1")) is None
