@@ -18,6 +18,7 @@
 from __future__ import annotations
 
 import logging
+import marshal
 import re
 import threading
 from collections import OrderedDict
@@ -42,6 +43,7 @@ from whoosh.analysis import Analyzer, LowercaseFilter, StemFilter, StopFilter, T
 from whoosh.codec.whoosh3 import W3PerDocReader
 from whoosh.fields import NUMERIC, TEXT
 from whoosh.query import Or, Term
+from whoosh.writing import PostingPool
 
 from commerce.catalog.search_service import SearchQueryError
 from commerce.catalog.segmenter import segmenter
@@ -63,6 +65,39 @@ def _cached_reader(self, fieldname, column):
 
 
 W3PerDocReader._cached_reader = _cached_reader
+
+
+class ChunkedPostingPool(PostingPool):
+    """Whoosh's posting pool, whose runs (the sorted postings it puts on disk each time it holds `limitmb`)
+    are written and read back as marshal'd lists of postings: Whoosh's own pool pickles and unpickles every
+    posting one by one, a fifth of a rebuild's CPU. Same postings, same order; memory stays bounded by
+    `limitmb` plus one chunk per run while merging."""
+
+    CHUNK = 2048
+
+    def _write_run(self, f, items) -> None:
+        chunk: list = []
+        for item in items:
+            chunk.append(item)
+            if len(chunk) == self.CHUNK:
+                marshal.dump(chunk, f)
+                chunk = []
+        if chunk:
+            marshal.dump(chunk, f)
+        f.close()
+
+    def _read_run(self, path):
+        f = self._open_run(path)
+        try:
+            while True:
+                try:
+                    chunk = marshal.load(f)  # noqa: S302 - a run this pool wrote to its own temp folder
+                except EOFError:
+                    return
+                yield from chunk
+        finally:
+            f.close()
+            self._remove_run(path)
 
 
 IK_INDEX_ANALYZER = "ik_max_word"
@@ -347,6 +382,7 @@ class ChineseWhooshSearchBackend(WhooshSearchBackend):
         with _one_long_writer() as extend_lock:
             self.index = self.index.refresh()
             writer = self.index.writer(limitmb=32)
+            writer.pool = ChunkedPostingPool(writer._tempstorage, writer.newsegment, limitmb=32)
             try:
                 for batch in batches:
                     for obj in batch:
