@@ -43,7 +43,7 @@ from whoosh.analysis import Analyzer, LowercaseFilter, StemFilter, StopFilter, T
 from whoosh.codec.whoosh3 import W3PerDocReader
 from whoosh.fields import NUMERIC, TEXT
 from whoosh.query import Or, Term
-from whoosh.writing import PostingPool
+from whoosh.writing import CLEAR, PostingPool
 
 from commerce.catalog.search_service import SearchQueryError
 from commerce.catalog.segmenter import segmenter
@@ -216,6 +216,7 @@ def _index_tokens(chain, line: str) -> tuple[tuple[str, int, int, int], ...]:
 
 
 WHOOSH_WRITER_LOCK = "search:whoosh-writer"
+COMMIT_LOCK_SECONDS = 300
 
 
 _held = threading.local()
@@ -242,13 +243,14 @@ def _one_writer():
 
 
 @contextmanager
-def _one_long_writer() -> Iterator[Callable[[], None]]:
-    """Like _one_writer, for a rebuild that outlives the lock's timeout: yields a function that extends it."""
+def _one_long_writer() -> Iterator[Callable[..., None]]:
+    """Like _one_writer, for a rebuild that outlives the lock's timeout: yields a function that extends it
+    (by 60 s, or by the seconds given)."""
     lock = cache.lock(WHOOSH_WRITER_LOCK, timeout=60, blocking_timeout=30)
     with lock:
         _held.depth = 1
         try:
-            yield lambda: lock.extend(60, replace_ttl=True)
+            yield lambda seconds=60: lock.extend(seconds, replace_ttl=True)
         finally:
             _held.depth = 0
 
@@ -399,7 +401,16 @@ class ChineseWhooshSearchBackend(WhooshSearchBackend):
             except BaseException:
                 writer.cancel()
                 raise
-            writer.commit(optimize=True)  # one segment: the cleared documents are dropped, not carried along
+            # Writing the segment can take longer than a batch on a busy machine: the lock must not expire
+            # under it (a crashed rebuild then holds other writers off for these minutes at most).
+            extend_lock(COMMIT_LOCK_SECONDS)
+            if self._models_filter([index.get_model()], None) is None:
+                # Every document of the index is of this model, and all of them were cleared: the new segment
+                # replaces the old ones outright (an optimising merge would read every posting of the
+                # cleared segment again, and build the set of its deleted documents once per term).
+                writer.commit(mergetype=CLEAR)
+            else:
+                writer.commit(optimize=True)  # one segment: the cleared documents are dropped, not carried
         return added
 
     def search(
