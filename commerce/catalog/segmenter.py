@@ -54,9 +54,13 @@ class CompactFrequencies:
         raise TypeError("CompactTokenizer's dictionary is read-only (add_word/load_userdict are not supported)")
 
 
+#: The cache files' layout: the frequency file starts with the total and the longest word's length.
+FORMAT = 2
+
+
 def _cache_paths(dictionary: str) -> tuple[str, str]:
     stat = os.stat(dictionary)
-    stem = os.path.join(tempfile.gettempdir(), f"meihao-jieba-{stat.st_size}-{int(stat.st_mtime)}")
+    stem = os.path.join(tempfile.gettempdir(), f"meihao-jieba-{FORMAT}-{stat.st_size}-{int(stat.st_mtime)}")
     return stem + ".marisa", stem + ".freq"
 
 
@@ -75,7 +79,7 @@ def _build(dictionary: str, trie_path: str, freq_path: str) -> None:
     suffix = f".{os.getpid()}.{threading.get_ident()}.tmp"
     trie.save(trie_path + suffix)
     with open(freq_path + suffix, "wb") as out:
-        array("q", [total]).tofile(out)
+        array("q", [total, max((len(word) for word, freq in words.items() if freq), default=1)]).tofile(out)
         freqs.tofile(out)
     os.replace(trie_path + suffix, trie_path)  # the freq file last: its presence says both are whole
     os.replace(freq_path + suffix, freq_path)
@@ -135,10 +139,9 @@ class CompactTokenizer(jieba.Tokenizer):
             freqs = array("q")
             with open(freq_path, "rb") as data:
                 freqs.frombytes(data.read())
-            self.total = freqs.pop(0)
+            self.total, self.max_word_length = freqs.pop(0), freqs.pop(0)
             self.FREQ = CompactFrequencies(trie, freqs)
-            self.log_freqs = array("d", (log(freq) for freq in freqs))
-            self.max_word_length = max(map(len, trie.iterkeys())) if len(trie) else 1
+            self.log_freqs = array("d", map(log, freqs))
             self.initialized = True
 
     def calc(self, sentence: str, DAG: dict[int, list[int]], route: dict) -> None:  # noqa: N803 - jieba's name
