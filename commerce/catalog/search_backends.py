@@ -80,21 +80,24 @@ class ChunkedPostingPool(PostingPool):
         for item in items:
             chunk.append(item)
             if len(chunk) == self.CHUNK:
-                marshal.dump(chunk, f)
+                self._write_chunk(f, chunk)
                 chunk = []
         if chunk:
-            marshal.dump(chunk, f)
+            self._write_chunk(f, chunk)
         f.close()
+
+    @staticmethod
+    def _write_chunk(f, chunk: list) -> None:
+        data = marshal.dumps(chunk)
+        f.write(len(data).to_bytes(8, "little"))
+        f.write(data)
 
     def _read_run(self, path):
         f = self._open_run(path)
         try:
-            while True:
-                try:
-                    chunk = marshal.load(f)  # noqa: S302 - a run this pool wrote to its own temp folder
-                except EOFError:
-                    return
-                yield from chunk
+            # Length-prefixed, read whole: marshal.load(f) reads an object piecewise, one file call per value.
+            while size := int.from_bytes(f.read(8), "little"):
+                yield from marshal.loads(f.read(size))  # noqa: S302 - a run this pool wrote to its own temp folder
         finally:
             f.close()
             self._remove_run(path)
