@@ -252,23 +252,54 @@ def release(*, sale_id: int, user_id: int, request_id: str) -> bool:
     return bool(done)
 
 
+LOAD_LUA = """
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('DEL', KEYS[2], KEYS[3], KEYS[4])
+redis.call('SET', KEYS[2], ARGV[4])
+local i = 6
+for _ = 1, tonumber(ARGV[5]) do
+  redis.call('HSET', KEYS[3], ARGV[i], ARGV[i + 1])
+  i = i + 2
+end
+for j = i, #ARGV do
+  redis.call('HSET', KEYS[4], ARGV[j], '1')
+end
+redis.call('HSET', KEYS[1], 'start_ms', ARGV[1], 'end_ms', ARGV[2], 'limit', ARGV[3])
+return 1
+"""
+
+WINDOW_LUA = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[1], 'start_ms', ARGV[1], 'end_ms', ARGV[2], 'limit', ARGV[3])
+return 1
+"""
+
+
 def load(
     *, sale_id: int, start_ms: int, end_ms: int, limit: int, left: int, held: dict[int, int], requests: list[str]
-) -> None:
-    """(Re)write sale `sale_id`'s keys from the database's truth in one MULTI: the gate opens with them.
+) -> bool:
+    """Write sale `sale_id`'s keys from the database's truth in one script, only if the gate is not loaded (its
+    meta key is absent); True if this call loaded it. The gate opens with them.
 
-    The queue stream is kept (what it holds is not in the database yet; `left` must already count it)."""
+    A live gate is never overwritten: `left`, the holders and the request ids were read from the database
+    before this call, so presses accepted since (or still on the queue stream, not in the database yet) would
+    be forgotten — units handed out twice, a repeated request accepted again. The queue stream is kept (what
+    it holds is not in the database yet; `left` must already count it)."""
     k = keys(sale_id)
     ensure_group(sale_id)
-    pipe = redis().pipeline(transaction=True)
-    pipe.delete(k["meta"], k["left"], k["users"], k["reqs"])
-    pipe.set(k["left"], max(0, int(left)))
-    if held:
-        pipe.hset(k["users"], mapping={str(u): int(n) for u, n in held.items()})
-    if requests:
-        pipe.hset(k["reqs"], mapping=dict.fromkeys(requests, "1"))
-    pipe.hset(k["meta"], mapping={"start_ms": int(start_ms), "end_ms": int(end_ms), "limit": int(limit)})
-    pipe.execute()
+    args: list[object] = [int(start_ms), int(end_ms), int(limit), max(0, int(left)), len(held)]
+    for user_id, count in held.items():
+        args += [str(user_id), int(count)]
+    args += requests
+    loaded = _script("load", LOAD_LUA)(keys=[k["meta"], k["left"], k["users"], k["reqs"]], args=args)
+    return bool(loaded)
+
+
+def set_window(*, sale_id: int, start_ms: int, end_ms: int, limit: int) -> bool:
+    """An edited window or per-shopper limit reaches a loaded gate (units, holders and requests untouched);
+    False if the gate is not loaded (the next `load` reads the edit from the database)."""
+    k = keys(sale_id)
+    return bool(_script("window", WINDOW_LUA)(keys=[k["meta"]], args=[int(start_ms), int(end_ms), int(limit)]))
 
 
 def is_loaded(sale_id: int) -> bool:

@@ -478,18 +478,20 @@ def start_sale(sale_id: int) -> bool:
     return started
 
 
-def load_gate(sale_id: int) -> None:
-    """(Re)load a running sale's Redis keys from the database: units left = reserved minus live entries.
+def load_gate(sale_id: int) -> bool:
+    """Load a running sale's Redis keys from the database when Redis does not hold them: units left =
+    reserved minus live entries and presses still queued. True if this call loaded the gate.
 
     Run at the start and whenever the gate was lost (a Redis restart without the append-only file): until
-    then the gate answers "paused", never more units than the database holds."""
+    then the gate answers "paused", never more units than the database holds. A loaded gate is left alone
+    (`gate.load`): a second start job, the tick or an edit racing the crowd never resets its counters."""
     sale = FlashSale.objects.filter(pk=sale_id, status=SaleStatus.RUNNING).first()
     if sale is None:
-        return
+        return False
     live = FlashEntry.objects.filter(sale_id=sale_id, status__in=[EntryStatus.QUEUED, EntryStatus.PLACED])
     held = dict(live.values("user_id").annotate(n=Count("id")).values_list("user_id", "n"))
     requests = [gate.request_key(u, r) for u, r in live.values_list("user_id", "request_id")]
-    gate.load(
+    return gate.load(
         sale_id=sale_id,
         start_ms=_ms(sale.starts_at),
         end_ms=_ms(sale.ends_at),
@@ -498,6 +500,16 @@ def load_gate(sale_id: int) -> None:
         held=held,
         requests=requests,
     )
+
+
+def update_gate_window(sale_id: int) -> None:
+    """An editor's change of a running sale's window or per-shopper limit reaches its gate at once (the
+    admin refuses a change of SKU or quantity once the sale started)."""
+    sale = FlashSale.objects.filter(pk=sale_id, status=SaleStatus.RUNNING).first()
+    if sale is not None and not gate.set_window(
+        sale_id=sale_id, start_ms=_ms(sale.starts_at), end_ms=_ms(sale.ends_at), limit=sale.per_user_limit
+    ):
+        load_gate(sale_id)
 
 
 def _undrained(sale_id: int) -> int:

@@ -13,7 +13,7 @@ from commerce.flashsales.models import FlashSale, SaleStatus
 
 @receiver(post_save, sender=FlashSale, dispatch_uid="flashsales.sale_saved")
 def sale_saved(sender: type[FlashSale], instance: FlashSale, **kwargs: Any) -> None:
-    from commerce.flashsales.services import load_gate, refresh_showcase, schedule_sale
+    from commerce.flashsales.services import refresh_showcase, schedule_sale, update_gate_window
 
     sku_id = instance.sku_id
     transaction.on_commit(lambda: refresh_showcase(sku_id), robust=True)
@@ -22,4 +22,4 @@ def sale_saved(sender: type[FlashSale], instance: FlashSale, **kwargs: Any) -> N
     schedule_sale(instance)
     if instance.status == SaleStatus.RUNNING:  # an edited window or limit reaches the gate
         sale_id = instance.pk
-        transaction.on_commit(lambda: load_gate(sale_id), robust=True)
+        transaction.on_commit(lambda: update_gate_window(sale_id), robust=True)

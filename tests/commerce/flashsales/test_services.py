@@ -91,7 +91,7 @@ def test_refuses_after_the_end_by_server_time():
         press(over, user)
     sale = running()
     FlashSale.objects.filter(pk=sale.pk).update(ends_at=timezone.now() - timedelta(seconds=1))
-    services.load_gate(sale.pk)
+    services.update_gate_window(sale.pk)
     with pytest.raises(errors.SaleEnded):
         press(sale, user)
     assert not FlashEntry.objects.exists()
@@ -113,6 +113,38 @@ def test_a_repeated_request_id_is_one_press():
     again = press(sale, user, request_id="double-click-1")
     assert again.duplicate and again.entry_id == first.entry_id
     assert FlashEntry.objects.count() == 1 and gate.left(sale.pk) == 9
+
+
+def test_a_second_start_or_a_stale_reload_never_resets_a_live_gate():
+    """A start job delivered twice, the tick or an editor's save while the crowd presses: what they read from
+    the database predates the presses still in flight, so a loaded gate is never written over (it would hand
+    out the pressed units again and forget the request ids)."""
+    sale, user = running(quantity=3, limit=1), shopper()
+    press(sale, user, request_id="in-flight")
+    read_before_the_press = {"left": 3, "held": {}, "requests": []}
+    assert not gate.load(sale_id=sale.pk, start_ms=0, end_ms=2**42, limit=1, **read_before_the_press)
+    assert not services.start_sale(sale.pk)
+    assert not services.load_gate(sale.pk)
+    assert gate.left(sale.pk) == 2
+    assert press(sale, user, request_id="in-flight").duplicate
+    with pytest.raises(errors.LimitReached):
+        press(sale, user)
+
+
+def test_an_edited_window_or_limit_reaches_a_running_gate_and_leaves_its_units(django_capture_on_commit_callbacks):
+    sale, user = running(quantity=3, limit=2), shopper()
+    press(sale, user)
+    with django_capture_on_commit_callbacks(execute=True):
+        sale.per_user_limit = 1
+        sale.save()
+    with pytest.raises(errors.LimitReached):
+        press(sale, user)
+    with django_capture_on_commit_callbacks(execute=True):
+        sale.ends_at = timezone.now() - timedelta(seconds=1)
+        sale.save()
+    with pytest.raises(errors.SaleEnded):
+        press(sale, shopper())
+    assert gate.left(sale.pk) == 2
 
 
 def test_rate_limits_per_account_and_per_address(settings):
