@@ -235,6 +235,12 @@ def get_skus_version(ids: Iterable[int]) -> str:
     return hashlib.md5(repr(list(rows)).encode(), usedforsecurity=False).hexdigest()
 
 
+def cards_version(skus: Iterable[SKU]) -> list[tuple]:
+    """What the cards of these loaded SKUs show depends on (each card's own `{% cache %}` key): a grid of
+    cards is kept per process under it, so a list page renders one fragment instead of a card per SKU."""
+    return [(sku.pk, sku.updated_at, sku.default_image_id) for sku in skus]
+
+
 SKU_PAGE_PARTS_SECONDS = 300
 
 

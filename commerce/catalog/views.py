@@ -36,6 +36,7 @@ def category_list(request: HttpRequest, category_id: int) -> HttpResponse:
         raise Http404(_("没有这个商品分类"))
     sort = selectors.normalize_sort(request.GET.get("sort"))
     page = paginate(selectors.list_category_skus(category, sort), request.GET.get("page"), settings.SHOP_LIST_PAGE_SIZE)
+    skus = list(page.object_list)
     return render(
         request,
         "catalog/category_list.html",
@@ -45,8 +46,9 @@ def category_list(request: HttpRequest, category_id: int) -> HttpResponse:
             "sort": sort,
             "page_obj": page,
             "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
-            "skus": page.object_list,
-            "hot_skus": selectors.list_hot_skus(category.id),
+            "skus": skus,
+            "cards_version": selectors.cards_version(skus),  # keys the grid of cards, kept per process
+            "hot_skus": selectors.list_hot_skus(category.id),  # plain values: they key the sidebar's fragment
         },
     )
 
@@ -72,7 +74,7 @@ def sku_detail(request: HttpRequest, sku_id: int) -> HttpResponse:
             "breadcrumb": selectors.get_breadcrumb(sku.category),
             "images": images,
             "spec_switcher": spec_switcher,
-            "hot_skus": selectors.list_hot_skus(sku.category_id),
+            "hot_skus": selectors.list_hot_skus(sku.category_id),  # plain values: they key the sidebar's fragment
             "sku_slots": sku_page.fill_slots(request, sku),  # comments and freight claim: see sku_page
         },
     )
