@@ -92,3 +92,25 @@ def test_a_new_sku_joins_the_grid_on_the_next_request(client, phone):
 
     names = {card.get_text() for card in soup(client, path).select(".sku-grid .sku-card-name")}
     assert names == {"小米 14", "小米 14 Ultra"}
+
+
+def test_the_product_pages_breadcrumb_follows_category_and_sku_renames(
+    client, phone, django_capture_on_commit_callbacks
+):
+    path = f"/goods/{phone.pk}/?dynamic=1"
+    crumbs = soup(client, path).select_one(".breadcrumb").get_text(" ", strip=True)
+    assert phone.category.name in crumbs and "小米 14" in crumbs
+
+    with django_capture_on_commit_callbacks(execute=True):
+        category = phone.category
+        category.name = "智能手机"
+        category.save()
+    crumbs = soup(client, path).select_one(".breadcrumb").get_text(" ", strip=True)
+    assert "智能手机" in crumbs
+
+    with django_capture_on_commit_callbacks(execute=True):
+        sku = SKU.objects.get(pk=phone.pk)
+        sku.name = "小米 14 Pro"
+        sku.save()
+    crumbs = soup(client, path).select_one(".breadcrumb").get_text(" ", strip=True)
+    assert "小米 14 Pro" in crumbs and "智能手机" in crumbs
