@@ -20,6 +20,8 @@ from django.http.request import split_domain_port
 from wagtail import views as wagtail_views
 from wagtail.models import Site
 
+from config.redis_outage import OUTAGE_TYPES
+
 SITES_VERSION_KEY = "cms:sites:version"
 MAX_KNOWN = 64  # (version, host, port) entries; a stale or odd host never grows the map past this
 
@@ -62,4 +64,7 @@ class KnownSiteMiddleware:
 
     def process_view(self, request: HttpRequest, view_func: Callable, view_args, view_kwargs) -> None:
         if view_func is wagtail_views.serve and not hasattr(request, "_wagtail_site"):
-            request._wagtail_site = site_for_request(request)
+            try:
+                request._wagtail_site = site_for_request(request)
+            except OUTAGE_TYPES:  # Redis down: Wagtail looks the Site up itself, and the page's own Redis
+                pass  # reads raise in the view, where config.redis_outage answers 503 (not here, as a 500)
