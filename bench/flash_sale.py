@@ -3,22 +3,24 @@
 A production-settings shop (bench.harness.production_shop: a throw-away PostgreSQL database, its own Redis,
 Daphne) plus one Dramatiq worker process (the Procfile's `worker` line). Every shopper is a distinct logged-in
 session with its own client address (X-Forwarded-For through TRUSTED_PROXIES=127.0.0.1) and a CSRF token.
-Client threads with keep-alive connections fire every shopper's POST /flash/<id>/press/ as soon as the sale
-opens, then the script waits until every accepted shopper has an order. Prints:
+One asyncio process is the crowd: every shopper's request is built before the countdown, each shopper opens its
+own keep-alive connection a few seconds before the opening (inside the server's 60 s idle timeout), and at the
+opening every press is written at once; each press is timed from its own send to its whole answer. Then the
+script waits until every accepted shopper has an order. Prints:
 
-- instant answers/s (all answers; and accepted ones), p50 and p99 of the instant answer;
+- instant answers/s (all answers; and accepted ones), p50 and p99 of the instant answer, client errors;
 - seconds from the opening until every accepted press is an order; orders == accepted; oversell (must be 0);
 - bench/hot_sku.py's raw-SQL orders/s measured in the same run on the same PostgreSQL, and the ratio.
 
-    .venv/bin/python bench/flash_sale.py [--shoppers 2000] [--quantity 500] [--concurrency 200]
+    .venv/bin/python bench/flash_sale.py [--shoppers 2000] [--quantity 500] [--connections N]
                                          [--postgres postgres://postgres@127.0.0.1:5432/] [--skip-raw]
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
-import http.client
 import json
 import os
 import re
@@ -26,8 +28,8 @@ import secrets
 import statistics
 import subprocess
 import sys
-import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -101,64 +103,141 @@ def pct(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * p / 100))] if ordered else float("nan")
 
 
+class _Press(asyncio.Protocol):
+    """One shopper's keep-alive connection: sends its presses one after the other, times each from its send."""
+
+    def __init__(self, presses: list[bytes], done: asyncio.Future) -> None:
+        self.presses = presses
+        self.done = done
+        self.transport = None
+        self.buffer = b""
+        self.sent_at = 0.0
+        self.results: list[tuple[int, bytes, float, float]] = []  # (status, raw answer, sent_at, answered_at)
+        self.error = ""
+
+    def connection_made(self, transport) -> None:
+        self.transport = transport
+
+    def send_next(self) -> None:
+        if len(self.results) == len(self.presses):
+            self.transport.close()
+            if not self.done.done():
+                self.done.set_result(None)
+            return
+        self.buffer = b""
+        self.sent_at = time.perf_counter()
+        self.transport.write(self.presses[len(self.results)])
+
+    def data_received(self, data: bytes) -> None:
+        answered_at = time.perf_counter()
+        self.buffer += data
+        head_end = self.buffer.find(b"\r\n\r\n")
+        if head_end < 0:
+            return
+        head = self.buffer[:head_end].decode("latin-1").lower()
+        length = re.search(r"\r\ncontent-length:\s*(\d+)", head)
+        size = int(length.group(1)) if length else 0
+        if len(self.buffer) < head_end + 4 + size:
+            return
+        self.results.append((int(head[9:12]), self.buffer, self.sent_at, answered_at))
+        self.send_next()
+
+    def connection_lost(self, exc) -> None:
+        if len(self.results) < len(self.presses):
+            self.error = f"error:{type(exc).__name__ if exc else 'closed by the server'}"
+        if not self.done.done():
+            self.done.set_result(None)
+
+
+#: Connections are opened this long before the opening: well inside the server's idle timeout (Twisted's HTTP
+#: channel drops a keep-alive connection idle for 60 s), so none is closed before its first press.
+CONNECT_LEAD_SECONDS = 40.0
+#: Connection attempts in flight at once: the server's listen backlog (Twisted's default: 50) never overflows.
+CONNECTING_AT_ONCE = 40
+
+
+def build_presses(sale_id: int, pairs: list[tuple[str, str]]) -> list[bytes]:
+    """Every shopper's request, built before the countdown: what the sale page's script sends (the CSRF header
+    and cookie, a fresh request id, the page's ticket; an empty ticket makes the press take Django's view), from
+    the shopper's own client address (X-Forwarded-For through TRUSTED_PROXIES)."""
+    presses = []
+    for n, (session, ticket) in enumerate(pairs):
+        csrf = secrets.token_hex(16)  # 32 characters: Django's unmasked secret, cookie and header agree
+        body = f"request_id={secrets.token_hex(8)}&ticket={ticket}".encode()
+        head = (
+            f"POST /flash/{sale_id}/press/ HTTP/1.1\r\n"
+            "Host: 127.0.0.1\r\n"
+            f"Cookie: sessionid={session}; csrftoken={csrf}\r\n"
+            f"X-CSRFToken: {csrf}\r\n"
+            f"X-Forwarded-For: 10.{n // 62500 % 250}.{n // 250 % 250}.{n % 250 + 1}\r\n"
+            "X-Forwarded-Proto: https\r\n"
+            "Referer: https://127.0.0.1/flash/\r\n"
+            "Content-Type: application/x-www-form-urlencoded\r\n"
+            "Accept: application/json\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n"
+        )
+        presses.append(head.encode() + body)
+    return presses
+
+
+@dataclass(frozen=True)
+class Pressed:
+    status: int  # 0: no answer (the connection failed)
+    code: str  # accepted / sold_out / ... ("(django)" appended when Django's view answered), or error:<why>
+    sent_at: float  # perf_counter seconds
+    answered_at: float
+
+
+def _code(status: int, raw: bytes) -> str:
+    head, _, body = raw.partition(b"\r\n\r\n")
+    lean = b"\r\nx-flash-route: lean" in head.lower()
+    try:
+        code = "accepted" if status == 202 else json.loads(body).get("code", str(status))
+    except ValueError:
+        code = f"http_{status}_page"  # Django's HTML error page (e.g. 503 while Redis is away)
+    return code if lean else f"{code} (django)"
+
+
 def press_all(
-    shop, sale_id: int, sessions: list[tuple[str, str]], opens: float, concurrency: int
-) -> list[tuple[int, str, float]]:
-    """Every (session, ticket) presses once (split over `concurrency` keep-alive connections); [(status, code, ms)].
+    host: str, port: int, presses: list[bytes], opens: float, connections: int, at_opening=lambda: None
+) -> list[Pressed]:
+    """Every press sent at the opening (wall clock `opens`) over `connections` keep-alive connections (one per
+    shopper by default; fewer: each connection sends its share one after the other), from one asyncio process.
+    `at_opening()` runs once the connections are open, just before the first press is sent."""
+    return asyncio.run(_press_all(host, port, presses, opens, connections, at_opening))
 
-    Each shopper sends what the sale page's script sends: the CSRF header, a fresh request id, the page's
-    ticket (an empty ticket makes every press take Django's own view: `--no-ticket`)."""
-    results: list[tuple[int, str, float]] = []
-    lock = threading.Lock()
-    shares = [sessions[i::concurrency] for i in range(concurrency)]
-    path = f"/flash/{sale_id}/press/"
 
-    def client(index: int, share: list[str]) -> None:
-        conn = http.client.HTTPConnection(shop.host, shop.port, timeout=30)
-        conn.connect()
-        mine = []
-        time.sleep(max(0.0, opens - time.time()))
-        for n, (session, ticket) in enumerate(share):
-            csrf = secrets.token_hex(16)  # 32 characters: Django's unmasked secret, cookie and header agree
-            body = f"request_id={secrets.token_hex(8)}&ticket={ticket}"
-            headers = {
-                "Host": "127.0.0.1",
-                "Cookie": f"sessionid={session}; csrftoken={csrf}",
-                "X-CSRFToken": csrf,
-                "X-Forwarded-For": f"10.{index % 250}.{n % 250}.{(index * 7 + n) % 250 + 1}",
-                "Content-Type": "application/x-www-form-urlencoded",
-                "Accept": "application/json",
-                "X-Forwarded-Proto": "https",
-                "Referer": "https://127.0.0.1/flash/",
-            }
-            started = time.perf_counter()
-            try:
-                conn.request("POST", path, body=body, headers=headers)
-                response = conn.getresponse()
-                payload = response.read()
-                status = response.status
-                lean = response.getheader("X-Flash-Route") == "lean"
-                try:
-                    code = json.loads(payload).get("code", "accepted") if status != 202 else "accepted"
-                except ValueError:
-                    code = f"http_{status}_page"  # Django's HTML error page (e.g. 503 while Redis is away)
-            except (OSError, http.client.HTTPException) as error:
-                conn.close()
-                conn = http.client.HTTPConnection(shop.host, shop.port, timeout=30)
-                status, code, lean = 0, f"error:{type(error).__name__}", False
-            mine.append(
-                (status, code if lean or status == 0 else f"{code} (django)", (time.perf_counter() - started) * 1000)
-            )
-        conn.close()
-        with lock:
-            results.extend(mine)
+async def _press_all(host, port, presses, opens, connections, at_opening) -> list[Pressed]:
+    loop = asyncio.get_running_loop()
+    shares = [share for share in (presses[i::connections] for i in range(connections)) if share]
+    await asyncio.sleep(max(0.0, opens - CONNECT_LEAD_SECONDS - time.time()))
+    at_once = asyncio.Semaphore(CONNECTING_AT_ONCE)
 
-    threads = [threading.Thread(target=client, args=(i, share)) for i, share in enumerate(shares) if share]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(300)
-    return results
+    async def connect(share: list[bytes]) -> _Press:
+        async with at_once:
+            done = loop.create_future()
+            _transport, protocol = await loop.create_connection(lambda: _Press(share, done), host, port)
+            return protocol
+
+    began = time.time()
+    protocols = await asyncio.gather(*(connect(share) for share in shares))
+    print(
+        f"{len(protocols)} connections open in {time.time() - began:.1f} s,"
+        f" {opens - time.time():.1f} s before the opening"
+    )
+    if time.time() > opens:
+        sys.exit(f"{len(shares)} connections took longer than {CONNECT_LEAD_SECONDS} s to open")
+    await asyncio.sleep(max(0.0, opens - time.time()))
+    at_opening()
+    for protocol in protocols:
+        protocol.send_next()
+    await asyncio.wait_for(asyncio.gather(*(p.done for p in protocols)), timeout=300)
+    out = []
+    for protocol in protocols:
+        out += [Pressed(status, _code(status, raw), sent, answered) for status, raw, sent, answered in protocol.results]
+        missing = len(protocol.presses) - len(protocol.results)
+        out += [Pressed(0, protocol.error or "error:no answer", 0.0, 0.0)] * missing
+    return out
 
 
 def cpu_ms(pid: int) -> float:
@@ -200,7 +279,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--shoppers", type=int, default=2000)
     parser.add_argument("--quantity", type=int, default=500)
-    parser.add_argument("--concurrency", type=int, default=200)
+    parser.add_argument(
+        "--connections", type=int, default=0, help="keep-alive connections (default: one per shopper, as browsers)"
+    )
     parser.add_argument("--postgres", default=DEFAULT_POSTGRES)
     parser.add_argument("--raw-seconds", type=float, default=5.0)
     parser.add_argument("--skip-raw", action="store_true")
@@ -208,6 +289,7 @@ def main() -> None:
     parser.add_argument("--worker-log", default="", help="where the worker's output goes (default: a temp file)")
     parser.add_argument("--threads", type=int, default=4, help="the worker's threads (the Procfile's worker: 4)")
     parser.add_argument("--open-in", type=int, default=90, help="seconds from setup to the opening (covers the setup)")
+    parser.add_argument("--profile", default="", help="write Daphne's cProfile stats to this file (WEB_PROFILE)")
     args = parser.parse_args()
 
     raw = None
@@ -216,6 +298,8 @@ def main() -> None:
         print(f"hot_sku.py raw SQL on this machine: {raw} orders/s")
 
     extra = {"TRUSTED_PROXIES": "127.0.0.1", "FLASH_BENCH": "1"}
+    if args.profile:
+        extra["WEB_PROFILE"] = str(Path(args.profile).resolve())  # Daphne writes its cProfile stats there on exit
     with contextlib.ExitStack() as stack, production_shop(extra, postgres=args.postgres) as shop:
         log_path = Path(args.worker_log) if args.worker_log else shop.workdir / "worker.log"
         worker_log = stack.enter_context(open(log_path, "ab"))  # noqa: SIM115
@@ -223,7 +307,7 @@ def main() -> None:
         worker = subprocess.Popen(
             [sys.executable, "manage.py", "rundramatiq", "--processes", "1", "--threads", str(args.threads)],
             cwd=BASE_DIR,
-            env={**shop.env, "LOG_LEVEL": "INFO"},  # its "ready" line tells when it consumes
+            env={**shop.env, "LOG_LEVEL": "INFO", "WEB_PROFILE": ""},  # its "ready" line tells when it consumes
             stdout=worker_log,
             stderr=subprocess.STDOUT,
         )
@@ -236,45 +320,61 @@ def main() -> None:
                 time.sleep(0.2)
             wait = opens - time.time()
             print(
-                f"{args.shoppers} shoppers, {args.quantity} units, {args.concurrency} connections;"
+                f"{args.shoppers} shoppers, {args.quantity} units, {args.connections or args.shoppers} connections;"
                 f" the sale opens in {wait:.1f} s"
             )
             if wait < 1:
                 sys.exit("setup took longer than the countdown: raise open_in")
-            began = time.time()
             tickets = [""] * len(setup["sessions"]) if args.no_ticket else setup["tickets"]
-            web_cpu0 = cpu_ms(shop.pid)
-            client_cpu0 = time.process_time()
-            worker_cpu0 = tree_cpu_ms(worker.pid)
-            pairs = list(zip(setup["sessions"], tickets, strict=True))
-            results = press_all(shop, sale_id, pairs, opens, args.concurrency)
-            burst = max(time.time() - max(began, opens), 1e-9)
-            web_cpu = cpu_ms(shop.pid) - web_cpu0
-            client_cpu = time.process_time() - client_cpu0
+            presses = build_presses(sale_id, list(zip(setup["sessions"], tickets, strict=True)))
+            cpu: dict[str, float] = {"web_before": cpu_ms(shop.pid)}
+
+            def at_opening() -> None:  # the connections are open: from here on the server only answers presses
+                cpu.update(web=cpu_ms(shop.pid), client=time.process_time(), worker=tree_cpu_ms(worker.pid))
+
+            results = press_all(shop.host, shop.port, presses, opens, args.connections or args.shoppers, at_opening)
+            web_cpu = cpu_ms(shop.pid) - cpu["web"]
+            connect_cpu = cpu["web"] - cpu["web_before"]
+            client_cpu = time.process_time() - cpu["client"]
+            worker_cpu0 = cpu["worker"]
             codes: dict[str, int] = {}
-            for _status, code, _ms in results:
-                codes[code] = codes.get(code, 0) + 1
+            for press in results:
+                codes[press.code] = codes.get(press.code, 0) + 1
             accepted = codes.get("accepted", 0)
-            latencies = [ms for _s, _c, ms in results]
-            rate = len(results) / burst
-            print(f"answers: {dict(sorted(codes.items()))}")
+            answered = [press for press in results if press.status]
+            # Each press's wait: from the moment it was sent until its whole answer arrived.
+            latencies = [(press.answered_at - press.sent_at) * 1000 for press in answered]
+            first_sent = min(press.sent_at for press in answered)
+            burst = max(max(press.answered_at for press in answered) - first_sent, 1e-9)
+            rate = len(answered) / burst
+            print(f"answers: {dict(sorted(codes.items()))}   client errors: {len(results) - len(answered)}")
             print(
                 f"instant answers/s {rate:8.1f}   accepted answers/s {accepted / burst:8.1f}   "
                 f"p50 {pct(latencies, 50):6.1f} ms   p99 {pct(latencies, 99):6.1f} ms   "
-                f"mean {statistics.fmean(latencies):6.1f} ms   (burst {burst:.2f} s)"
+                f"mean {statistics.fmean(latencies):6.1f} ms   max {max(latencies):6.1f} ms   (burst {burst:.3f} s)"
+            )
+            print(
+                f"all {len(answered)} presses at once: the last answer waits {len(answered)} / {rate:.0f} answers/s"
+                f" = {1000 * len(answered) / rate:.0f} ms"
             )
             per_answer = web_cpu / max(len(results), 1)
             print(
-                f"Daphne CPU {web_cpu / 1000:.2f} s for {len(results)} answers = {per_answer:.2f} ms CPU per answer"
+                f"Daphne CPU {web_cpu / 1000:.2f} s for {len(results)} answers = {per_answer:.3f} ms CPU per answer"
                 f" (one process's CPU-bound ceiling: {1000 / max(per_answer, 1e-9):.0f} answers/s);"
                 f" load average {os.getloadavg()[0]:.1f}; the client's own CPU {client_cpu:.2f} s"
             )
+            print(f"(Daphne CPU to accept the {len(presses)} connections beforehand: {connect_cpu / 1000:.2f} s)")
             import psycopg
 
             with psycopg.connect(shop.env["DATABASE_URL"], autocommit=True) as conn:
+                # Until every accepted press is an order: nothing left on the sale's Redis stream (lean presses
+                # not yet drained), no entry still queued in the database (or until accepted presses failed).
+                redis, stream = shop.redis(), f"mh:flash:{{{sale_id}}}:queue"
                 deadline = time.time() + 120
                 state = read_state(conn, sale_id, setup["sku"])
-                while state["queued"] and time.time() < deadline:
+                while time.time() < deadline and (
+                    redis.xlen(stream) or state["queued"] or state["orders"] + state["failed"] < accepted
+                ):
                     time.sleep(0.1)
                     state = read_state(conn, sale_id, setup["sku"])
                 all_in = time.time() - opens

@@ -224,9 +224,10 @@ def main() -> None:
         print("$ manage.py rebuild_search", flush=True)
         seconds, cpu_seconds, megabytes = rebuild(env)
         print(
-            f"rebuild_search: {skus} SKUs in {seconds:.1f} s wall, {cpu_seconds:.1f} s CPU (target <= "
-            f"{TARGET_REBUILD_SECONDS:.0f} s: {'meets' if cpu_seconds <= TARGET_REBUILD_SECONDS else 'MISSES'} "
-            f"on CPU time), peak memory {megabytes:.0f} MB "
+            f"rebuild_search: {skus} SKUs in {seconds:.1f} s wall (target <= {TARGET_REBUILD_SECONDS:.0f} s: "
+            f"{'meets' if seconds <= TARGET_REBUILD_SECONDS else 'MISSES'}), {cpu_seconds:.1f} s CPU "
+            f"({'under' if cpu_seconds <= TARGET_REBUILD_SECONDS else 'OVER'} the target: the wall time on an idle "
+            f"machine), peak memory {megabytes:.0f} MB "
             f"(target <= {TARGET_REBUILD_MB:.0f} MB: {'meets' if megabytes <= TARGET_REBUILD_MB else 'MISSES'})"
         )
         print(f"\nsearch_skus (index query + the page's SKUs), {args.rounds} rounds per query, in-process:")

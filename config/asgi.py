@@ -14,11 +14,12 @@ from channels.routing import ProtocolTypeRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from api.websocket import JWTQueryAuthMiddleware  # noqa: E402
+from commerce.flashsales import fast_http  # noqa: E402
 from commerce.flashsales.asgi import FlashPressRoute  # noqa: E402
 from realtime.gc_tuning import tune_gc  # noqa: E402
 from realtime.limits import SocketsPerAddressLimit  # noqa: E402
 from realtime.routing import websocket_application  # noqa: E402
-from realtime.server_tuning import tune_sends  # noqa: E402
+from realtime.server_tuning import profile_from_env, tune_sends  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
@@ -34,3 +35,5 @@ application = ProtocolTypeRouter(
 )
 tune_gc()  # the web process holds thousands of long-lived sockets (realtime/gc_tuning.py)
 tune_sends()  # Twisted writes at once, autobahn formats no dropped debug line (realtime/server_tuning.py)
+fast_http.install()  # 抢购 answered from the socket when it is one simple request (commerce/flashsales/fast_http.py)
+profile_from_env()  # WEB_PROFILE=<file>: the bench's profile of this process (realtime/server_tuning.py)

@@ -15,6 +15,9 @@ costs per delivered message that have nothing to do with the message:
   names and `str` (the only change: autobahn's debug lines lose their colours and module paths).
 
 `WEB_SEND_TUNING=false` leaves Twisted and autobahn untouched.
+
+`WEB_PROFILE=<file>` (benchmarks only) profiles the web process's event loop thread with cProfile from start to
+exit and writes the stats to that file (`profile_from_env()`, read them with `python -m pstats <file>`).
 """
 
 from __future__ import annotations
@@ -73,4 +76,18 @@ def tune_sends() -> bool:
         write_through()
         quiet_autobahn()
         _applied = True
+    return True
+
+
+def profile_from_env() -> bool:
+    """cProfile the process from now until it exits when WEB_PROFILE names a file (the bench's switch)."""
+    path = os.environ.get("WEB_PROFILE", "").strip()
+    if not path:
+        return False
+    import atexit
+    import cProfile
+
+    profiler = cProfile.Profile()
+    atexit.register(profiler.dump_stats, path)
+    profiler.enable()
     return True

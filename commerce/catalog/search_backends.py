@@ -18,6 +18,7 @@
 from __future__ import annotations
 
 import logging
+import marshal
 import re
 import threading
 from collections import OrderedDict
@@ -42,6 +43,7 @@ from whoosh.analysis import Analyzer, LowercaseFilter, StemFilter, StopFilter, T
 from whoosh.codec.whoosh3 import W3PerDocReader
 from whoosh.fields import NUMERIC, TEXT
 from whoosh.query import Or, Term
+from whoosh.writing import CLEAR, PostingPool
 
 from commerce.catalog.search_service import SearchQueryError
 from commerce.catalog.segmenter import segmenter
@@ -63,6 +65,42 @@ def _cached_reader(self, fieldname, column):
 
 
 W3PerDocReader._cached_reader = _cached_reader
+
+
+class ChunkedPostingPool(PostingPool):
+    """Whoosh's posting pool, whose runs (the sorted postings it puts on disk each time it holds `limitmb`)
+    are written and read back as marshal'd lists of postings: Whoosh's own pool pickles and unpickles every
+    posting one by one, a fifth of a rebuild's CPU. Same postings, same order; memory stays bounded by
+    `limitmb` plus one chunk per run while merging."""
+
+    CHUNK = 2048
+
+    def _write_run(self, f, items) -> None:
+        chunk: list = []
+        for item in items:
+            chunk.append(item)
+            if len(chunk) == self.CHUNK:
+                self._write_chunk(f, chunk)
+                chunk = []
+        if chunk:
+            self._write_chunk(f, chunk)
+        f.close()
+
+    @staticmethod
+    def _write_chunk(f, chunk: list) -> None:
+        data = marshal.dumps(chunk)
+        f.write(len(data).to_bytes(8, "little"))
+        f.write(data)
+
+    def _read_run(self, path):
+        f = self._open_run(path)
+        try:
+            # Length-prefixed, read whole: marshal.load(f) reads an object piecewise, one file call per value.
+            while size := int.from_bytes(f.read(8), "little"):
+                yield from marshal.loads(f.read(size))  # noqa: S302 - a run this pool wrote to its own temp folder
+        finally:
+            f.close()
+            self._remove_run(path)
 
 
 IK_INDEX_ANALYZER = "ik_max_word"
@@ -181,6 +219,7 @@ def _index_tokens(chain, line: str) -> tuple[tuple[str, int, int, int], ...]:
 
 
 WHOOSH_WRITER_LOCK = "search:whoosh-writer"
+COMMIT_LOCK_SECONDS = 300
 
 
 _held = threading.local()
@@ -207,13 +246,14 @@ def _one_writer():
 
 
 @contextmanager
-def _one_long_writer() -> Iterator[Callable[[], None]]:
-    """Like _one_writer, for a rebuild that outlives the lock's timeout: yields a function that extends it."""
+def _one_long_writer() -> Iterator[Callable[..., None]]:
+    """Like _one_writer, for a rebuild that outlives the lock's timeout: yields a function that extends it
+    (by 60 s, or by the seconds given)."""
     lock = cache.lock(WHOOSH_WRITER_LOCK, timeout=60, blocking_timeout=30)
     with lock:
         _held.depth = 1
         try:
-            yield lambda: lock.extend(60, replace_ttl=True)
+            yield lambda seconds=60: lock.extend(seconds, replace_ttl=True)
         finally:
             _held.depth = 0
 
@@ -347,6 +387,7 @@ class ChineseWhooshSearchBackend(WhooshSearchBackend):
         with _one_long_writer() as extend_lock:
             self.index = self.index.refresh()
             writer = self.index.writer(limitmb=32)
+            writer.pool = ChunkedPostingPool(writer._tempstorage, writer.newsegment, limitmb=32)
             try:
                 for batch in batches:
                     for obj in batch:
@@ -363,7 +404,16 @@ class ChineseWhooshSearchBackend(WhooshSearchBackend):
             except BaseException:
                 writer.cancel()
                 raise
-            writer.commit(optimize=True)  # one segment: the cleared documents are dropped, not carried along
+            # Writing the segment can take longer than a batch on a busy machine: the lock must not expire
+            # under it (a crashed rebuild then holds other writers off for these minutes at most).
+            extend_lock(COMMIT_LOCK_SECONDS)
+            if self._models_filter([index.get_model()], None) is None:
+                # Every document of the index is of this model, and all of them were cleared: the new segment
+                # replaces the old ones outright (an optimising merge would read every posting of the
+                # cleared segment again, and build the set of its deleted documents once per term).
+                writer.commit(mergetype=CLEAR)
+            else:
+                writer.commit(optimize=True)  # one segment: the cleared documents are dropped, not carried
         return added
 
     def search(

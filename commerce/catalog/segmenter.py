@@ -19,6 +19,8 @@ import os
 import tempfile
 import threading
 from array import array
+from collections.abc import Iterator
+from functools import lru_cache
 from math import log
 
 import jieba
@@ -52,9 +54,13 @@ class CompactFrequencies:
         raise TypeError("CompactTokenizer's dictionary is read-only (add_word/load_userdict are not supported)")
 
 
+#: The cache files' layout: the frequency file starts with the total and the longest word's length.
+FORMAT = 2
+
+
 def _cache_paths(dictionary: str) -> tuple[str, str]:
     stat = os.stat(dictionary)
-    stem = os.path.join(tempfile.gettempdir(), f"meihao-jieba-{stat.st_size}-{int(stat.st_mtime)}")
+    stem = os.path.join(tempfile.gettempdir(), f"meihao-jieba-{FORMAT}-{stat.st_size}-{int(stat.st_mtime)}")
     return stem + ".marisa", stem + ".freq"
 
 
@@ -73,14 +79,49 @@ def _build(dictionary: str, trie_path: str, freq_path: str) -> None:
     suffix = f".{os.getpid()}.{threading.get_ident()}.tmp"
     trie.save(trie_path + suffix)
     with open(freq_path + suffix, "wb") as out:
-        array("q", [total]).tofile(out)
+        array("q", [total, max((len(word) for word, freq in words.items() if freq), default=1)]).tofile(out)
         freqs.tofile(out)
     os.replace(trie_path + suffix, trie_path)  # the freq file last: its presence says both are whole
     os.replace(freq_path + suffix, freq_path)
 
 
 class CompactTokenizer(jieba.Tokenizer):
-    """jieba.Tokenizer on the default dictionary, its word frequencies in a trie (see the module text)."""
+    """jieba.Tokenizer on the default dictionary, its word frequencies in a trie (see the module text).
+
+    `tokenize` remembers the cut of recent short blocks (the runs of Han characters, letters and digits that
+    jieba cuts one by one, e.g. 华为手机, 8GB+128GB, 高清大屏): product text repeats them from SKU to SKU,
+    and a rebuild would otherwise segment each again. The cut of a text is the cuts of its blocks one after
+    the other, so the result is jieba's, unchanged.
+    """
+
+    #: Blocks longer than this are cut every time (they rarely repeat); the memory is bounded by both.
+    MAX_CACHED_BLOCK = 32
+    CACHED_BLOCKS = 4096
+
+    def __init__(self, dictionary=jieba.DEFAULT_DICT) -> None:  # noqa: ANN001 - jieba's signature
+        super().__init__(dictionary)
+        self._block_tokens = lru_cache(maxsize=self.CACHED_BLOCKS)(self._tokenize_block)
+
+    def _tokenize_block(self, block: str, mode: str, hmm: bool) -> tuple[tuple[str, int, int], ...]:
+        return tuple(super().tokenize(block, mode=mode, HMM=hmm))
+
+    def tokenize(
+        self, unicode_sentence: str, mode: str = "default", HMM: bool = True
+    ) -> Iterator[tuple[str, int, int]]:  # noqa: N803
+        """jieba's (word, start, end) tuples, block by block (jieba's own split), short blocks from memory."""
+        if not isinstance(unicode_sentence, str):
+            raise ValueError("jieba: the input parameter should be unicode.")
+        offset = 0
+        for block in jieba.re_han_default.split(unicode_sentence):
+            if not block:
+                continue
+            if len(block) <= self.MAX_CACHED_BLOCK:
+                tokens = self._block_tokens(block, mode, HMM)
+            else:
+                tokens = super().tokenize(block, mode=mode, HMM=HMM)
+            for word, start, end in tokens:
+                yield word, offset + start, offset + end
+            offset += len(block)
 
     def initialize(self, dictionary=None) -> None:
         if self.initialized:
@@ -98,10 +139,9 @@ class CompactTokenizer(jieba.Tokenizer):
             freqs = array("q")
             with open(freq_path, "rb") as data:
                 freqs.frombytes(data.read())
-            self.total = freqs.pop(0)
+            self.total, self.max_word_length = freqs.pop(0), freqs.pop(0)
             self.FREQ = CompactFrequencies(trie, freqs)
-            self.log_freqs = array("d", (log(freq) for freq in freqs))
-            self.max_word_length = max(map(len, trie.iterkeys())) if len(trie) else 1
+            self.log_freqs = array("d", map(log, freqs))
             self.initialized = True
 
     def calc(self, sentence: str, DAG: dict[int, list[int]], route: dict) -> None:  # noqa: N803 - jieba's name

@@ -28,6 +28,7 @@ from urllib.parse import parse_qs, urlsplit
 from django.conf import settings
 from django.contrib.sessions.backends.cached_db import KEY_PREFIX as SESSION_KEY_PREFIX
 from django.core.cache import caches
+from django.core.signals import setting_changed
 from django.http.cookie import parse_cookie
 from django.http.request import split_domain_port, validate_host
 from django.middleware.csrf import InvalidTokenFormat, _check_token_format, _does_token_match
@@ -65,6 +66,7 @@ class FlashPressRoute:
             await self.app(scope, _replay(chunks, complete, receive), send)
             return
         status, payload, headers = answer
+        headers = [*headers, (b"content-length", str(len(payload)).encode())]  # not chunked by Twisted
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": payload})
 
@@ -155,6 +157,25 @@ def _csrf_ok(headers: dict[str, str], cookies: dict[str, str], form: dict, host:
     return _does_token_match(token, secret)
 
 
+_key_makers: dict[str, object] = {}
+
+
+def _session_key_maker(alias: str):
+    """The session cache's `make_key`, looked up once (`caches[alias]` is a context-local lookup per call)."""
+    maker = _key_makers.get(alias)
+    if maker is None:
+        maker = _key_makers[alias] = caches[alias].make_key
+    return maker
+
+
+def _forget_key_makers(*, setting: str, **_kwargs) -> None:
+    if setting in {"CACHES", "SESSION_CACHE_ALIAS"}:
+        _key_makers.clear()
+
+
+setting_changed.connect(_forget_key_makers)
+
+
 def _language(cookies: dict[str, str]) -> str:
     chosen = cookies.get(settings.LANGUAGE_COOKIE_NAME, "")
     return chosen if chosen in {code for code, _name in settings.LANGUAGES} else settings.LANGUAGE_CODE
@@ -188,7 +209,7 @@ async def _lean_press(scope, sale_id: int, body: bytes):
         return None
     client = scope.get("client") or ("", 0)
     address = client_ip_from(str(client[0] or ""), headers.get("x-forwarded-for", ""))
-    session_cache_key = caches[settings.SESSION_CACHE_ALIAS].make_key(SESSION_KEY_PREFIX + session_key)
+    session_cache_key = _session_key_maker(settings.SESSION_CACHE_ALIAS)(SESSION_KEY_PREFIX + session_key)
     language = _language(cookies)
     with translation.override(language):
         answer = await services.apress(

@@ -10,8 +10,8 @@ Keys of sale N (one hash tag, so a Redis Cluster keeps them on one node):
 
 The script's contract (PRESS_LUA), checks in this order, the first that applies is the answer:
     duplicate    the same (user, request id) was accepted before: nothing changes (the first answer stands)
+    paused       the sale is not loaded (not started yet, or Redis lost it: see `load`): nothing changes
     rate_limited the address or the account pressed more than its limit in the window
-    paused       the sale is not loaded (not started yet, or Redis lost it: see `load`)
     not_started  Redis TIME < start_ms          ended  Redis TIME >= end_ms
     limit        the shopper already holds `limit` units     sold_out   left <= 0
     accepted     left -= 1, users[user] += 1, reqs[user:request] = 1
@@ -30,12 +30,18 @@ from dataclasses import dataclass
 from django.conf import settings
 from django_redis import get_redis_connection
 
+from commerce.flashsales import redis_wire
+
 PRESS_LUA = """
 if ARGV[8] ~= '' and redis.call('EXISTS', KEYS[8]) == 0 then
   return {'no_session', -1, 0}
 end
 if redis.call('HEXISTS', KEYS[4], ARGV[2]) == 1 then
   return {'duplicate', tonumber(redis.call('GET', KEYS[2]) or '0'), 0}
+end
+local meta = redis.call('HMGET', KEYS[1], 'start_ms', 'end_ms', 'limit')
+if not meta[1] then
+  return {'paused', -1, 0}
 end
 local window = tonumber(ARGV[5])
 local ip = redis.call('INCR', KEYS[5])
@@ -44,10 +50,6 @@ local acct = redis.call('INCR', KEYS[6])
 if acct == 1 then redis.call('PEXPIRE', KEYS[6], window) end
 if ip > tonumber(ARGV[3]) or acct > tonumber(ARGV[4]) then
   return {'rate_limited', -1, 0}
-end
-local meta = redis.call('HMGET', KEYS[1], 'start_ms', 'end_ms', 'limit')
-if not meta[1] then
-  return {'paused', -1, 0}
 end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -226,7 +228,6 @@ async def apress(
 ) -> Answer:
     """`press` on redis.asyncio, also checking that the session `session_cache_key` still exists (NO_SESSION);
     an accepted press goes on the sale's queue stream in the same step (`kick`: ask for a drain)."""
-    client = async_redis()
     keys_, args = _press_call(
         sale_id=sale_id,
         user_id=user_id,
@@ -236,7 +237,10 @@ async def apress(
         session_cache_key=session_cache_key,
         enqueue=True,
     )
-    return _answer(await client.flash_press(keys=keys_, args=args))
+    wire = None if getattr(settings, "REDIS_SENTINELS", None) else redis_wire.wire(settings.REDIS_URL, PRESS_LUA)
+    if wire is not None:  # one pipelined connection per loop (redis_wire.py); Sentinel or TLS: redis.asyncio
+        return _answer(await wire.evalsha(keys_, args))
+    return _answer(await async_redis().flash_press(keys=keys_, args=args))
 
 
 def release(*, sale_id: int, user_id: int, request_id: str) -> bool:

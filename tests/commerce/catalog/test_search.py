@@ -294,3 +294,41 @@ def test_rebuild_writes_one_segment_without_a_stored_copy_of_the_text(catalog):
         assert len(ix._segments()) == 1
         stored = searcher.stored_fields(0)
     assert stored["django_ct"] == "catalog.sku" and "text" not in stored
+
+
+def test_the_rebuild_pool_gives_back_every_posting_in_order_across_runs(tmp_path):
+    """ChunkedPostingPool (marshal'd runs) sorts like Whoosh's own pool, here over many runs on disk."""
+    from whoosh.filedb.filestore import FileStorage
+    from whoosh.writing import PostingPool
+
+    from commerce.catalog.search_backends import ChunkedPostingPool
+
+    postings = [
+        ("text", f"词{n % 97}".encode(), n, float(n % 5), None if n % 3 else b"\x01\x02")
+        for n in range(7 * ChunkedPostingPool.CHUNK + 5)
+    ]
+    postings.reverse()
+    storage = FileStorage(str(tmp_path)).create()
+    sorted_by = {}
+    for pool_class in (ChunkedPostingPool, PostingPool):
+        pool = pool_class(storage, segment=None, limitmb=1)
+        for posting in postings:
+            pool.add(posting)
+        assert pool.runs  # 1 MB holds a few thousand postings: the rest went to disk
+        sorted_by[pool_class] = list(pool.iter_postings())
+    assert sorted_by[ChunkedPostingPool] == sorted_by[PostingPool] == sorted(postings)
+    assert list(tmp_path.iterdir()) == []  # the runs were removed once read
+
+
+def test_a_second_rebuild_replaces_the_segment_instead_of_merging_the_cleared_one(catalog):
+    rebuild_search_index()
+    first = set(found("手机"))
+    rebuild_search_index(batch_size=2)
+
+    backend = connections["default"].get_backend()
+    ix = backend.index.refresh()
+    assert len(ix._segments()) == 1
+    with ix.reader() as reader:
+        assert not reader.has_deletions()
+        assert reader.doc_count() == SKU.objects.filter(is_launched=True).count()
+    assert set(found("手机")) == first == {catalog["mate_black"].id, catalog["mate_green"].id, catalog["iphone"].id}

@@ -69,3 +69,22 @@ def test_a_fresh_segmenter_builds_or_reuses_the_cached_trie(tmp_path, monkeypatc
 def test_the_dictionary_is_read_only():
     with pytest.raises(TypeError):
         segmenter.add_word("美好商城", 100)
+
+
+def test_remembered_blocks_cut_like_jieba_wherever_they_occur(reference):
+    """The segmenter remembers the cut of short blocks; a block met again, at another offset, next to other
+    blocks, and a block too long to be remembered, are all cut as jieba cuts the whole text."""
+    long_block = "超长续航旗舰芯片运行流畅多任务不卡顿轻薄机身握感舒适随身携带更方便高清大屏色彩细腻"
+    assert len(long_block) > CompactTokenizer.MAX_CACHED_BLOCK
+    texts = ["华为手机 8GB+128GB 黑色", "黑色华为手机，8GB+128GB。", f"{long_block} 华为手机 {long_block}"]
+    for mode in ("default", "search"):
+        for text in texts * 2:
+            assert list(segmenter.tokenize(text, mode=mode)) == list(reference.tokenize(text, mode=mode)), text
+            assert list(segmenter.tokenize(text, mode=mode, HMM=False)) == list(
+                reference.tokenize(text, mode=mode, HMM=False)
+            )
+
+
+def test_tokenize_refuses_bytes_as_jieba_does():
+    with pytest.raises(ValueError):
+        list(segmenter.tokenize("华为手机".encode()))

@@ -1,0 +1,201 @@
+"""抢购 straight from the socket: a press answered by the lean route without Twisted's HTTP request machinery.
+
+A profile of one Daphne process answering a crowd of presses (docs/flash-sale.md) found most of its CPU outside
+the lean route: Twisted's line-by-line parsing into a `Request` (header objects, a body file, cookies), Daphne's
+scope, its application task and queue, the ASGI hops of the answer, and Twisted's response writer. For the one
+request that must be cheap, `install()` lets Twisted's HTTP/1.1 channel take a short cut when a chunk of input
+is exactly one whole, simple `POST /flash/<id>/press/` at the start of a request:
+
+- the head is split here (request line, `name: value` lines) with Daphne's own validity rules (header names,
+  header value bytes, no `_` in a name, `Daphne-Root-Path`, the proxy headers when Daphne trusts them); any
+  continuation line, `Transfer-Encoding`, `Expect`, `Upgrade`, `Connection` other than `keep-alive`, a query
+  string, a body that is not exactly `Content-Length` bytes (a body still arriving in another segment), or more
+  input behind it (pipelining) means: no short cut;
+- the scope Daphne would build goes to the same `commerce.flashsales.asgi._lean_press` (CSRF, ticket, session,
+  gate: every rule stays there), and its answer is written as one HTTP/1.1 response with a Content-Length;
+- when the lean route declines (or fails), the same bytes go to Twisted's own parser as if nothing happened:
+  Daphne and `FlashPressRoute` see the request as before and Django's view answers. A declined press has
+  written nothing in Redis (see gate.PRESS_LUA), so asking again there changes nothing.
+
+Input that arrives while a press is being answered waits and is parsed after the answer (responses stay in
+order); past 16 KB the connection stops being read until then, as Twisted does. Daphne's access log gets its
+usual line. `FLASH_FAST_HTTP=false` leaves Twisted untouched.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import re
+import time
+
+logger = logging.getLogger(__name__)
+
+_PRESS_LINE = re.compile(rb"POST /flash/([1-9][0-9]{0,17})/press/ HTTP/1\.1")
+_HEADER_NAME = re.compile(rb"[-!#$%&'*+.^`|~0-9a-zA-Z]+")  # Daphne's HEADER_NAME_RE, less "_" (Daphne drops those)
+_INVALID_VALUE_BYTES = frozenset(b"\x0b\x0c\x1c\x1d\x1e\x85")  # Daphne's INVALID_HEADER_VALUE_BYTES
+_NOT_SIMPLE = frozenset(
+    {b"transfer-encoding", b"expect", b"upgrade", b"connection", b"daphne-root-path", b"http2-settings"}
+)
+_MAX_HEAD = 16384  # Twisted's totalHeadersSize
+_EAGER_READ = 0x4000  # Twisted's _optimisticEagerReadSize: input it keeps while answering before it stops reading
+
+_installed = False
+
+
+def enabled() -> bool:
+    return os.environ.get("FLASH_FAST_HTTP", "true").strip().lower() not in {"0", "false", "no", "off"}
+
+
+def parse_press(data: bytes) -> tuple[int, list[tuple[bytes, bytes]], bytes] | None:
+    """(sale id, [(lowercased name, value)], body) if `data` is exactly one simple press request, else None."""
+    head_end = data.find(b"\r\n\r\n")
+    if head_end < 0 or head_end > _MAX_HEAD:
+        return None
+    lines = data[:head_end].split(b"\r\n")
+    match = _PRESS_LINE.fullmatch(lines[0])
+    if match is None:
+        return None
+    headers: list[tuple[bytes, bytes]] = []
+    length = -1
+    for line in lines[1:]:
+        name, colon, value = line.partition(b":")
+        if not colon or not _HEADER_NAME.fullmatch(name):
+            return None
+        value = value.strip(b" \t")
+        if _INVALID_VALUE_BYTES.intersection(value):
+            return None
+        name = name.lower()
+        if name in _NOT_SIMPLE and not (name == b"connection" and value.lower() == b"keep-alive"):
+            return None  # (keep-alive is what HTTP/1.1 does anyway: Twisted looks only for "close")
+        if name == b"content-length":
+            if length >= 0 or not value.isdigit():
+                return None
+            length = int(value)
+        headers.append((name, value))
+    body = data[head_end + 4 :]
+    if length < 0 or len(body) != length:
+        return None
+    return int(match.group(1)), headers, body
+
+
+def _response(status: int, headers: list[tuple[bytes, bytes]], body: bytes, server_name: str) -> bytes:
+    from twisted.web.http import RESPONSES
+
+    lines = [b"HTTP/1.1 %d %s" % (status, RESPONSES.get(status, b"Unknown Status"))]
+    lines += [name + b": " + value for name, value in headers]
+    if server_name:
+        lines.append(b"server: " + server_name.encode())
+    lines.append(b"content-length: %d" % len(body))
+    return b"\r\n".join(lines) + b"\r\n\r\n" + body
+
+
+def install() -> bool:
+    """Patch Twisted's HTTPChannel (the web process only; once). False when FLASH_FAST_HTTP=false."""
+    global _installed
+    if not enabled():
+        return False
+    if _installed:
+        return True
+    from daphne.utils import parse_x_forwarded_for
+    from twisted.internet.interfaces import ISSLTransport
+    from twisted.web import http
+
+    from commerce.flashsales.asgi import _lean_press
+
+    parse_data = http.HTTPChannel.dataReceived
+
+    def at_request_start(channel) -> bool:
+        return (
+            channel.line_mode
+            and not channel._buffer
+            and not channel.requests
+            and not channel._handlingRequest
+            and channel._HTTPChannel__first_line == 1
+            and channel.persistent
+        )
+
+    def data_received(self, data: bytes) -> None:
+        pending = self.__dict__.get("_flash_pending")
+        if pending is not None:  # a press of this connection is being answered: the rest waits its turn
+            pending.append(data)
+            if sum(map(len, pending)) > _EAGER_READ and not self.__dict__.get("_flash_paused"):
+                self._flash_paused = True  # as Twisted does while it answers: stop reading until the answer
+                self.transport.pauseProducing()
+            return
+        if data[:12] == b"POST /flash/" and at_request_start(self):
+            parsed = parse_press(data)
+            if parsed is not None:
+                self.resetTimeout()
+                self._flash_pending = []
+                asyncio.ensure_future(answer(self, data, *parsed))
+                return
+        parse_data(self, data)
+
+    async def answer(channel, data: bytes, sale_id: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
+        started = time.time()
+        server = channel.factory.server
+        transport = channel.transport
+        secure = ISSLTransport.providedBy(transport)
+        client = server_addr = None
+        peer, host = transport.getPeer(), transport.getHost()
+        if hasattr(peer, "host") and hasattr(peer, "port"):
+            client, server_addr = [str(peer.host), peer.port], [str(host.host), host.port]
+        scheme = "https" if secure else "http"
+        if server.proxy_forwarded_address_header:
+            client, scheme = parse_x_forwarded_for(
+                dict(headers),
+                server.proxy_forwarded_address_header,
+                server.proxy_forwarded_port_header,
+                server.proxy_forwarded_proto_header,
+                client,
+                scheme,
+            )
+        scope = {
+            "type": "http",
+            "http_version": "1.1",
+            "method": "POST",
+            "path": f"/flash/{sale_id}/press/",
+            "raw_path": b"/flash/%d/press/" % sale_id,
+            "root_path": server.root_path,
+            "scheme": scheme,
+            "query_string": b"",
+            "headers": headers,
+            "client": client,
+            "server": server_addr,
+        }
+        result = None
+        try:
+            result = await _lean_press(scope, sale_id, body)
+        except Exception:  # noqa: BLE001 - the short cut never fails a press: Twisted and Django answer it
+            logger.warning("flash press: short cut failed, handing over to Twisted", exc_info=True)
+        pending = channel.__dict__.pop("_flash_pending", [])
+        if channel.transport is None or not channel.transport.connected:
+            return
+        if channel.__dict__.pop("_flash_paused", False):
+            channel.transport.resumeProducing()
+        if result is None:
+            parse_data(channel, data)
+        else:
+            status, payload, out = result
+            response = _response(status, out, payload, server.server_name)
+            channel.transport.write(response)  # the idle timeout was reset when the press arrived
+            server.log_action(
+                "http",
+                "complete",
+                {
+                    "path": scope["path"],
+                    "status": status,
+                    "method": "POST",
+                    "client": f"{client[0]}:{client[1]}" if client else None,
+                    "time_taken": time.time() - started,
+                    "size": len(payload),
+                },
+            )
+        if pending:
+            channel.dataReceived(b"".join(pending))
+
+    http.HTTPChannel.dataReceived = data_received
+    _installed = True
+    return True

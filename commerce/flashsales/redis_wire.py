@@ -1,0 +1,238 @@
+"""The lean 抢购 route's Redis client: one pipelined connection per event loop that speaks just enough RESP.
+
+A profile of Daphne answering a crowd of presses (docs/flash-sale.md) spent about half of each answer in
+redis.asyncio's machinery around the one EVALSHA (connection pool and its lock, command packing through the
+encoder, the retry wrapper, a timeout context, the stream reader). Here every press is still exactly one EVALSHA,
+but the commands of one event-loop turn leave in one write on one connection and the replies are read in order as
+they come: Redis runs them one after the other anyway.
+
+- Replies: simple strings, errors, integers, bulk strings and arrays (what the press script and the handshake
+  answer). An error reply is raised to its caller as `WireError`.
+- Connection: opened on first use (AUTH and SELECT from REDIS_URL, then SCRIPT LOAD of the press script); a lost
+  connection fails every press waiting on it with ConnectionError (the lean route then hands those presses to
+  Django's view, which asks again with the same request id: a press Redis did run answers `duplicate`), and the
+  next press opens a new one. NOSCRIPT (a flushed script cache) loads the script again and retries once.
+- A reply that takes longer than `TIMEOUT` seconds drops the connection (the waiting presses fail as above).
+
+Only plain `redis://` and `unix://` URLs: Sentinel or TLS setups keep redis.asyncio (gate.async_redis).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import weakref
+from collections import deque
+
+TIMEOUT = 5.0
+
+
+class WireError(Exception):
+    """An error reply from Redis."""
+
+
+def command(*parts) -> bytes:
+    """One command in RESP (bytes, str or int parts)."""
+    out = [b"*%d\r\n" % len(parts)]
+    for part in parts:
+        if isinstance(part, int):
+            part = b"%d" % part
+        elif isinstance(part, str):
+            part = part.encode()
+        out.append(b"$%d\r\n%s\r\n" % (len(part), part))
+    return b"".join(out)
+
+
+def parse(buffer: bytes | bytearray, pos: int = 0):
+    """(reply, next position) for the reply starting at `pos`, or None when it has not fully arrived."""
+    end = buffer.find(b"\r\n", pos)
+    if end < 0:
+        return None
+    kind, line = buffer[pos : pos + 1], bytes(buffer[pos + 1 : end])
+    pos = end + 2
+    if kind == b"+":
+        return line.decode(), pos
+    if kind == b"-":
+        return WireError(line.decode(errors="replace")), pos
+    if kind == b":":
+        return int(line), pos
+    if kind == b"$":
+        size = int(line)
+        if size < 0:
+            return None, pos
+        if len(buffer) < pos + size + 2:
+            return None
+        return bytes(buffer[pos : pos + size]), pos + size + 2
+    if kind == b"*":
+        count = int(line)
+        if count < 0:
+            return None, pos
+        items = []
+        for _ in range(count):
+            item = parse(buffer, pos)
+            if item is None:
+                return None
+            value, pos = item
+            items.append(value)
+        return items, pos
+    raise WireError(f"unexpected reply type {kind!r}")
+
+
+class _Connection(asyncio.Protocol):
+    def __init__(self) -> None:
+        self.transport = None
+        self.buffer = bytearray()
+        self.waiting: deque[tuple[asyncio.Future, float]] = deque()
+        self.outgoing: list[bytes] = []
+        self.lost = False
+        self.watchdog = None
+
+    def connection_made(self, transport) -> None:
+        self.transport = transport
+
+    def call(self, payload: bytes) -> asyncio.Future:
+        loop = asyncio.get_running_loop()
+        future = loop.create_future()
+        if self.lost:
+            future.set_exception(ConnectionError("Redis connection lost"))
+            return future
+        self.waiting.append((future, time.monotonic()))
+        if not self.outgoing:
+            loop.call_soon(self.flush)
+        self.outgoing.append(payload)
+        if self.watchdog is None:
+            self.watchdog = loop.call_later(TIMEOUT, self.check)
+        return future
+
+    def flush(self) -> None:
+        if self.outgoing and not self.lost:
+            self.transport.write(b"".join(self.outgoing))
+        self.outgoing.clear()
+
+    def check(self) -> None:
+        self.watchdog = None
+        if self.waiting and time.monotonic() - self.waiting[0][1] > TIMEOUT:
+            self.transport.abort()  # connection_lost fails everything waiting
+        elif self.waiting:
+            self.watchdog = asyncio.get_running_loop().call_later(TIMEOUT, self.check)
+
+    def data_received(self, data: bytes) -> None:
+        self.buffer += data
+        pos = 0
+        while self.waiting:
+            try:
+                reply = parse(self.buffer, pos)
+            except (ValueError, WireError) as error:
+                self.transport.abort()
+                self._fail(ConnectionError(f"unreadable Redis reply: {error}"))
+                return
+            if reply is None:
+                break
+            value, pos = reply
+            future, _sent = self.waiting.popleft()
+            if not future.done():
+                future.set_result(value)
+        del self.buffer[:pos]
+
+    def connection_lost(self, exc) -> None:
+        self._fail(ConnectionError(f"Redis connection lost: {exc}"))
+
+    def _fail(self, error: Exception) -> None:
+        self.lost = True
+        if self.watchdog is not None:
+            self.watchdog.cancel()
+            self.watchdog = None
+        while self.waiting:
+            future, _sent = self.waiting.popleft()
+            if not future.done():
+                future.set_exception(error)
+
+
+class Wire:
+    """One connection to the Redis of `url` on the running event loop, running one script by EVALSHA."""
+
+    def __init__(self, url: str, script: str) -> None:
+        from redis.connection import parse_url
+
+        self.options = parse_url(url)
+        self.script = script
+        self.sha = b""
+        self.connection: _Connection | None = None
+        self.connecting: asyncio.Future | None = None
+
+    async def _open(self) -> _Connection:
+        loop = asyncio.get_running_loop()
+        options = self.options
+        if options.get("path"):
+            _transport, connection = await asyncio.wait_for(
+                loop.create_unix_connection(_Connection, options["path"]), TIMEOUT
+            )
+        else:
+            _transport, connection = await asyncio.wait_for(
+                loop.create_connection(_Connection, options.get("host", "localhost"), int(options.get("port", 6379))),
+                TIMEOUT,
+            )
+        try:
+            if options.get("password"):
+                auth = ("AUTH", options["username"], options["password"]) if options.get("username") else None
+                await self._expect_ok(connection, command(*(auth or ("AUTH", options["password"]))))
+            if int(options.get("db", 0) or 0):
+                await self._expect_ok(connection, command("SELECT", int(options["db"])))
+            sha = await connection.call(command("SCRIPT", "LOAD", self.script))
+            if isinstance(sha, WireError):
+                raise sha
+            self.sha = sha
+        except BaseException:
+            connection.transport.abort()
+            raise
+        return connection
+
+    @staticmethod
+    async def _expect_ok(connection: _Connection, payload: bytes) -> None:
+        reply = await connection.call(payload)
+        if isinstance(reply, WireError):
+            raise reply
+
+    async def _connection(self) -> _Connection:
+        connection = self.connection
+        if connection is not None and not connection.lost:
+            return connection
+        if self.connecting is None:  # the first press after a loss opens it; the others wait for the same one
+            self.connecting = asyncio.ensure_future(self._open())
+        connecting = self.connecting
+        try:
+            self.connection = await asyncio.shield(connecting)
+        finally:
+            if self.connecting is connecting and connecting.done():
+                self.connecting = None
+        return self.connection
+
+    async def evalsha(self, keys: list, args: list):
+        """The script's reply for these keys and args (one EVALSHA)."""
+        for attempt in (1, 2):
+            connection = await self._connection()
+            reply = await connection.call(command("EVALSHA", self.sha, len(keys), *keys, *args))
+            if isinstance(reply, WireError):
+                if str(reply).startswith("NOSCRIPT") and attempt == 1:
+                    sha = await connection.call(command("SCRIPT", "LOAD", self.script))
+                    if isinstance(sha, WireError):
+                        raise sha
+                    self.sha = sha
+                    continue
+                raise reply
+            return reply
+        raise AssertionError("unreachable")
+
+
+_wires = weakref.WeakKeyDictionary()  # event loop -> {(url, script): Wire}
+
+
+def wire(url: str, script: str) -> Wire | None:
+    """The running loop's Wire to `url` for `script`, or None for a URL it does not speak (TLS)."""
+    if not url.startswith(("redis://", "unix://")):
+        return None
+    per_loop = _wires.setdefault(asyncio.get_running_loop(), {})
+    found = per_loop.get((url, script))
+    if found is None:
+        found = per_loop[(url, script)] = Wire(url, script)
+    return found

@@ -1,0 +1,142 @@
+"""抢购 from the socket (commerce/flashsales/fast_http.py): Daphne's own HTTP factory and Twisted's channel, fed
+bytes as a connection would, with the real application, Redis and database. A simple press is answered by the
+lean route without Twisted's request machinery; everything else takes Twisted's and Daphne's usual path."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+
+import pytest
+from asgiref.sync import sync_to_async
+from daphne.http_protocol import HTTPFactory
+from daphne.server import Server
+from django.conf import settings
+from twisted.internet.address import IPv4Address
+from twisted.internet.testing import StringTransport
+
+from commerce.flashsales import fast_http, gate
+from commerce.flashsales.models import FlashEntry
+from config.asgi import application
+from tests.commerce.flashsales.test_lean_route import _setup
+
+
+def request(sale_id, session, ticket, *, request_id=None, extra=b"", path=None) -> bytes:
+    secret = secrets.token_hex(16)
+    body = f"request_id={request_id or secrets.token_hex(6)}&ticket={ticket}".encode()
+    return (
+        (
+            f"POST {path or f'/flash/{sale_id}/press/'} HTTP/1.1\r\n"
+            "Host: testserver\r\n"
+            "Origin: http://testserver\r\n"
+            "Content-Type: application/x-www-form-urlencoded\r\n"
+            f"Cookie: {settings.SESSION_COOKIE_NAME}={session}; csrftoken={secret}\r\n"
+            f"X-CSRFToken: {secret}\r\n"
+        ).encode()
+        + extra
+        + f"Content-Length: {len(body)}\r\n\r\n".encode()
+        + body
+    )
+
+
+def connection():
+    server = Server(application=application, endpoints=["tcp:port=0"])
+    server.connections = {}
+    factory = HTTPFactory(server)
+    channel = factory.buildProtocol(IPv4Address("TCP", "127.0.0.1", 40000))
+    transport = StringTransport(
+        hostAddress=IPv4Address("TCP", "127.0.0.1", 8000), peerAddress=IPv4Address("TCP", "127.0.0.1", 40000)
+    )
+    channel.makeConnection(transport)
+    return channel, transport
+
+
+async def answers(transport, count: int) -> list[tuple[int, dict[str, str], bytes]]:
+    """The first `count` whole responses written to `transport` (waiting for them, at most ~10 s)."""
+    for _ in range(1000):
+        data = transport.value()
+        parsed, rest = [], data
+        while rest and len(parsed) < count:
+            head, sep, after = rest.partition(b"\r\n\r\n")
+            if not sep:
+                break
+            lines = head.decode("latin-1").split("\r\n")
+            headers = {k.strip().lower(): v.strip() for k, v in (line.split(":", 1) for line in lines[1:])}
+            if "content-length" in headers:
+                size = int(headers["content-length"])
+                if len(after) < size:
+                    break
+                body, rest = after[:size], after[size:]
+            else:  # Twisted's chunked answer (Daphne's path): one chunk and the last
+                if b"\r\n0\r\n\r\n" not in after:
+                    break
+                chunked, _, rest = after.partition(b"\r\n0\r\n\r\n")
+                body = chunked.split(b"\r\n", 1)[1] if b"\r\n" in chunked else b""
+            parsed.append((int(lines[0].split()[1]), headers, body))
+        if len(parsed) >= count:
+            return parsed
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"no {count} answers in: {transport.value()[:500]!r}")
+
+
+def test_only_one_whole_simple_press_is_taken():  # no database, no loop: the parser alone
+    press = request(7, "s", "t", request_id="fast-req-1")
+    sale_id, headers, body = fast_http.parse_press(press)
+    assert sale_id == 7 and (b"host", b"testserver") in headers and body.startswith(b"request_id=fast-req-1")
+    assert fast_http.parse_press(request(7, "s", "t", extra=b"Connection: keep-alive\r\n")) is not None  # browsers
+    assert fast_http.parse_press(press[:-3]) is None  # the body is still arriving
+    assert fast_http.parse_press(press + b"GET / HTTP/1.1\r\n\r\n") is None  # pipelined: Twisted's turn
+    assert fast_http.parse_press(request(7, "s", "t", path="/flash/7/press/?x=1")) is None
+    assert fast_http.parse_press(request(7, "s", "t", path="/flash/7/press")) is None
+    for odd in (b"Transfer-Encoding: chunked\r\n", b"Expect: 100-continue\r\n", b"Connection: close\r\n",
+                b"Upgrade: websocket\r\n", b"X_Forwarded_For: 1.2.3.4\r\n", b"Daphne-Root-Path: /x\r\n",
+                b"X-A: 1\r\n continued\r\n", b"Content-Length: 3\r\n", b"X-Bad: a\x0bb\r\n"):  # fmt: skip
+        assert fast_http.parse_press(request(7, "s", "t", extra=odd)) is None, odd
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+async def test_a_simple_press_is_answered_from_the_socket_and_the_rest_as_before():
+    assert fast_http._installed  # config.asgi installed it (the web process's entry point)
+    sale, [(u1, s1, t1), (u2, s2, t2), (u3, s3, t3)] = await sync_to_async(_setup)(quantity=2, n=3)
+    channel, transport = connection()
+
+    channel.dataReceived(request(sale.pk, s1, t1, request_id="fast-req-1"))
+    [(status, headers, body)] = await answers(transport, 1)
+    assert status == 202 and headers["x-flash-route"] == "lean" and headers["content-type"] == "application/json"
+    assert b'"status": "queued"' in body and b'"left": 1' in body
+    assert await sync_to_async(gate.queued)(sale.pk) == 1
+    assert not channel._channel.requests  # Twisted's request machinery never saw it
+
+    # Two presses in one go (pipelined), the second a repeat: answered in order, the repeat is one request.
+    transport.clear()
+    twice = request(sale.pk, s2, t2, request_id="fast-req-2")
+    channel.dataReceived(twice + twice)
+    (first, second) = await answers(transport, 2)
+    assert first[0] == 202 and second[0] == 200 and b'"duplicate": true' in second[2]
+    assert await sync_to_async(gate.left)(sale.pk) == 0
+
+    # A press the lean route declines (no ticket) goes to Twisted, Daphne and Django's view: one entry, once.
+    transport.clear()
+    channel.dataReceived(request(sale.pk, s3, "", request_id="fast-req-3"))
+    [(status, headers, body)] = await answers(transport, 1)
+    assert status == 409 and "x-flash-route" not in headers and b'"code": "sold_out"' in body
+    assert not await FlashEntry.objects.filter(request_id="fast-req-3").aexists()
+
+    # A foreign origin never reaches the gate: Django's CSRF check answers.
+    transport.clear()
+    channel.dataReceived(request(sale.pk, s3, t3).replace(b"Origin: http://testserver", b"Origin: https://evil.x"))
+    [(status, _headers, _body)] = await answers(transport, 1)
+    assert status == 403
+    assert await sync_to_async(gate.left)(sale.pk) == 0
+    channel.connectionLost(None)
+
+    # More than 16 KB behind a press that is being answered: the connection stops being read until the answer.
+    channel, transport = connection()
+    channel.dataReceived(request(sale.pk, s1, t1, request_id="fast-req-4"))
+    channel.dataReceived(b"GET / HTTP/1.1\r\nHost: testserver\r\nX-Pad: " + b"x" * 20000)
+    assert transport.producerState == "paused"
+    [(status, _headers, body)] = await answers(transport, 1)
+    assert status == 409 and b'"code": "limit"' in body
+    assert transport.producerState == "producing"
+    channel.connectionLost(None)
