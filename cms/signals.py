@@ -4,7 +4,8 @@
 - a SKU, its images or its option set -> the detail pages of its SPU's SKUs (the spec switcher shows them
   all); a deleted SKU also has its own files removed;
 - an SPU, its specifications and options, a brand -> the detail pages of the SKUs they appear on;
-- a category, channel or channel group (menu and breadcrumbs on every page) -> everything.
+- a category, channel or channel group (menu and breadcrumbs on every page) -> everything;
+- a Wagtail Site saved or deleted -> no page, but every process forgets the Site it keeps (cms.sites).
 
 The home page's product floors follow price and name edits through the scheduler (every 5 minutes).
 """
@@ -109,14 +110,26 @@ def shop_setting_saved(sender, instance, raw=False, using=None, **kwargs) -> Non
     queue_all()
 
 
+def site_changed(sender, instance, raw=False, using=None, **kwargs) -> None:
+    """A Site saved or deleted (or deleted with its root page): every process looks the request's Site up again."""
+    from django.db import transaction
+
+    from cms.sites import forget_sites
+
+    transaction.on_commit(forget_sites, using=using, robust=True)
+
+
 def connect() -> None:
     """Wire the receivers (called once from CmsConfig.ready)."""
+    from wagtail.models import Site
     from wagtail.signals import page_published, page_unpublished
 
     from cms.models import SearchSettings
     from commerce.catalog import models as catalog
     from commerce.orders.models import FreightRule
 
+    post_save.connect(site_changed, sender=Site, dispatch_uid="known-sites:site-saved")
+    post_delete.connect(site_changed, sender=Site, dispatch_uid="known-sites:site-deleted")
     page_published.connect(page_changed, dispatch_uid="static-pages:page-published")
     page_unpublished.connect(page_changed, dispatch_uid="static-pages:page-unpublished")
     post_save.connect(sku_saved, sender=catalog.SKU, dispatch_uid="static-pages:sku-saved")

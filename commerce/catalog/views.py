@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
@@ -36,6 +37,7 @@ def category_list(request: HttpRequest, category_id: int) -> HttpResponse:
         raise Http404(_("没有这个商品分类"))
     sort = selectors.normalize_sort(request.GET.get("sort"))
     page = paginate(selectors.list_category_skus(category, sort), request.GET.get("page"), settings.SHOP_LIST_PAGE_SIZE)
+    skus = list(page.object_list)
     return render(
         request,
         "catalog/category_list.html",
@@ -45,15 +47,16 @@ def category_list(request: HttpRequest, category_id: int) -> HttpResponse:
             "sort": sort,
             "page_obj": page,
             "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
-            "skus": page.object_list,
-            "hot_skus": selectors.list_hot_skus(category.id),
+            "skus": skus,
+            "cards_version": selectors.cards_version(skus),  # keys the grid of cards, kept per process
+            "hot_skus": selectors.list_hot_skus(category.id),  # plain values: they key the sidebar's fragment
         },
     )
 
 
 @require_safe
 def sku_detail(request: HttpRequest, sku_id: int) -> HttpResponse:
-    sku = selectors.get_launched_sku(sku_id)
+    sku = selectors.get_launched_sku_for_page(sku_id)
     if sku is None:
         raise Http404(_("商品不存在或已下架"))
     if not is_static_render(request):  # a static page's script reports its visits (api.page_user)
@@ -69,10 +72,11 @@ def sku_detail(request: HttpRequest, sku_id: int) -> HttpResponse:
             "sku": sku,
             "spu": sku.spu,
             "sku_page_version": version,  # keys the page's cached fragments (gallery, switcher, tabs)
-            "breadcrumb": selectors.get_breadcrumb(sku.category),
+            # read only when the breadcrumb's fragment is drawn again (it loads the category path)
+            "breadcrumb": SimpleLazyObject(lambda: selectors.get_breadcrumb(sku.category)),
             "images": images,
             "spec_switcher": spec_switcher,
-            "hot_skus": selectors.list_hot_skus(sku.category_id),
+            "hot_skus": selectors.list_hot_skus(sku.category_id),  # plain values: they key the sidebar's fragment
             "sku_slots": sku_page.fill_slots(request, sku),  # comments and freight claim: see sku_page
         },
     )

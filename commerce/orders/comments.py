@@ -237,31 +237,17 @@ class CommentView:
         return range(5 - self.score)
 
 
-def _display_name(user) -> str:
-    full = f"{user.last_name}{user.first_name}".strip()
-    return full or user.get_username()
-
-
 def list_sku_comments(*, sku_id: int, page: object = 1, per_page: int = COMMENTS_PER_PAGE) -> Page:
     """A page of a SKU's comments, newest first, as `CommentView`s (anonymous names masked).
 
     An out-of-range or garbage page number gives the nearest valid page.
     """
+    # Plain rows (values_list), not models: no select_related machinery to compile and no three model
+    # instances per comment, on the query every product page with comments runs (issue 14).
     queryset = (
         Comment.objects.filter(sku_id=sku_id, is_hidden=False)
-        .select_related("user", "order_line")
-        .only(
-            "score",
-            "content",
-            "created_at",
-            "is_anonymous",
-            "user__username",
-            "user__first_name",
-            "user__last_name",
-            "order_line__sku_name",
-            "reply",
-        )
         .order_by("-created_at", "-id")
+        .values_list(*_VIEW_COLUMNS)
     )
     result = None
     if str(page) == "1":
@@ -271,19 +257,34 @@ def list_sku_comments(*, sku_id: int, page: object = 1, per_page: int = COMMENTS
             result = Paginator(first, per_page).page(1)
     if result is None:
         result = Paginator(queryset, per_page).get_page(page)
-    result.object_list = [
-        CommentView(
-            display_name=mask_name(_display_name(c.user)) if c.is_anonymous else _display_name(c.user),
-            score=c.score,
-            content=c.content,
-            created_at=c.created_at,
-            sku_name=c.order_line.sku_name,
-            is_anonymous=c.is_anonymous,
-            reply=c.reply,
-        )
-        for c in result.object_list
-    ]
+    result.object_list = [_comment_view(*row) for row in result.object_list]
     return result
+
+
+_VIEW_COLUMNS = (
+    "score",
+    "content",
+    "created_at",
+    "is_anonymous",
+    "reply",
+    "user__username",
+    "user__first_name",
+    "user__last_name",
+    "order_line__sku_name",
+)
+
+
+def _comment_view(score, content, created_at, is_anonymous, reply, username, first_name, last_name, sku_name):
+    name = f"{last_name}{first_name}".strip() or username  # the full name, or the account name
+    return CommentView(
+        display_name=mask_name(name) if is_anonymous else name,
+        score=score,
+        content=content,
+        created_at=created_at,
+        sku_name=sku_name,
+        is_anonymous=is_anonymous,
+        reply=reply,
+    )
 
 
 def count_spu_comments(*, spu_id: int) -> int:

@@ -88,6 +88,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "cms.sites.KnownSiteMiddleware",  # Wagtail's pages get the request's Site from memory (cms/sites.py)
     "config.middleware.SyncChainMiddleware",  # keep last: the whole chain runs sync, in one thread (ASGI)
 ]
 

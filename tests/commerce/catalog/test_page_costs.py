@@ -116,7 +116,8 @@ def test_list_page_costs_at_most_three_queries_whatever_the_number_of_cards(clie
 def test_home_page_costs_at_most_six_queries(client, home_page, django_assert_max_num_queries):
     client.get("/?dynamic=1")
 
-    with django_assert_max_num_queries(6):  # site, page, its restrictions (2); floors; their SKUs' version
+    # page, its restrictions (2); floors; their SKUs' version (and the site, kept per process since session 4)
+    with django_assert_max_num_queries(6):
         response = client.get("/?dynamic=1")
 
     assert response.content.decode().count('class="sku-card"') == 8
