@@ -6,6 +6,7 @@ from pathlib import Path
 
 import environ
 from django.utils.translation import gettext_lazy
+from redis.connection import parse_url as parse_redis_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 env = environ.Env()
@@ -217,7 +218,9 @@ CHANNEL_LAYERS = {
         "BACKEND": "realtime.layers.RedisFanoutChannelLayer",
         "CONFIG": {
             "hosts": [CHANNEL_LAYER_REDIS_URL],
-            "prefix": "mh:asgi",
+            # Redis pub/sub is server-wide, not per database: the prefix carries the database number, so two shops
+            # (or two test runs) on one Redis server never hear each other's events.
+            "prefix": f"mh:asgi:{parse_redis_url(CHANNEL_LAYER_REDIS_URL).get('db', 0)}",
             "capacity": env.int("CHANNEL_LAYER_CAPACITY", default=100),
         },
     }
