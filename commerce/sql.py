@@ -8,7 +8,7 @@ that own the tables: orders writes orders, catalog changes stock, accounts reads
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from decimal import Decimal
 from functools import cache
@@ -81,3 +81,28 @@ def table(model: type[models.Model]) -> str:
 def to_decimal(value: object) -> Decimal:
     """PostgreSQL returns Decimal; SQLite's NUMERIC affinity returns int or float (str() keeps its shortest repr)."""
     return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
+def columns(model: type[models.Model], alias: str) -> str:
+    """Every concrete column of `model` under table alias `alias`, in field order (see `split_row`)."""
+    quote = connection.ops.quote_name
+    return ", ".join(f"{quote(alias)}.{quote(field.column)}" for field in model._meta.concrete_fields)
+
+
+def split_row(row: Sequence, parts: Sequence[tuple[type[models.Model], str]]) -> list[models.Model | None]:
+    """Instances of the models of `parts` ((model, alias) pairs) from one row selected as their `columns`, one
+    after the other, with the database's value converters applied (SQLite hands back dates and decimals as
+    text). A part whose primary key is NULL (the far side of a LEFT JOIN) is None."""
+    instances: list[models.Model | None] = []
+    start = 0
+    for model, alias in parts:
+        fields = model._meta.concrete_fields
+        values = list(row[start : start + len(fields)])
+        start += len(fields)
+        for i, field in enumerate(fields):
+            expression = field.get_col(alias)
+            for convert in connection.ops.get_db_converters(expression) + expression.get_db_converters(connection):
+                values[i] = convert(values[i], expression, connection)
+        pk = values[fields.index(model._meta.pk)]
+        instances.append(None if pk is None else model.from_db(connection.alias, [f.attname for f in fields], values))
+    return instances

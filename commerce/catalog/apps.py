@@ -12,5 +12,8 @@ class CatalogConfig(AppConfig):
 
         from commerce.catalog import signals
         from commerce.catalog.models import SKU
+        from commerce.catalog.selectors import get_category_menu_version
+        from commerce.page_memo import register_page_input
 
         post_save.connect(signals.sku_saved, sender=SKU, dispatch_uid="catalog.sku_saved.stock_changed")
+        register_page_input(get_category_menu_version)  # every page's menu (commerce.page_memo)

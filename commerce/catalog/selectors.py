@@ -10,6 +10,7 @@ another query, and without writing to Redis.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import uuid
 from collections.abc import Iterable
@@ -19,18 +20,22 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.cache import cache, caches
+from django.db import connection
 from django.db.models import Prefetch, QuerySet, Sum
 from django.urls import reverse
 from django.utils import timezone
 
+from commerce import sql
 from commerce.catalog.models import (
     SKU,
     SPU,
+    Brand,
     GoodsCategory,
     GoodsChannel,
     GoodsVisitCount,
     SpecificationOption,
 )
+from commerce.page_memo import frozen
 
 CATEGORY_MENU_KEY = "catalog:category-menu"
 CATEGORY_MENU_VERSION_KEY = "catalog:category-menu-version"
@@ -209,11 +214,36 @@ def get_launched_sku(sku_id: int) -> SKU | None:
 def get_launched_sku_for_page(sku_id: int) -> SKU | None:
     """A launched SKU with its SPU and brand, or None: what the product page reads on every view. Its category
     path and default image are only read when the breadcrumb or the gallery is drawn again (their fragments are
-    kept per process), so they are not joined in: a join less to compile is CPU on every product page."""
-    try:
-        return SKU.objects.select_related("spu__brand").get(pk=sku_id, is_launched=True)
-    except SKU.DoesNotExist:
+    kept per process), so they are not joined in.
+
+    Plain SQL written once (commerce.sql): compiling the ORM's two-join query cost more CPU than everything
+    else on a product page kept in commerce.page_memo (issue 14)."""
+    if not 0 < int(sku_id) <= sql.MAX_ID:
         return None
+    with connection.cursor() as cursor:
+        cursor.execute(_sku_page_sql(connection.vendor), [int(sku_id), True])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    sku, spu, brand = sql.split_row(row, _SKU_PAGE_PARTS)
+    spu.brand = brand
+    sku.spu = spu
+    return sku
+
+
+_SKU_PAGE_PARTS = ((SKU, "sku"), (SPU, "spu"), (Brand, "brand"))
+
+
+@functools.cache
+def _sku_page_sql(vendor: str) -> str:
+    """The product page's SKU + SPU + brand row (the vendor keys the cache: quoting is the backend's)."""
+    return (
+        f"SELECT {sql.columns(SKU, 'sku')}, {sql.columns(SPU, 'spu')}, {sql.columns(Brand, 'brand')} "  # noqa: S608
+        f"FROM {sql.table(SKU)} sku "
+        f"INNER JOIN {sql.table(SPU)} spu ON spu.{sql.col(SPU, 'id')} = sku.{sql.col(SKU, 'spu')} "
+        f"LEFT OUTER JOIN {sql.table(Brand)} brand ON brand.{sql.col(Brand, 'id')} = spu.{sql.col(SPU, 'brand')} "
+        f"WHERE sku.{sql.col(SKU, 'id')} = %s AND sku.{sql.col(SKU, 'is_launched')} = %s"
+    )
 
 
 def list_sku_images(sku: SKU) -> list:
@@ -260,6 +290,17 @@ def get_sku_page_version(sku: SKU) -> str:
     touches whenever an SKU of the SPU, a specification, an option, an SKU's gallery or one of their images is
     saved or deleted. Needs no query: both timestamps come with `get_launched_sku_for_page`."""
     return f"{sku.pk}.{sku.updated_at.timestamp()}.{sku.spu.updated_at.timestamp()}"
+
+
+def sku_page_rows(sku: SKU) -> tuple:
+    """The loaded column values of `sku`, its SPU and brand (from `get_launched_sku_for_page`): part of the
+    product page's key in commerce.page_memo, so any change to what the page shows of them is a new page."""
+    brand = sku.spu.brand
+    return tuple(
+        tuple(frozen(value) for name, value in row.__dict__.items() if name[0] != "_")
+        for row in (sku, sku.spu, brand)
+        if row is not None
+    )
 
 
 def get_sku_page_parts(sku: SKU, version: str) -> tuple[list, list[SpecChoice]]:

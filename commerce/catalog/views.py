@@ -11,6 +11,7 @@ from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
+from commerce import page_memo
 from commerce.catalog import selectors, services, sku_page
 from commerce.catalog.models import SKU
 from commerce.catalog.static_render import is_static_render
@@ -64,19 +65,26 @@ def sku_detail(request: HttpRequest, sku_id: int) -> HttpResponse:
         user = request.user if request.user.is_authenticated else None
         sku_page.sku_viewed.send(SKU, sku_id=sku.pk, category_id=sku.category_id, user=user)
     version = selectors.get_sku_page_version(sku)
-    images, spec_switcher = selectors.get_sku_page_parts(sku, version)
-    return render(
+    hot_skus = selectors.list_hot_skus(sku.category_id)
+    slots = sku_page.fill_slots(request, sku)  # comments and freight claim, the sale box: see sku_page
+    # Everything below is read only when the page is drawn again (commerce.page_memo): the gallery and switcher
+    # are kept per process under the page's version, the breadcrumb loads the category path.
+    parts = SimpleLazyObject(lambda: selectors.get_sku_page_parts(sku, version))
+    return page_memo.render_page(
         request,
         "catalog/sku_detail.html",
         {
             "sku": sku,
             "spu": sku.spu,
             "sku_page_version": version,  # keys the page's cached fragments (gallery, switcher, tabs)
-            # read only when the breadcrumb's fragment is drawn again (it loads the category path)
             "breadcrumb": SimpleLazyObject(lambda: selectors.get_breadcrumb(sku.category)),
-            "images": images,
-            "spec_switcher": spec_switcher,
-            "hot_skus": selectors.list_hot_skus(sku.category_id),  # plain values: they key the sidebar's fragment
-            "sku_slots": sku_page.fill_slots(request, sku),  # comments and freight claim: see sku_page
+            "images": SimpleLazyObject(lambda: parts[0]),
+            "spec_switcher": SimpleLazyObject(lambda: parts[1]),
+            "hot_skus": hot_skus,  # plain values: they key the sidebar's fragment
+            "sku_slots": slots.values,
         },
+        # The SKU's, SPU's and brand's rows (price, stock, sales, comment count, texts, timestamps), the best
+        # sellers beside it and the slots' own inputs: what this page shows beyond the header.
+        key=(selectors.sku_page_rows(sku), page_memo.frozen(hot_skus), slots.key),
+        holes=slots.holes,
     )

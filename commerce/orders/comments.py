@@ -12,9 +12,11 @@ page. Anonymous names are masked ("张***"); nothing here trusts or echoes HTML.
 from __future__ import annotations
 
 import logging
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
@@ -34,6 +36,7 @@ logger = logging.getLogger(__name__)
 MIN_LENGTH = 5
 MAX_LENGTH = 200
 COMMENTS_PER_PAGE = 10
+COMMENTS_VERSION_KEY = "comments-version:{sku_id}"
 
 
 class CommentError(CommerceError):
@@ -164,6 +167,7 @@ def comment_order_line(
     except IntegrityError:
         raise CommentNotAllowed(_("这件商品已经评价过了"), code=OrderErrorCode.ALREADY_COMMENTED) from None
     SKU.objects.filter(pk=line.sku_id).update(comments=F("comments") + 1)
+    comments_changed(line.sku_id)
     if not OrderLine.objects.filter(order_id=order.pk, is_commented=False).exists():
         services.complete_order(order_id=order.pk)
     logger.info("order %s line %s commented by user %s", order.pk, line.pk, user.pk)
@@ -189,6 +193,7 @@ def set_comment_hidden(*, comment_id: int, hidden: bool) -> Comment:
         delta = -1 if hidden else 1
         SKU.objects.filter(pk=comment.sku_id).update(comments=Greatest(F("comments") + delta, 0))
         logger.info("comment %s %s", comment.pk, "hidden" if hidden else "shown")
+        comments_changed(comment.sku_id)
     comment.refresh_from_db()
     return comment
 
@@ -206,7 +211,27 @@ def reply_to_comment(*, comment_id: int, text: str, actor) -> Comment:
     )
     if updated != 1:
         raise CommentNotFound()
-    return Comment.objects.get(pk=comment_id)
+    comment = Comment.objects.get(pk=comment_id)
+    comments_changed(comment.sku_id)
+    return comment
+
+
+def comments_changed(sku_id: int) -> None:
+    """Give the SKU's comments a new version once the write commits: product pages kept per process under the
+    old one (commerce.page_memo) are drawn again."""
+    key = COMMENTS_VERSION_KEY.format(sku_id=sku_id)
+    transaction.on_commit(lambda: cache.set(key, uuid.uuid4().hex, None), robust=True)
+
+
+def comments_version(sku_id: int) -> str:
+    """The token `comments_changed` last gave the SKU's comments; a new one when Redis has none (first read, or a
+    Redis that lost its data: a page kept under a token from before cannot be mistaken for the current one)."""
+    key = COMMENTS_VERSION_KEY.format(sku_id=sku_id)
+    version = cache.get(key)
+    if version is None:
+        cache.add(key, uuid.uuid4().hex, None)
+        version = cache.get(key)
+    return version
 
 
 # --- Read ----------------------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from django.template.loader import render_to_string
 
 from commerce.catalog.models import SKU
+from commerce.catalog.sku_page import SlotFill
 from commerce.orders import comments
 from commerce.orders.pricing import freight_rule
 from commerce.orders.templatetags.freight import claim_text, rule_text
@@ -23,11 +24,15 @@ def comments_block(sku: SKU) -> str:
     return render_to_string("orders/comments_list.html", {"comments_page": page, "comments_sku_id": sku.pk})
 
 
-def product_page_slots(request: HttpRequest, sku: SKU) -> dict[str, str]:
+def product_page_slots(request: HttpRequest, sku: SKU) -> SlotFill:
+    """The comments (under their version; the SKU's counter is in the page's key already) and the freight rule."""
     policy = freight_rule()
-    return {
-        "comments": comments_block(sku),
-        "comments_script": render_to_string("orders/comments_script.html"),
-        "freight_claim": claim_text(policy),
-        "freight_rule": rule_text(policy),
-    }
+    return SlotFill(
+        key=(comments.comments_version(sku.pk), policy),
+        slots=lambda: {
+            "comments": comments_block(sku),
+            "comments_script": render_to_string("orders/comments_script.html"),
+            "freight_claim": claim_text(policy),
+            "freight_rule": rule_text(policy),
+        },
+    )

@@ -440,6 +440,11 @@ SHOP_AREA_CACHE_SECONDS = 24 * 3600
 SHOP_LIST_PAGE_SIZE = 20
 SHOP_HOT_SKU_COUNT = 5
 SHOP_HOT_SKU_CACHE_SECONDS = 300
+# Dynamic pages a logged-out visitor gets, kept per process under everything they show (commerce/page_memo.py):
+# at most this many (0 turns the memo off), each at most this long (the fragments' bound for an edit that
+# bypasses save()).
+PAGE_MEMO_ENTRIES = env.int("PAGE_MEMO_ENTRIES", default=500)
+PAGE_MEMO_SECONDS = 300
 
 # --- Cart (SPEC D1-D4) -----------------------------------------------------------------------------
 CART_COOKIE_NAME = "cart"

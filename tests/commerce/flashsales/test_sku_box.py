@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from commerce.flashsales import services
-from commerce.flashsales.sku_page import product_page_slots
+from commerce.flashsales.sku_page import sku_box
 from tests.commerce.flashsales.conftest import make_sale, shopper
 from tests.factories import SKUFactory
 
@@ -22,7 +22,7 @@ def box(sku) -> tuple[str, int]:
     services._showcase_copy["at"] = -1e9  # a fresh read of the showcase (as after SHOWCASE_SECONDS)
     request = RequestFactory().get("/")
     with CaptureQueriesContext(connection) as queries:
-        html = product_page_slots(request, sku).get("flash_sale", "")
+        html = sku_box(request, sku)
     return html, len(queries)
 
 
