@@ -1,7 +1,7 @@
 """The lean 抢购 route: `POST /flash/<id>/press/` answered on the event loop, before Django's handler.
 
 Django runs this shop's middleware chain and views sync, one request at a time per Daphne process (see
-config/middleware.py); a crowd pressing 抢购 in the same second would queue behind each other. This ASGI
+config/asgi_handler.py); a crowd pressing 抢购 in the same second would queue behind each other. This ASGI
 wrapper (mounted in config/asgi.py) answers the common press without Django's handler and without the
 database: it is a thin entry point, every rule stays in `commerce.flashsales.services`.
 

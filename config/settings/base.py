@@ -90,8 +90,11 @@ MIDDLEWARE = [
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "cms.sites.KnownSiteMiddleware",  # Wagtail's pages get the request's Site from memory (cms/sites.py)
-    "config.middleware.SyncChainMiddleware",  # keep last: the whole chain runs sync, in one thread (ASGI)
 ]
+# Under Daphne the chain above runs sync, each request in one thread of a pool of this many per process
+# (config/asgi_handler.py): the requests inside Django at once; more wait for a free thread. Keep it under
+# DATABASE_POOL_MAX so every busy thread can hold a connection, with a few left for other threads.
+WEB_THREADS = env.int("WEB_THREADS", default=16)
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -129,8 +132,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         }
     )
 else:
-    # A connection pool per process (psycopg_pool): under Daphne every request runs in a thread of its own,
-    # so persistent per-thread connections (CONN_MAX_AGE > 0) would pile up until PostgreSQL refuses clients.
+    # A connection pool per process (psycopg_pool): each request takes a connection and gives it back at its
+    # end, so the process holds only what its busy threads use (at most WEB_THREADS requests at once, plus
+    # other threads). With DATABASE_POOL=false, CONN_MAX_AGE > 0 keeps one connection per thread that ever
+    # served a request or a job.
     if env.bool("DATABASE_POOL", default=True):
         DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
             "min_size": env.int("DATABASE_POOL_MIN", default=1),
