@@ -36,7 +36,7 @@ from django.utils.translation import get_language
 
 CSRF = "csrf"
 _TOKEN = secrets.token_hex(8)  # markers no visitor can guess or type into a page of ours
-_MARKER = re.compile(rf"mhhole{_TOKEN}([a-z_]+)x")
+_MARKER = re.compile(rf"mhhole{_TOKEN}([a-z_]+)0")  # the digit ends the name whatever text follows
 
 Hole = Callable[[], str]
 
@@ -63,7 +63,7 @@ def marker(name: str) -> SafeString:
     """What the template is given in place of the per-request value `name` (letters only: escaping keeps it)."""
     if not re.fullmatch("[a-z_]+", name):
         raise ValueError(f"a hole's name is lower-case letters and underscores, not {name!r}")
-    return mark_safe(f"mhhole{_TOKEN}{name}x")  # noqa: S308 - our own letters and underscores only
+    return mark_safe(f"mhhole{_TOKEN}{name}0")  # noqa: S308 - our own letters and underscores only
 
 
 class _Memo:
