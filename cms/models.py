@@ -18,6 +18,7 @@ from wagtail.fields import StreamField
 from wagtail.models import Orderable, Page
 
 from cms.blocks import CarouselSlideBlock, FloorSKUBlock, NewsBlock, PromotionBlock
+from commerce import page_memo
 
 
 class HomePage(Page):
@@ -53,6 +54,15 @@ class HomePage(Page):
         context["floors"] = _Once(lambda: self.build_floors(floors, chosen))
         context["floors_version"] = self.floors_version(request, floors, chosen)
         return context
+
+    def serve(self, request, *args, **kwargs):
+        """The published page, drawn once per process for logged-out visitors under everything it shows: the
+        revision (carousel, promotions, news), the floors and their SKUs (`floors_version`); see
+        commerce.page_memo."""
+        request.is_preview = False
+        context = self.get_context(request, *args, **kwargs)
+        template = self.get_template(request, *args, **kwargs)
+        return page_memo.render_page(request, template, context, key=("home", self.pk, context["floors_version"]))
 
     def floors_version(self, request, floors: list[HomeFloor], chosen: dict) -> str:
         """Changes with the published revision, the floors and their channels, and any chosen SKU's save."""

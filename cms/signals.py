@@ -42,6 +42,13 @@ def queue_all() -> None:
 
 
 def page_changed(sender, instance, **kwargs) -> None:
+    """A page published or unpublished: the static home page is rebuilt, and every process looks its Site up
+    again (cms.sites keeps the Site with its root page loaded: the home page it serves is that instance)."""
+    from django.db import transaction
+
+    from cms.sites import forget_sites
+
+    transaction.on_commit(forget_sites, robust=True)
     queue_home()
 
 

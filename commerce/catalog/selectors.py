@@ -146,6 +146,14 @@ def list_category_skus(category: GoodsCategory, sort: str) -> QuerySet[SKU]:
     return _skus_with_images(queryset, CARD_IMAGE)
 
 
+def list_category_cards(category: GoodsCategory, sort: str) -> QuerySet:
+    """The category list's cards in the requested order as (id, updated_at, default_image_id) rows, no model
+    instances: what a card shows depends on (each card's own `{% cache %}` key), so a page of rows keys the
+    grid kept per process, and the SKUs themselves (`list_skus_by_ids`) load only when the grid is drawn."""
+    queryset = launched_skus_of_category(category).order_by(*LIST_SORTS[normalize_sort(sort)])
+    return queryset.values_list("pk", "updated_at", "default_image_id")
+
+
 def list_hot_skus(category_id: int) -> list[dict]:
     """Best sellers of a category (by sales), cached for SHOP_HOT_SKU_CACHE_SECONDS.
 
@@ -273,12 +281,6 @@ def get_skus_version(ids: Iterable[int]) -> str:
     (changed without a save) are not part of it; cards do not show them."""
     rows = SKU.objects.filter(pk__in=list(ids)).order_by("pk").values_list("pk", "updated_at", "is_launched")
     return hashlib.md5(repr(list(rows)).encode(), usedforsecurity=False).hexdigest()
-
-
-def cards_version(skus: Iterable[SKU]) -> list[tuple]:
-    """What the cards of these loaded SKUs show depends on (each card's own `{% cache %}` key): a grid of
-    cards is kept per process under it, so a list page renders one fragment instead of a card per SKU."""
-    return [(sku.pk, sku.updated_at, sku.default_image_id) for sku in skus]
 
 
 SKU_PAGE_PARTS_SECONDS = 300

@@ -6,7 +6,6 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
@@ -31,27 +30,44 @@ def paginate(queryset, raw_page: str | None, per_page: int) -> Page:
     return paginator.page(_page_number(raw_page, paginator.num_pages))
 
 
+def _in_order(skus: dict[int, SKU], rows: tuple[tuple, ...]) -> list[SKU]:
+    return [skus[pk] for pk, *_ in rows if pk in skus]
+
+
 @require_safe
 def category_list(request: HttpRequest, category_id: int) -> HttpResponse:
     category = selectors.get_category(category_id)
     if category is None:
         raise Http404(_("没有这个商品分类"))
     sort = selectors.normalize_sort(request.GET.get("sort"))
-    page = paginate(selectors.list_category_skus(category, sort), request.GET.get("page"), settings.SHOP_LIST_PAGE_SIZE)
-    skus = list(page.object_list)
-    return render(
+    cards = selectors.list_category_cards(category, sort)
+    page = paginate(cards, request.GET.get("page"), settings.SHOP_LIST_PAGE_SIZE)
+    rows = tuple(page.object_list)
+    breadcrumb = selectors.get_breadcrumb(category)
+    hot_skus = selectors.list_hot_skus(category.id)
+    return page_memo.render_page(
         request,
         "catalog/category_list.html",
         {
             "category": category,
-            "breadcrumb": selectors.get_breadcrumb(category),
+            "breadcrumb": breadcrumb,
             "sort": sort,
             "page_obj": page,
             "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
-            "skus": skus,
-            "cards_version": selectors.cards_version(skus),  # keys the grid of cards, kept per process
-            "hot_skus": selectors.list_hot_skus(category.id),  # plain values: they key the sidebar's fragment
+            "has_skus": bool(rows),
+            "skus": SimpleLazyObject(lambda: _in_order(selectors.list_skus_by_ids(pk for pk, *_ in rows), rows)),
+            "cards_version": rows,  # keys the grid of cards, kept per process: the SKUs load only to draw it
+            "hot_skus": hot_skus,  # plain values: they key the sidebar's fragment
         },
+        # The path's categories, the order, which page of how many SKUs, the cards on it and the best sellers.
+        key=(
+            tuple((item.pk, item.name) for item in breadcrumb),
+            sort,
+            page.number,
+            page.paginator.count,
+            rows,
+            page_memo.frozen(hot_skus),
+        ),
     )
 
 

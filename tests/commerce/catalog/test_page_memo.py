@@ -1,6 +1,7 @@
-"""The product page a logged-out visitor gets is kept per process (commerce.page_memo, issue 14): drawn once,
-then served with this request's CSRF token; any change to what it shows (stock, price, a reply under a comment,
-the menu) is on the next view; a logged-in shopper's page is never kept nor served to anyone else."""
+"""The product and list pages a logged-out visitor gets are kept per process (commerce.page_memo, issue 14):
+drawn once, then served with this request's CSRF token; any change to what they show (stock, price, a reply
+under a comment, the menu, a new SKU, the order) is on the next view; a logged-in shopper's page is never kept
+nor served to anyone else."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from commerce.catalog.models import SKU
 from commerce.catalog.selectors import forget_category_menu
@@ -109,3 +112,44 @@ def test_the_query_string_is_part_of_the_key():
     other = page(Client(), sku.pk, "?a=2")
 
     assert other.templates and f'value="/goods/{sku.pk}/?a=2"' in other.content.decode()
+
+
+def list_page(client: Client, category_id: int, query: str = ""):
+    response = client.get(f"/list/{category_id}/{query}")
+    assert response.status_code == 200
+    return response
+
+
+def test_a_second_visitor_gets_the_kept_list_page_without_loading_a_card():
+    sku = SKUFactory(name="列表保温杯")
+    first = list_page(Client(), sku.category_id)
+
+    with CaptureQueriesContext(connection) as queries:
+        second = list_page(Client(), sku.category_id)
+
+    assert first.templates and second.templates == []
+    assert "列表保温杯" in second.content.decode()
+    assert len(queries) == 3  # the category, the count, the page's (id, updated_at, image) rows
+
+
+def test_a_new_sku_and_a_new_price_show_on_the_next_list_view():
+    sku = SKUFactory(price=Decimal("99.00"))
+    list_page(Client(), sku.category_id)
+
+    SKUFactory(spu=sku.spu, name="新上架的杯子")
+    sku.price = Decimal("77.00")
+    sku.save()
+
+    html = list_page(Client(), sku.category_id).content.decode()
+    assert "新上架的杯子" in html and "77.00" in html and "共 2 件商品" in html
+
+
+def test_each_sort_and_page_is_kept_apart():
+    skus = [SKUFactory(price=Decimal(price)) for price in ("30.00", "10.00", "20.00")]
+    SKU.objects.filter(pk__in=[s.pk for s in skus]).update(category=skus[0].category, spu=skus[0].spu)
+    category_id = skus[0].category_id
+    list_page(Client(), category_id)
+
+    by_price = list_page(Client(), category_id, "?sort=price").content.decode().split('class="sku-grid"')[1]
+
+    assert by_price.index("10.00") < by_price.index("20.00") < by_price.index("30.00")
