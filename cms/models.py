@@ -46,14 +46,30 @@ class HomePage(Page):
 
     def get_context(self, request, *args, **kwargs):
         """The floors, lazily, and `floors_version`, which keys the per-process cache of the floors' HTML
-        (`{% cache %}` in the template): a warm process renders a home page with two light queries for its
-        floors, without loading or drawing a single SKU card."""
+        (`{% cache %}` in the template): a warm process renders a home page with one light query for its
+        floors (the chosen SKUs' version), without loading or drawing a single SKU card."""
         context = super().get_context(request, *args, **kwargs)
-        floors = list(self.floors.select_related("channel__category").all())
-        chosen = _chosen_sku_ids(floors)
+        floors, chosen = self._floors(request)
         context["floors"] = _Once(lambda: self.build_floors(floors, chosen))
         context["floors_version"] = self.floors_version(request, floors, chosen)
         return context
+
+    def _floors(self, request) -> tuple[list[HomeFloor], dict[int, list[int]]]:
+        """The floors with their channels, and each floor's chosen SKU ids. On the live page they are kept on
+        this instance: cms.sites keeps it per process as the Site's root page and loads it again after a publish
+        (floors change only with one), and the menu's version, which every channel or category edit moves, says
+        when the channels they show must be read again."""
+        from commerce.catalog.selectors import get_category_menu_version
+
+        live = not getattr(request, "is_preview", False)
+        menu = get_category_menu_version() if live else None
+        kept = self.__dict__.get("_kept_floors")
+        if kept is None or kept[0] != menu or not live:
+            floors = list(self.floors.select_related("channel__category").all())
+            kept = (menu, floors, _chosen_sku_ids(floors))
+            if live:
+                self._kept_floors = kept
+        return kept[1], kept[2]
 
     def serve(self, request, *args, **kwargs):
         """The published page, drawn once per process for logged-out visitors under everything it shows: the

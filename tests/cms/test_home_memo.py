@@ -57,6 +57,22 @@ def test_a_chosen_skus_new_name_shows_on_the_next_view(demo_like_catalog):  # no
     assert "改名后的手机" in home(Client()).content.decode()
 
 
+def test_a_floors_channel_link_edited_in_the_admin_shows_on_the_next_view(
+    demo_like_catalog,  # noqa: F811
+    django_capture_on_commit_callbacks,
+):
+    page = ensure_demo_home_page()
+    home(Client())
+    channel = page.floors.first().channel
+
+    with django_capture_on_commit_callbacks(execute=True):  # the menu's version moves after commit
+        channel.url = "/list/99999/?from=floor"
+        channel.save()
+
+    floors = home(Client()).content.decode().split('<section class="floor"', 1)[1]  # not the menu's link
+    assert 'href="/list/99999/?from=floor"' in floors
+
+
 def test_a_logged_in_shoppers_home_page_is_not_kept(client, demo_like_catalog):  # noqa: F811
     ensure_demo_home_page()
     client.force_login(UserFactory(username="lisi"))
