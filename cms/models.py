@@ -10,12 +10,13 @@ import hashlib
 import uuid
 
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
 from wagtail.fields import StreamField
-from wagtail.models import Orderable, Page
+from wagtail.models import Orderable, Page, PageViewRestriction
 
 from cms.blocks import CarouselSlideBlock, FloorSKUBlock, NewsBlock, PromotionBlock
 from commerce import page_memo
@@ -70,6 +71,14 @@ class HomePage(Page):
             if live:
                 self._kept_floors = kept
         return kept[1], kept[2]
+
+    def get_view_restrictions(self):
+        """Wagtail's view restrictions of this page and its ancestors, without the query that lists the ancestors:
+        the home page sits right under the tree's root (`parent_page_types`), which is never an alias, so the rows
+        to check are this page's and the root's, found by its path."""
+        if self.alias_of_id or self.depth != 2:
+            return super().get_view_restrictions()
+        return PageViewRestriction.objects.filter(Q(page_id=self.pk) | Q(page__path=self.path[: self.steplen]))
 
     def serve(self, request, *args, **kwargs):
         """The published page, drawn once per process for logged-out visitors under everything it shows: the

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 from django.test import Client
+from wagtail.models import PageViewRestriction
 
 from cms.demo import ensure_demo_home_page
 from commerce.page_memo import memo
@@ -79,3 +80,21 @@ def test_a_logged_in_shoppers_home_page_is_not_kept(client, demo_like_catalog): 
 
     assert "lisi" in home(client).content.decode()
     assert "lisi" not in home(Client()).content.decode()
+
+
+@pytest.mark.parametrize("on", ["home", "root"])
+def test_a_login_restriction_on_the_home_page_or_the_tree_root_still_sends_visitors_to_log_in(
+    demo_like_catalog,  # noqa: F811
+    on,
+):
+    page = ensure_demo_home_page()
+    home(Client())  # kept before the restriction
+    restricted = page if on == "home" else page.get_parent()
+    PageViewRestriction.objects.create(page=restricted, restriction_type=PageViewRestriction.LOGIN)
+
+    response = Client().get("/?dynamic=1")
+
+    assert response.status_code == 302 and "login" in response["Location"]
+    client = Client()
+    client.force_login(UserFactory())
+    assert client.get("/?dynamic=1").status_code == 200

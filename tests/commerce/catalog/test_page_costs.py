@@ -113,12 +113,12 @@ def test_list_page_costs_at_most_three_queries_whatever_the_number_of_cards(clie
     assert response.content.decode().count('class="sku-card"') == 12
 
 
-def test_home_page_costs_at_most_three_queries(client, home_page, django_assert_max_num_queries):
+def test_home_page_costs_at_most_two_queries(client, home_page, django_assert_max_num_queries):
     client.get("/?dynamic=1")
 
-    # Wagtail's view restrictions (2) and the chosen SKUs' version; the Site, its root page and the page's
-    # floors are kept per process (cms.sites, HomePage._floors)
-    with django_assert_max_num_queries(3):
+    # Wagtail's view restrictions and the chosen SKUs' version; the Site, its root page and the page's floors
+    # are kept per process (cms.sites, HomePage._floors)
+    with django_assert_max_num_queries(2):
         response = client.get("/?dynamic=1")
 
     assert response.content.decode().count('class="sku-card"') == 8
