@@ -96,13 +96,31 @@ def split_row(row: Sequence, parts: Sequence[tuple[type[models.Model], str]]) ->
     instances: list[models.Model | None] = []
     start = 0
     for model, alias in parts:
+        size, attnames, pk_index, converters = _row_plan(model, alias)
+        values = list(row[start : start + size])
+        start += size
+        for i, expression, found in converters:
+            for convert in found:
+                values[i] = convert(values[i], expression, connection)
+        instances.append(None if values[pk_index] is None else model.from_db(connection.alias, attnames, values))
+    return instances
+
+
+_row_plans: dict[tuple, tuple] = {}
+
+
+def _row_plan(model: type[models.Model], alias: str) -> tuple[int, list[str], int, list[tuple]]:
+    """How `split_row` reads `model`'s columns under `alias` on this connection's backend, worked out once:
+    the number of columns, their attribute names, where the primary key is, and the converters per column."""
+    key = (connection.alias, connection.vendor, model, alias)
+    plan = _row_plans.get(key)
+    if plan is None:
         fields = model._meta.concrete_fields
-        values = list(row[start : start + len(fields)])
-        start += len(fields)
+        converters = []
         for i, field in enumerate(fields):
             expression = field.get_col(alias)
-            for convert in connection.ops.get_db_converters(expression) + expression.get_db_converters(connection):
-                values[i] = convert(values[i], expression, connection)
-        pk = values[fields.index(model._meta.pk)]
-        instances.append(None if pk is None else model.from_db(connection.alias, [f.attname for f in fields], values))
-    return instances
+            found = connection.ops.get_db_converters(expression) + expression.get_db_converters(connection)
+            if found:
+                converters.append((i, expression, found))
+        plan = _row_plans[key] = (len(fields), [f.attname for f in fields], fields.index(model._meta.pk), converters)
+    return plan
