@@ -110,6 +110,16 @@ def _default_language():
 
 
 @pytest.fixture
+def empty_page_memo():
+    """This process's kept pages (commerce.page_memo) emptied before and after the test: ids repeat between tests."""
+    from commerce.page_memo import memo
+
+    memo.clear()
+    yield
+    memo.clear()
+
+
+@pytest.fixture
 def dramatiq_broker():
     import dramatiq
 

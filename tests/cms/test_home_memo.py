@@ -9,18 +9,10 @@ from django.test import Client
 from wagtail.models import PageViewRestriction
 
 from cms.demo import ensure_demo_home_page
-from commerce.page_memo import memo
 from tests.cms.test_home_page import demo_like_catalog  # noqa: F401 - the fixture
 from tests.factories import UserFactory
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def empty_memo():
-    memo.clear()
-    yield
-    memo.clear()
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("empty_page_memo")]
 
 
 def home(client: Client):

@@ -16,18 +16,10 @@ from django.test.utils import CaptureQueriesContext
 from commerce.catalog.models import SKU
 from commerce.catalog.selectors import forget_category_menu
 from commerce.orders.comments import reply_to_comment
-from commerce.page_memo import memo
 from tests.commerce.orders.test_admin_comments import commented
 from tests.factories import SKUFactory, UserFactory
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def empty_memo():
-    memo.clear()
-    yield
-    memo.clear()
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("empty_page_memo")]
 
 
 def page(client: Client, sku_id: int, query: str = "?dynamic=1"):
