@@ -104,7 +104,8 @@ def pct(values: list[float], p: float) -> float:
 
 
 class _Press(asyncio.Protocol):
-    """One shopper's keep-alive connection: sends its presses one after the other, times each from its send."""
+    """One shopper's keep-alive connection: sends its presses one after the other, times each from its send.
+    Like a browser's, it stays open after the last answer (until every shopper has had theirs)."""
 
     def __init__(self, presses: list[bytes], done: asyncio.Future) -> None:
         self.presses = presses
@@ -119,8 +120,7 @@ class _Press(asyncio.Protocol):
         self.transport = transport
 
     def send_next(self) -> None:
-        if len(self.results) == len(self.presses):
-            self.transport.close()
+        if len(self.results) == len(self.presses):  # kept open, as a browser keeps it: closed after the burst
             if not self.done.done():
                 self.done.set_result(None)
             return
@@ -199,15 +199,22 @@ def _code(status: int, raw: bytes) -> str:
 
 
 def press_all(
-    host: str, port: int, presses: list[bytes], opens: float, connections: int, at_opening=lambda: None
+    host: str,
+    port: int,
+    presses: list[bytes],
+    opens: float,
+    connections: int,
+    at_opening=lambda: None,
+    at_last_answer=lambda: None,
 ) -> list[Pressed]:
     """Every press sent at the opening (wall clock `opens`) over `connections` keep-alive connections (one per
     shopper by default; fewer: each connection sends its share one after the other), from one asyncio process.
-    `at_opening()` runs once the connections are open, just before the first press is sent."""
-    return asyncio.run(_press_all(host, port, presses, opens, connections, at_opening))
+    `at_opening()` runs once the connections are open, just before the first press is sent; `at_last_answer()`
+    once every press is answered, before the connections are closed."""
+    return asyncio.run(_press_all(host, port, presses, opens, connections, at_opening, at_last_answer))
 
 
-async def _press_all(host, port, presses, opens, connections, at_opening) -> list[Pressed]:
+async def _press_all(host, port, presses, opens, connections, at_opening, at_last_answer) -> list[Pressed]:
     loop = asyncio.get_running_loop()
     shares = [share for share in (presses[i::connections] for i in range(connections)) if share]
     await asyncio.sleep(max(0.0, opens - CONNECT_LEAD_SECONDS - time.time()))
@@ -232,6 +239,9 @@ async def _press_all(host, port, presses, opens, connections, at_opening) -> lis
     for protocol in protocols:
         protocol.send_next()
     await asyncio.wait_for(asyncio.gather(*(p.done for p in protocols)), timeout=300)
+    at_last_answer()
+    for protocol in protocols:
+        protocol.transport.close()
     out = []
     for protocol in protocols:
         out += [Pressed(status, _code(status, raw), sent, answered) for status, raw, sent, answered in protocol.results]
@@ -330,12 +340,25 @@ def main() -> None:
             cpu: dict[str, float] = {"web_before": cpu_ms(shop.pid)}
 
             def at_opening() -> None:  # the connections are open: from here on the server only answers presses
-                cpu.update(web=cpu_ms(shop.pid), client=time.process_time(), worker=tree_cpu_ms(worker.pid))
+                cpu.update(
+                    web=cpu_ms(shop.pid),
+                    redis=cpu_ms(shop.redis_pid),
+                    client=time.process_time(),
+                    worker=tree_cpu_ms(worker.pid),
+                )
 
-            results = press_all(shop.host, shop.port, presses, opens, args.connections or args.shoppers, at_opening)
-            web_cpu = cpu_ms(shop.pid) - cpu["web"]
+            def at_last_answer() -> None:
+                cpu.update(
+                    web_after=cpu_ms(shop.pid), redis_after=cpu_ms(shop.redis_pid), client_after=time.process_time()
+                )
+
+            results = press_all(
+                shop.host, shop.port, presses, opens, args.connections or args.shoppers, at_opening, at_last_answer
+            )
+            web_cpu = cpu["web_after"] - cpu["web"]
+            redis_cpu = cpu["redis_after"] - cpu["redis"]
             connect_cpu = cpu["web"] - cpu["web_before"]
-            client_cpu = time.process_time() - cpu["client"]
+            client_cpu = cpu["client_after"] - cpu["client"]
             worker_cpu0 = cpu["worker"]
             codes: dict[str, int] = {}
             for press in results:
@@ -364,6 +387,10 @@ def main() -> None:
                 f" load average {os.getloadavg()[0]:.1f}; the client's own CPU {client_cpu:.2f} s"
             )
             print(f"(Daphne CPU to accept the {len(presses)} connections beforehand: {connect_cpu / 1000:.2f} s)")
+            print(
+                f"Redis CPU {redis_cpu / 1000:.2f} s for {len(results)} presses ="
+                f" {redis_cpu / max(len(results), 1):.3f} ms per press (the gate's Lua step; one core of its own)"
+            )
             import psycopg
 
             with psycopg.connect(shop.env["DATABASE_URL"], autocommit=True) as conn:

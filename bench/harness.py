@@ -60,6 +60,7 @@ class Shop:
     env: dict
     workdir: Path
     pid: int = 0
+    redis_pid: int = 0  # the shop's own redis-server
     _write_commands: dict[str, bool] = field(default_factory=dict, repr=False)
 
     def manage(self, *args: str) -> str:
@@ -260,7 +261,7 @@ def _serve(workdir: Path, database_url: str, extra_env: dict | None) -> Iterator
         **bench_environment(workdir, redis.url, database_url),
         **(extra_env or {}),
     }
-    shop = Shop(f"http://127.0.0.1:{port}", "127.0.0.1", port, env, workdir)
+    shop = Shop(f"http://127.0.0.1:{port}", "127.0.0.1", port, env, workdir, redis_pid=redis.process.pid)
     server = None
     try:
         shop.manage("migrate", "--noinput")

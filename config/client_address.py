@@ -15,6 +15,7 @@ header and treats ``REMOTE_ADDR`` as one more hop.
 from __future__ import annotations
 
 import ipaddress
+import socket
 from functools import lru_cache
 
 from django.conf import settings
@@ -39,6 +40,11 @@ def _parse(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
         value = value[1 : value.index("]")]
     elif value.count(":") == 1:  # v4:port
         value = value.split(":", 1)[0]
+    # The C parser first (as strict: no leading zeros, no short forms); ipaddress's own for the rest (scope ids).
+    try:
+        return ipaddress.IPv4Address(socket.inet_pton(socket.AF_INET, value))
+    except OSError:
+        pass
     try:
         return ipaddress.ip_address(value)
     except ValueError:

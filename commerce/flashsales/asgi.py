@@ -23,6 +23,8 @@ from __future__ import annotations
 import json
 import logging
 import re
+from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import parse_qs, urlsplit
 
 from django.conf import settings
@@ -35,6 +37,7 @@ from django.middleware.csrf import InvalidTokenFormat, _check_token_format, _doe
 from django.utils import translation
 
 from commerce.flashsales import services
+from commerce.flashsales.models import EntryStatus
 from config.client_address import client_ip_from
 
 logger = logging.getLogger(__name__)
@@ -66,7 +69,7 @@ class FlashPressRoute:
             await self.app(scope, _replay(chunks, complete, receive), send)
             return
         status, payload, headers = answer
-        headers = [*headers, (b"content-length", str(len(payload)).encode())]  # not chunked by Twisted
+        headers = [*headers, (b"content-length", b"%d" % len(payload))]  # not chunked by Twisted
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": payload})
 
@@ -102,17 +105,18 @@ def _replay(chunks: list[bytes], complete: bool, receive):
     return replay
 
 
-def _headers(scope) -> dict[str, str]:
+def header_dict(pairs) -> dict[str, str]:
+    """{lower-case name: value} of ASGI header pairs, cookies joined as one header."""
     headers: dict[str, str] = {}
-    for name, value in scope.get("headers", []):
+    for name, value in pairs:
         key = name.decode("latin-1").lower()
         text = value.decode("latin-1")
         headers[key] = f"{headers[key]}; {text}" if key == "cookie" and key in headers else text
     return headers
 
 
-def _is_secure(scope, headers: dict[str, str]) -> bool:
-    if scope.get("scheme") == "https":
+def _is_secure(scheme: str, headers: dict[str, str]) -> bool:
+    if scheme == "https":
         return True
     proxy = getattr(settings, "SECURE_PROXY_SSL_HEADER", None)
     if proxy:
@@ -178,17 +182,38 @@ setting_changed.connect(_forget_key_makers)
 
 def _language(cookies: dict[str, str]) -> str:
     chosen = cookies.get(settings.LANGUAGE_COOKIE_NAME, "")
-    return chosen if chosen in {code for code, _name in settings.LANGUAGES} else settings.LANGUAGE_CODE
+    return chosen if chosen in _languages() else settings.LANGUAGE_CODE
 
 
-async def _lean_press(scope, sale_id: int, body: bytes):
-    """(status, body, headers) for a press this route can answer, or None: Django's view answers it."""
-    headers = _headers(scope)
+@lru_cache(maxsize=4)
+def _language_codes(languages: tuple) -> frozenset[str]:
+    return frozenset(code for code, _name in languages)
+
+
+def _languages() -> frozenset[str]:
+    return _language_codes(tuple(settings.LANGUAGES))
+
+
+@dataclass(frozen=True, slots=True)
+class Press:
+    """A press the lean route takes to the gate: whose, which request, and how its answer is written."""
+
+    ticket: services.Ticket
+    request_id: str
+    address: str
+    session_cache_key: str
+    language: str
+    secure: bool
+
+
+def read_press(headers: dict[str, str], client_host: str, scheme: str, sale_id: int, body: bytes) -> Press | None:
+    """The press in this request if the lean route may answer it, else None: Django's view answers it.
+    `headers`: lower-case names (cookies joined with "; "), `client_host`: the connection's peer."""
     host = headers.get("host", "")
     domain, _port = split_domain_port(host)
     if not domain or not validate_host(domain, settings.ALLOWED_HOSTS):
         return None
-    secure = _is_secure(scope, headers)
+    secure = _is_secure(scheme, headers)
     if settings.SECURE_SSL_REDIRECT and not secure:
         return None
     if not headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
@@ -207,23 +232,62 @@ async def _lean_press(scope, sale_id: int, body: bytes):
     ticket = services.read_ticket(token, sale_id=sale_id, session_key=session_key)
     if ticket is None:
         return None
-    client = scope.get("client") or ("", 0)
-    address = client_ip_from(str(client[0] or ""), headers.get("x-forwarded-for", ""))
-    session_cache_key = _session_key_maker(settings.SESSION_CACHE_ALIAS)(SESSION_KEY_PREFIX + session_key)
-    language = _language(cookies)
-    with translation.override(language):
-        answer = await services.apress(
-            ticket=ticket,
-            request_id=(form.get("request_id") or [""])[0],
-            address=address,
-            session_cache_key=str(session_cache_key),
-        )
-        if not answer.handled:
-            return None
-        if answer.error is not None:
-            status, payload = answer.error.http_status, answer.error.as_dict()
-        else:
-            status, payload = answer.result.http_status, answer.result.as_dict()
+    return Press(
+        ticket=ticket,
+        request_id=(form.get("request_id") or [""])[0],
+        address=client_ip_from(client_host, headers.get("x-forwarded-for", "")),
+        session_cache_key=str(_session_key_maker(settings.SESSION_CACHE_ALIAS)(SESSION_KEY_PREFIX + session_key)),
+        language=_language(cookies),
+        secure=secure,
+    )
+
+
+def respond(press: Press, answer: services.LeanAnswer) -> tuple[int, bytes, tuple[tuple[bytes, bytes], ...]] | None:
+    """(status, JSON body, headers) of the gate's answer, or None when Django's view must answer it."""
+    if answer.error is not None:
+        status, payload = _refusal(answer.error, press.language)
+    elif answer.result is not None:
+        result = answer.result
+        status = result.http_status
+        payload = _json(result.as_dict(label=_label(result.status, press.language)))
+    else:
+        return None
+    return status, payload, _answer_headers(press.language, press.secure)
+
+
+def _json(body: dict) -> bytes:
+    return json.dumps(body, ensure_ascii=False).encode()
+
+
+#: JSON bodies of the refusals, per (error, language): a refusal of the lean route carries no data, so its body
+#: is the same for every shopper who reads that language (translating it costs more than the rest of a press).
+_refusal_bodies: dict[tuple, tuple[int, bytes]] = {}
+_labels: dict[tuple[str, str], str] = {}
+
+
+def _refusal(error, language: str) -> tuple[int, bytes]:
+    if error.data:
+        return error.http_status, _json(error.as_dict())
+    key = (type(error), error.code, language)
+    found = _refusal_bodies.get(key)
+    if found is None:
+        with translation.override(language):
+            fresh = type(error)(code=error.code)
+            found = _refusal_bodies[key] = (fresh.http_status, _json(fresh.as_dict()))
+    return found
+
+
+def _label(status: str, language: str) -> str:
+    key = (status, language)
+    label = _labels.get(key)
+    if label is None:
+        with translation.override(language):
+            label = _labels[key] = str(EntryStatus(status).label)
+    return label
+
+
+@lru_cache(maxsize=64)
+def _headers_for(language: str, secure: bool, hsts: str) -> tuple[tuple[bytes, bytes], ...]:
     out = [
         (b"content-type", b"application/json"),
         (b"x-flash-route", b"lean"),  # answered here, not by Django's view (the bench counts these)
@@ -233,11 +297,42 @@ async def _lean_press(scope, sale_id: int, body: bytes):
         (b"content-language", language.encode()),
         (b"vary", b"Cookie"),
     ]
+    if secure and hsts:
+        out.append((b"strict-transport-security", hsts.encode()))
+    return tuple(out)
+
+
+def _answer_headers(language: str, secure: bool) -> tuple[tuple[bytes, bytes], ...]:
+    hsts = ""
     if secure and getattr(settings, "SECURE_HSTS_SECONDS", 0):
         hsts = f"max-age={settings.SECURE_HSTS_SECONDS}"
         if settings.SECURE_HSTS_INCLUDE_SUBDOMAINS:
             hsts += "; includeSubDomains"
         if settings.SECURE_HSTS_PRELOAD:
             hsts += "; preload"
-        out.append((b"strict-transport-security", hsts.encode()))
-    return status, json.dumps(payload, ensure_ascii=False).encode(), out
+    return _headers_for(language, secure, hsts)
+
+
+def _forget_answers(*, setting: str, **_kwargs) -> None:
+    if setting in {"LANGUAGES", "LANGUAGE_CODE", "LOCALE_PATHS"}:
+        _refusal_bodies.clear()
+        _labels.clear()
+
+
+setting_changed.connect(_forget_answers)
+
+
+async def _lean_press(scope, sale_id: int, body: bytes):
+    """(status, body, headers) for a press this route can answer, or None: Django's view answers it."""
+    client = scope.get("client") or ("", 0)
+    headers = header_dict(scope.get("headers", []))
+    press = read_press(headers, str(client[0] or ""), scope.get("scheme", "http"), sale_id, body)
+    if press is None:
+        return None
+    answer = await services.apress(
+        ticket=press.ticket,
+        request_id=press.request_id,
+        address=press.address,
+        session_cache_key=press.session_cache_key,
+    )
+    return respond(press, answer)

@@ -28,7 +28,9 @@ import asyncio
 import logging
 import os
 import re
+import sys
 import time
+from functools import partial
 
 logger = logging.getLogger(__name__)
 
@@ -80,15 +82,24 @@ def parse_press(data: bytes) -> tuple[int, list[tuple[bytes, bytes]], bytes] | N
     return int(match.group(1)), headers, body
 
 
-def _response(status: int, headers: list[tuple[bytes, bytes]], body: bytes, server_name: str) -> bytes:
-    from twisted.web.http import RESPONSES
+_heads: dict[tuple, bytes] = {}
 
-    lines = [b"HTTP/1.1 %d %s" % (status, RESPONSES.get(status, b"Unknown Status"))]
-    lines += [name + b": " + value for name, value in headers]
-    if server_name:
-        lines.append(b"server: " + server_name.encode())
-    lines.append(b"content-length: %d" % len(body))
-    return b"\r\n".join(lines) + b"\r\n\r\n" + body
+
+def _response(status: int, headers: tuple[tuple[bytes, bytes], ...], body: bytes, server_name: str) -> bytes:
+    """The whole HTTP/1.1 answer; its head (all but the length) is built once per status, headers and server."""
+    key = (status, headers, server_name)
+    head = _heads.get(key)
+    if head is None:
+        from twisted.web.http import RESPONSES
+
+        lines = [b"HTTP/1.1 %d %s" % (status, RESPONSES.get(status, b"Unknown Status"))]
+        lines += [name + b": " + value for name, value in headers]
+        if server_name:
+            lines.append(b"server: " + server_name.encode())
+        head = b"\r\n".join(lines) + b"\r\ncontent-length: "
+        if len(_heads) < 256:
+            _heads[key] = head
+    return b"%s%d\r\n\r\n%s" % (head, len(body), body)
 
 
 def install() -> bool:
@@ -102,7 +113,8 @@ def install() -> bool:
     from twisted.internet.interfaces import ISSLTransport
     from twisted.web import http
 
-    from commerce.flashsales.asgi import _lean_press
+    from commerce.flashsales import services
+    from commerce.flashsales.asgi import header_dict, read_press, respond
 
     parse_data = http.HTTPChannel.dataReceived
 
@@ -127,22 +139,26 @@ def install() -> bool:
         if data[:12] == b"POST /flash/" and at_request_start(self):
             parsed = parse_press(data)
             if parsed is not None:
-                self.resetTimeout()
-                self._flash_pending = []
-                asyncio.ensure_future(answer(self, data, *parsed))
-                return
+                try:
+                    taken = take(self, data, *parsed)
+                except Exception:  # noqa: BLE001 - the short cut never fails a press: Twisted and Django answer it
+                    logger.warning("flash press: short cut failed, handing over to Twisted", exc_info=True)
+                    self.__dict__.pop("_flash_pending", None)
+                    taken = False
+                if taken:
+                    return
         parse_data(self, data)
 
-    async def answer(channel, data: bytes, sale_id: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
+    def take(channel, data: bytes, sale_id: int, headers: list[tuple[bytes, bytes]], body: bytes) -> bool:
+        """Put the press to the gate (the answer is written when Redis replies); False: not the lean route's."""
         started = time.time()
         server = channel.factory.server
         transport = channel.transport
-        secure = ISSLTransport.providedBy(transport)
-        client = server_addr = None
-        peer, host = transport.getPeer(), transport.getHost()
+        client = None
+        peer = transport.getPeer()
         if hasattr(peer, "host") and hasattr(peer, "port"):
-            client, server_addr = [str(peer.host), peer.port], [str(host.host), host.port]
-        scheme = "https" if secure else "http"
+            client = [str(peer.host), peer.port]
+        scheme = "https" if ISSLTransport.providedBy(transport) else "http"
         if server.proxy_forwarded_address_header:
             client, scheme = parse_x_forwarded_for(
                 dict(headers),
@@ -152,50 +168,67 @@ def install() -> bool:
                 client,
                 scheme,
             )
-        scope = {
-            "type": "http",
-            "http_version": "1.1",
-            "method": "POST",
-            "path": f"/flash/{sale_id}/press/",
-            "raw_path": b"/flash/%d/press/" % sale_id,
-            "root_path": server.root_path,
-            "scheme": scheme,
-            "query_string": b"",
-            "headers": headers,
-            "client": client,
-            "server": server_addr,
-        }
+        press = read_press(header_dict(headers), str(client[0]) if client else "", scheme, sale_id, body)
+        if press is None:
+            return False
+        channel.resetTimeout()
+        channel._flash_pending = []
+        services.press_then(
+            ticket=press.ticket,
+            request_id=press.request_id,
+            address=press.address,
+            session_cache_key=press.session_cache_key,
+            done=partial(finish, channel, data, press, client, started),
+        )
+        return True
+
+    def finish(channel, data: bytes, press, client, started: float, answer) -> None:
+        """Write the gate's answer (or hand the bytes to Twisted when the lean route cannot answer)."""
         result = None
-        try:
-            result = await _lean_press(scope, sale_id, body)
-        except Exception:  # noqa: BLE001 - the short cut never fails a press: Twisted and Django answer it
-            logger.warning("flash press: short cut failed, handing over to Twisted", exc_info=True)
+        if isinstance(answer, Exception):
+            logger.warning("flash press: Redis did not answer (%r), handing over to Twisted", answer)
+        else:
+            try:
+                result = respond(press, answer)
+            except Exception:  # noqa: BLE001 - as above: Twisted and Django answer it
+                logger.warning("flash press: short cut failed, handing over to Twisted", exc_info=True)
         pending = channel.__dict__.pop("_flash_pending", [])
-        if channel.transport is None or not channel.transport.connected:
+        transport = channel.transport
+        if transport is None or not transport.connected:
             return
         if channel.__dict__.pop("_flash_paused", False):
-            channel.transport.resumeProducing()
+            transport.resumeProducing()
         if result is None:
             parse_data(channel, data)
         else:
             status, payload, out = result
-            response = _response(status, out, payload, server.server_name)
-            channel.transport.write(response)  # the idle timeout was reset when the press arrived
-            server.log_action(
-                "http",
-                "complete",
-                {
-                    "path": scope["path"],
-                    "status": status,
-                    "method": "POST",
-                    "client": f"{client[0]}:{client[1]}" if client else None,
-                    "time_taken": time.time() - started,
-                    "size": len(payload),
-                },
-            )
+            server = channel.factory.server
+            transport.write(_response(status, out, payload, server.server_name))  # the idle timeout was reset
+            if server.action_logger:
+                server.log_action(
+                    "http",
+                    "complete",
+                    {
+                        "path": f"/flash/{press.ticket.sale_id}/press/",
+                        "status": status,
+                        "method": "POST",
+                        "client": f"{client[0]}:{client[1]}" if client else None,
+                        "time_taken": time.time() - started,
+                        "size": len(payload),
+                    },
+                )
         if pending:
             channel.dataReceived(b"".join(pending))
 
     http.HTTPChannel.dataReceived = data_received
+    server_module = sys.modules.get("daphne.server")
+    if server_module is not None:  # the web process: the route's Redis connection opens as Daphne's loop starts
+        server_module.twisted_loop.call_soon(_warm)
     _installed = True
     return True
+
+
+def _warm() -> None:
+    from commerce.flashsales.services import warm_lean_route
+
+    asyncio.ensure_future(warm_lean_route())

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -133,7 +134,11 @@ def _script(name: str, source: str):
     return script
 
 
-def _press_call(
+#: One Lua step's (keys, args).
+Call = tuple[list, list]
+
+
+def press_call(
     *,
     sale_id: int,
     user_id: int,
@@ -178,7 +183,7 @@ def _answer(raw) -> Answer:
 
 def press(*, sale_id: int, user_id: int, request_id: str, address: str, address_id: int) -> Answer:
     """Run the Lua step for one press (one Redis round trip). The caller records an accepted press itself."""
-    keys_, args = _press_call(
+    keys_, args = press_call(
         sale_id=sale_id, user_id=user_id, request_id=request_id, address=address, address_id=address_id
     )
     return _answer(_script("press", PRESS_LUA)(keys=keys_, args=args))
@@ -223,24 +228,49 @@ def async_redis():
     return client
 
 
-async def apress(
-    *, sale_id: int, user_id: int, request_id: str, address: str, address_id: int, session_cache_key: str
-) -> Answer:
-    """`press` on redis.asyncio, also checking that the session `session_cache_key` still exists (NO_SESSION);
-    an accepted press goes on the sale's queue stream in the same step (`kick`: ask for a drain)."""
-    keys_, args = _press_call(
-        sale_id=sale_id,
-        user_id=user_id,
-        request_id=request_id,
-        address=address,
-        address_id=address_id,
-        session_cache_key=session_cache_key,
-        enqueue=True,
-    )
-    wire = None if getattr(settings, "REDIS_SENTINELS", None) else redis_wire.wire(settings.REDIS_URL, PRESS_LUA)
+async def apress(call: Call) -> Answer:
+    """`press` on an asyncio client for a `press_call(...)` that also checks the session (NO_SESSION) and
+    enqueues (an accepted press goes on the sale's queue stream in the same step; `kick`: ask for a drain)."""
+    keys_, args = call
+    wire = _wire()
     if wire is not None:  # one pipelined connection per loop (redis_wire.py); Sentinel or TLS: redis.asyncio
         return _answer(await wire.evalsha(keys_, args))
     return _answer(await async_redis().flash_press(keys=keys_, args=args))
+
+
+def press_then(call: Call, done: Callable[[object], None]) -> None:
+    """`apress` without a task: `done(Answer)`, or `done(exception)` when Redis did not answer."""
+    keys_, args = call
+
+    def replied(reply) -> None:
+        if not isinstance(reply, Exception):
+            try:
+                reply = _answer(reply)
+            except (TypeError, ValueError) as error:  # not the script's reply: as if Redis had failed
+                reply = error
+        done(reply)
+
+    wire = _wire()
+    if wire is not None:
+        wire.evalsha_then(keys_, args, replied)
+        return
+
+    def finished(task: asyncio.Future) -> None:
+        replied(ConnectionError("Redis call cancelled") if task.cancelled() else task.exception() or task.result())
+
+    asyncio.ensure_future(async_redis().flash_press(keys=keys_, args=args)).add_done_callback(finished)
+
+
+def _wire() -> redis_wire.Wire | None:
+    """The running loop's pipelined connection for the press script, or None (Sentinel or TLS: redis.asyncio)."""
+    return None if getattr(settings, "REDIS_SENTINELS", None) else redis_wire.wire(settings.REDIS_URL, PRESS_LUA)
+
+
+async def warm() -> None:
+    """Open the press script's connection of the running loop before the first crowd (the web process's start)."""
+    wire = _wire()
+    if wire is not None:
+        await wire.warm()
 
 
 def release(*, sale_id: int, user_id: int, request_id: str) -> bool:

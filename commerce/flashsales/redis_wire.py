@@ -13,6 +13,9 @@ they come: Redis runs them one after the other anyway.
   Django's view, which asks again with the same request id: a press Redis did run answers `duplicate`), and the
   next press opens a new one. NOSCRIPT (a flushed script cache) loads the script again and retries once.
 - A reply that takes longer than `TIMEOUT` seconds drops the connection (the waiting presses fail as above).
+- Two ways to ask: `await evalsha(...)` (the ASGI route), or `evalsha_then(..., done)`, which calls `done` with
+  the reply (or the exception) from the connection's reader: no task and no future per press, for the route
+  that answers from the socket (fast_http.py). `warm()` opens the connection before the first crowd arrives.
 
 Only plain `redis://` and `unix://` URLs: Sentinel or TLS setups keep redis.asyncio (gate.async_redis).
 """
@@ -20,9 +23,14 @@ Only plain `redis://` and `unix://` URLs: Sentinel or TLS setups keep redis.asyn
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 import weakref
 from collections import deque
+from collections.abc import Callable
+from functools import partial
+
+logger = logging.getLogger(__name__)
 
 TIMEOUT = 5.0
 
@@ -78,11 +86,19 @@ def parse(buffer: bytes | bytearray, pos: int = 0):
     raise WireError(f"unexpected reply type {kind!r}")
 
 
+def _settle(future: asyncio.Future, reply) -> None:
+    if not future.done():
+        if isinstance(reply, ConnectionError):
+            future.set_exception(reply)
+        else:
+            future.set_result(reply)
+
+
 class _Connection(asyncio.Protocol):
     def __init__(self) -> None:
         self.transport = None
         self.buffer = bytearray()
-        self.waiting: deque[tuple[asyncio.Future, float]] = deque()
+        self.waiting: deque[tuple[Callable[[object], None], float]] = deque()  # (called with the reply, sent at)
         self.outgoing: list[bytes] = []
         self.lost = False
         self.watchdog = None
@@ -91,18 +107,22 @@ class _Connection(asyncio.Protocol):
         self.transport = transport
 
     def call(self, payload: bytes) -> asyncio.Future:
-        loop = asyncio.get_running_loop()
-        future = loop.create_future()
-        if self.lost:
-            future.set_exception(ConnectionError("Redis connection lost"))
-            return future
-        self.waiting.append((future, time.monotonic()))
-        if not self.outgoing:
-            loop.call_soon(self.flush)
-        self.outgoing.append(payload)
-        if self.watchdog is None:
-            self.watchdog = loop.call_later(TIMEOUT, self.check)
+        future = asyncio.get_running_loop().create_future()
+        self.call_then(payload, partial(_settle, future))
         return future
+
+    def call_then(self, payload: bytes, done: Callable[[object], None]) -> None:
+        """Send `payload` with this loop turn's other commands; `done(reply)` when its reply is read (an error
+        reply is a WireError), `done(ConnectionError)` if the connection is lost first."""
+        if self.lost:
+            done(ConnectionError("Redis connection lost"))
+            return
+        self.waiting.append((done, time.monotonic()))
+        if not self.outgoing:
+            asyncio.get_running_loop().call_soon(self.flush)
+            if self.watchdog is None:
+                self.watchdog = asyncio.get_running_loop().call_later(TIMEOUT, self.check)
+        self.outgoing.append(payload)
 
     def flush(self) -> None:
         if self.outgoing and not self.lost:
@@ -129,9 +149,8 @@ class _Connection(asyncio.Protocol):
             if reply is None:
                 break
             value, pos = reply
-            future, _sent = self.waiting.popleft()
-            if not future.done():
-                future.set_result(value)
+            done, _sent = self.waiting.popleft()
+            _deliver(done, value)
         del self.buffer[:pos]
 
     def connection_lost(self, exc) -> None:
@@ -143,9 +162,15 @@ class _Connection(asyncio.Protocol):
             self.watchdog.cancel()
             self.watchdog = None
         while self.waiting:
-            future, _sent = self.waiting.popleft()
-            if not future.done():
-                future.set_exception(error)
+            done, _sent = self.waiting.popleft()
+            _deliver(done, error)
+
+
+def _deliver(done: Callable[[object], None], reply) -> None:
+    try:
+        done(reply)
+    except Exception:  # noqa: BLE001 - one caller's failure must not cost the replies behind it
+        logger.exception("redis wire: a reply's callback failed")
 
 
 class Wire:
@@ -222,6 +247,36 @@ class Wire:
                 raise reply
             return reply
         raise AssertionError("unreachable")
+
+    def evalsha_then(self, keys: list, args: list, done: Callable[[object], None]) -> None:
+        """`evalsha` without a task: `done(reply)` with the script's reply, or `done(exception)`. On the open
+        connection the command simply joins this loop turn's write; opening one or reloading the script after
+        NOSCRIPT goes through `evalsha`."""
+        connection = self.connection
+        if connection is None or connection.lost or not self.sha:
+            self._later(keys, args, done)
+            return
+
+        def replied(reply) -> None:
+            if isinstance(reply, WireError) and str(reply).startswith("NOSCRIPT"):
+                self._later(keys, args, done)
+            else:
+                done(reply)
+
+        connection.call_then(command(b"EVALSHA", self.sha, len(keys), *keys, *args), replied)
+
+    def _later(self, keys: list, args: list, done: Callable[[object], None]) -> None:
+        def finished(task: asyncio.Future) -> None:
+            if task.cancelled():
+                _deliver(done, ConnectionError("Redis call cancelled"))
+            else:
+                _deliver(done, task.exception() or task.result())
+
+        asyncio.ensure_future(self.evalsha(keys, args)).add_done_callback(finished)
+
+    async def warm(self) -> None:
+        """Open the connection (and load the script) now rather than on the first press."""
+        await self._connection()
 
 
 _wires = weakref.WeakKeyDictionary()  # event loop -> {(url, script): Wire}
