@@ -252,8 +252,14 @@ async def _press_all(host, port, presses, opens, connections, at_opening, at_las
 
 def cpu_ms(pid: int) -> float:
     """User + system CPU of process `pid` so far, in milliseconds (/proc/<pid>/stat)."""
+    return sum(user_system_ms(pid))
+
+
+def user_system_ms(pid: int) -> tuple[float, float]:
+    """(user, system) CPU of process `pid` so far, in milliseconds: Python's own work, and the kernel's."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
+    tick = os.sysconf("SC_CLK_TCK")
+    return int(fields[11]) * 1000 / tick, int(fields[12]) * 1000 / tick
 
 
 def tree_cpu_ms(pid: int) -> float:
@@ -342,6 +348,7 @@ def main() -> None:
             def at_opening() -> None:  # the connections are open: from here on the server only answers presses
                 cpu.update(
                     web=cpu_ms(shop.pid),
+                    web_system=user_system_ms(shop.pid)[1],
                     redis=cpu_ms(shop.redis_pid),
                     client=time.process_time(),
                     worker=tree_cpu_ms(worker.pid),
@@ -349,7 +356,10 @@ def main() -> None:
 
             def at_last_answer() -> None:
                 cpu.update(
-                    web_after=cpu_ms(shop.pid), redis_after=cpu_ms(shop.redis_pid), client_after=time.process_time()
+                    web_after=cpu_ms(shop.pid),
+                    web_system_after=user_system_ms(shop.pid)[1],
+                    redis_after=cpu_ms(shop.redis_pid),
+                    client_after=time.process_time(),
                 )
 
             results = press_all(
@@ -385,6 +395,11 @@ def main() -> None:
                 f"Daphne CPU {web_cpu / 1000:.2f} s for {len(results)} answers = {per_answer:.3f} ms CPU per answer"
                 f" (one process's CPU-bound ceiling: {1000 / max(per_answer, 1e-9):.0f} answers/s);"
                 f" load average {os.getloadavg()[0]:.1f}; the client's own CPU {client_cpu:.2f} s"
+            )
+            web_system = cpu["web_system_after"] - cpu["web_system"]
+            print(
+                f"of which in the kernel (socket reads and writes, epoll): {web_system / 1000:.2f} s ="
+                f" {web_system / max(len(results), 1):.3f} ms per answer"
             )
             print(f"(Daphne CPU to accept the {len(presses)} connections beforehand: {connect_cpu / 1000:.2f} s)")
             print(

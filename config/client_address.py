@@ -16,22 +16,34 @@ from __future__ import annotations
 
 import ipaddress
 import socket
-from functools import lru_cache
 
 from django.conf import settings
+from django.core.signals import setting_changed
 from django.http import HttpRequest
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 UNKNOWN = "unknown"
 
 
-@lru_cache(maxsize=8)
-def _networks(proxies: tuple[str, ...]) -> tuple[IPNetwork, ...]:
-    return tuple(ipaddress.ip_network(item.strip(), strict=False) for item in proxies if item.strip())
+_trusted_networks: tuple[IPNetwork, ...] | None = None
 
 
 def trusted_networks() -> tuple[IPNetwork, ...]:
-    return _networks(tuple(getattr(settings, "TRUSTED_PROXIES", ()) or ()))
+    """TRUSTED_PROXIES as networks (read once, and again after the setting changes)."""
+    global _trusted_networks
+    if _trusted_networks is None:
+        proxies = getattr(settings, "TRUSTED_PROXIES", ()) or ()
+        _trusted_networks = tuple(ipaddress.ip_network(item.strip(), strict=False) for item in proxies if item.strip())
+    return _trusted_networks
+
+
+def _forget_networks(*, setting: str, **_kwargs) -> None:
+    global _trusted_networks
+    if setting == "TRUSTED_PROXIES":
+        _trusted_networks = None
+
+
+setting_changed.connect(_forget_networks)
 
 
 def _parse(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
@@ -66,16 +78,13 @@ def client_ip_from(remote_addr: str, forwarded_for: str) -> str:
     networks = trusted_networks()
     if not networks:
         return str(remote) if remote else UNKNOWN
-    hops: list[str] = []
-    for header in forwarded_for.split(","):
-        if header.strip():
-            hops.append(header)
+    hops = [header for header in forwarded_for.split(",") if header.strip()]
+    parsed = [_parse(hop) for hop in hops]
     # Daphne --proxy-headers puts the left-most forwarded address in REMOTE_ADDR: it is not a hop of its own.
-    if remote is not None and not (hops and _parse(hops[0]) == remote):
-        hops.append(str(remote))
+    if remote is not None and not (parsed and parsed[0] == remote):
+        parsed.append(remote)
     leftmost: ipaddress.IPv4Address | ipaddress.IPv6Address | None = None
-    for raw in reversed(hops):
-        address = _parse(raw)
+    for address in reversed(parsed):
         if address is None:  # garbage in the chain: stop believing anything further left
             break
         leftmost = address

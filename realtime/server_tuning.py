@@ -1,7 +1,7 @@
-"""Daphne's per-message send cost, cut for live fan-out (applied by config.asgi in the web process only).
+"""Daphne's per-message costs, cut for live fan-out and flash-sale presses (config.asgi, web process only).
 
-A profile of Daphne fanning one stock change out to thousands of sockets (docs/realtime.md) found two
-costs per delivered message that have nothing to do with the message:
+A profile of Daphne fanning one stock change out to thousands of sockets (docs/realtime.md) found costs
+per delivered message that have nothing to do with the message (and a flash-sale press found the third):
 
 - Twisted's TCP `write()` never writes: it buffers, registers the socket for writability (`add_writer`, an
   `epoll_ctl`), and on the next loop turn sends and unregisters it again (another `epoll_ctl`): two
@@ -10,6 +10,13 @@ costs per delivered message that have nothing to do with the message:
   value is a frame of ~60 bytes) and falls back to Twisted's buffered path for whatever the kernel did not
   take, so order, back-pressure (a slow reader's data waits in Twisted's buffer, its producer is paused)
   and errors (reported by Twisted's own write path) are unchanged.
+- Twisted's asyncio reactor wraps every read and write readiness callback in `log.callWithLogger`: the
+  connection's `logPrefix()` string, a copy of the log context dict and two context-manager frames, so that a
+  legacy `twisted.python.log` message emitted meanwhile carries the connection as its "system". Daphne sends
+  Twisted's log to the standard logging module, whose lines do not show it; a flash-sale press spent about a
+  tenth of its CPU there (docs/flash-sale.md). `direct_callbacks()` calls the reactor's `_readOrWrite`
+  directly (it already logs and disconnects on an error) and keeps callWithLogger's last resort (an error
+  escaping it is logged, never raised into the event loop).
 - autobahn's `sendData` formats a debug line for every frame (`hltype`, `hlval`: introspection and colour
   codes) before the logger decides to drop it. `quiet_autobahn()` replaces those two helpers with plain
   names and `str` (the only change: autobahn's debug lines lose their colours and module paths).
@@ -56,6 +63,23 @@ def write_through() -> None:
     tcp.Connection.write = write
 
 
+def direct_callbacks() -> None:
+    from twisted.internet import asyncioreactor
+    from twisted.python import log
+
+    def call(selectable, method, *args):
+        try:
+            return method(*args)
+        except KeyboardInterrupt:
+            raise
+        except BaseException:  # noqa: BLE001 - what callWithLogger does: log it, keep the loop running
+            log.err(system="-")
+        return None
+
+    call.__doc__ = "callWithLogger without the log context: the reactor's readiness callback, called directly."
+    asyncioreactor.callWithLogger = call
+
+
 def quiet_autobahn() -> None:
     from autobahn.websocket import protocol
 
@@ -68,12 +92,13 @@ def _qualname(obj: object) -> str:
 
 
 def tune_sends() -> bool:
-    """Apply both (once per process); False when WEB_SEND_TUNING=false."""
+    """Apply all three (once per process); False when WEB_SEND_TUNING=false."""
     global _applied
     if os.environ.get("WEB_SEND_TUNING", "true").strip().lower() in {"0", "false", "no", "off"}:
         return False
     if not _applied:
         write_through()
+        direct_callbacks()
         quiet_autobahn()
         _applied = True
     return True

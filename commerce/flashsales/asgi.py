@@ -20,11 +20,14 @@ presses wait on the sale's Redis queue for a drainer (`services.drain_queue`).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 from urllib.parse import parse_qs, urlsplit
 
 from django.conf import settings
@@ -36,6 +39,7 @@ from django.http.request import split_domain_port, validate_host
 from django.middleware.csrf import InvalidTokenFormat, _check_token_format, _does_token_match
 from django.utils import translation
 
+from commerce.errors import CommerceError
 from commerce.flashsales import services
 from commerce.flashsales.models import EntryStatus
 from config.client_address import client_ip_from
@@ -115,18 +119,82 @@ def header_dict(pairs) -> dict[str, str]:
     return headers
 
 
-def _is_secure(scheme: str, headers: dict[str, str]) -> bool:
+class _RouteSettings(NamedTuple):
+    """The settings a press reads, read once (and again after any setting changes: tests override them)."""
+
+    allowed_hosts: list[str]
+    ssl_redirect: bool
+    proxy_ssl: tuple[str, str] | None  # (lower-case header name, value) of SECURE_PROXY_SSL_HEADER
+    cached_db_sessions: bool
+    session_cookie: str
+    session_key: Callable[[str], str]  # the session cache's make_key
+    csrf_use_sessions: bool
+    csrf_trusted_origins: frozenset[str]
+    csrf_cookie: str
+    csrf_header: str  # lower-case header name
+    language_cookie: str
+    languages: frozenset[str]
+    language_code: str
+    hsts: str  # the Strict-Transport-Security value on HTTPS, "" for none
+
+
+_current: _RouteSettings | None = None
+
+
+def _settings() -> _RouteSettings:
+    global _current
+    if _current is None:
+        proxy = getattr(settings, "SECURE_PROXY_SSL_HEADER", None)
+        hsts = ""
+        if getattr(settings, "SECURE_HSTS_SECONDS", 0):
+            hsts = f"max-age={settings.SECURE_HSTS_SECONDS}"
+            if settings.SECURE_HSTS_INCLUDE_SUBDOMAINS:
+                hsts += "; includeSubDomains"
+            if settings.SECURE_HSTS_PRELOAD:
+                hsts += "; preload"
+        _current = _RouteSettings(
+            allowed_hosts=list(settings.ALLOWED_HOSTS),
+            ssl_redirect=bool(settings.SECURE_SSL_REDIRECT),
+            proxy_ssl=(_header_name(proxy[0]), proxy[1]) if proxy else None,
+            cached_db_sessions=settings.SESSION_ENGINE == "django.contrib.sessions.backends.cached_db",
+            session_cookie=settings.SESSION_COOKIE_NAME,
+            session_key=caches[settings.SESSION_CACHE_ALIAS].make_key,
+            csrf_use_sessions=bool(getattr(settings, "CSRF_USE_SESSIONS", False)),
+            csrf_trusted_origins=frozenset(settings.CSRF_TRUSTED_ORIGINS),
+            csrf_cookie=settings.CSRF_COOKIE_NAME,
+            csrf_header=_header_name(settings.CSRF_HEADER_NAME),
+            language_cookie=settings.LANGUAGE_COOKIE_NAME,
+            languages=frozenset(code for code, _name in settings.LANGUAGES),
+            language_code=settings.LANGUAGE_CODE,
+            hsts=hsts,
+        )
+    return _current
+
+
+def _header_name(meta_name: str) -> str:
+    return meta_name.removeprefix("HTTP_").replace("_", "-").lower()
+
+
+def _forget_settings(**_kwargs) -> None:
+    global _current
+    _current = None
+    _refusal_bodies.clear()
+    _labels.clear()
+
+
+setting_changed.connect(_forget_settings)
+
+
+def _is_secure(scheme: str, headers: dict[str, str], config: _RouteSettings) -> bool:
     if scheme == "https":
         return True
-    proxy = getattr(settings, "SECURE_PROXY_SSL_HEADER", None)
-    if proxy:
-        header, value = proxy
-        name = header.removeprefix("HTTP_").replace("_", "-").lower()
+    if config.proxy_ssl:
+        name, value = config.proxy_ssl
         return headers.get(name, "").split(",")[0].strip() == value
     return False
 
 
-def _same_origin(url: str, host: str, secure: bool, *, require_https: bool) -> bool:
+def _same_origin(url: str, host: str, secure: bool, trusted: frozenset[str], *, require_https: bool) -> bool:
     try:
         parts = urlsplit(url)
     except ValueError:
@@ -134,25 +202,27 @@ def _same_origin(url: str, host: str, secure: bool, *, require_https: bool) -> b
     if require_https and parts.scheme != "https":
         return False
     origin = f"{parts.scheme}://{parts.netloc}"
-    if origin in settings.CSRF_TRUSTED_ORIGINS:
+    if origin in trusted:
         return True
     return parts.netloc == host and parts.scheme == ("https" if secure else "http")
 
 
-def _csrf_ok(headers: dict[str, str], cookies: dict[str, str], form: dict, host: str, secure: bool) -> bool:
-    if getattr(settings, "CSRF_USE_SESSIONS", False):
+def _csrf_ok(
+    headers: dict[str, str], cookies: dict[str, str], form: dict, host: str, secure: bool, config: _RouteSettings
+) -> bool:
+    if config.csrf_use_sessions:
         return False
+    trusted = config.csrf_trusted_origins
     origin = headers.get("origin")
     if origin is not None:
-        if not _same_origin(origin, host, secure, require_https=False):
+        if not _same_origin(origin, host, secure, trusted, require_https=False):
             return False
     elif secure:
         referer = headers.get("referer")
-        if not referer or not _same_origin(referer, host, secure, require_https=True):
+        if not referer or not _same_origin(referer, host, secure, trusted, require_https=True):
             return False
-    secret = cookies.get(settings.CSRF_COOKIE_NAME, "")
-    header = settings.CSRF_HEADER_NAME.removeprefix("HTTP_").replace("_", "-").lower()
-    token = headers.get(header) or (form.get("csrfmiddlewaretoken") or [""])[0]
+    secret = cookies.get(config.csrf_cookie, "")
+    token = headers.get(config.csrf_header) or (form.get("csrfmiddlewaretoken") or [""])[0]
     try:
         _check_token_format(secret)
         _check_token_format(token)
@@ -161,37 +231,9 @@ def _csrf_ok(headers: dict[str, str], cookies: dict[str, str], form: dict, host:
     return _does_token_match(token, secret)
 
 
-_key_makers: dict[str, object] = {}
-
-
-def _session_key_maker(alias: str):
-    """The session cache's `make_key`, looked up once (`caches[alias]` is a context-local lookup per call)."""
-    maker = _key_makers.get(alias)
-    if maker is None:
-        maker = _key_makers[alias] = caches[alias].make_key
-    return maker
-
-
-def _forget_key_makers(*, setting: str, **_kwargs) -> None:
-    if setting in {"CACHES", "SESSION_CACHE_ALIAS"}:
-        _key_makers.clear()
-
-
-setting_changed.connect(_forget_key_makers)
-
-
-def _language(cookies: dict[str, str]) -> str:
-    chosen = cookies.get(settings.LANGUAGE_COOKIE_NAME, "")
-    return chosen if chosen in _languages() else settings.LANGUAGE_CODE
-
-
-@lru_cache(maxsize=4)
-def _language_codes(languages: tuple) -> frozenset[str]:
-    return frozenset(code for code, _name in languages)
-
-
-def _languages() -> frozenset[str]:
-    return _language_codes(tuple(settings.LANGUAGES))
+def _language(cookies: dict[str, str], config: _RouteSettings) -> str:
+    chosen = cookies.get(config.language_cookie, "")
+    return chosen if chosen in config.languages else config.language_code
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,24 +251,25 @@ class Press:
 def read_press(headers: dict[str, str], client_host: str, scheme: str, sale_id: int, body: bytes) -> Press | None:
     """The press in this request if the lean route may answer it, else None: Django's view answers it.
     `headers`: lower-case names (cookies joined with "; "), `client_host`: the connection's peer."""
+    config = _settings()
     host = headers.get("host", "")
     domain, _port = split_domain_port(host)
-    if not domain or not validate_host(domain, settings.ALLOWED_HOSTS):
+    if not domain or not validate_host(domain, config.allowed_hosts):
         return None
-    secure = _is_secure(scheme, headers)
-    if settings.SECURE_SSL_REDIRECT and not secure:
+    secure = _is_secure(scheme, headers, config)
+    if config.ssl_redirect and not secure:
         return None
     if not headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
         return None
     cookies = parse_cookie(headers.get("cookie", ""))
-    session_key = cookies.get(settings.SESSION_COOKIE_NAME, "")
-    if not session_key or settings.SESSION_ENGINE != "django.contrib.sessions.backends.cached_db":
+    session_key = cookies.get(config.session_cookie, "")
+    if not session_key or not config.cached_db_sessions:
         return None
     try:
         form = parse_qs(body.decode("utf-8"), max_num_fields=20)
     except (UnicodeDecodeError, ValueError):
         return None
-    if not _csrf_ok(headers, cookies, form, host, secure):
+    if not _csrf_ok(headers, cookies, form, host, secure, config):
         return None
     token = headers.get("x-flash-ticket") or (form.get("ticket") or [""])[0]
     ticket = services.read_ticket(token, sale_id=sale_id, session_key=session_key)
@@ -236,44 +279,42 @@ def read_press(headers: dict[str, str], client_host: str, scheme: str, sale_id: 
         ticket=ticket,
         request_id=(form.get("request_id") or [""])[0],
         address=client_ip_from(client_host, headers.get("x-forwarded-for", "")),
-        session_cache_key=str(_session_key_maker(settings.SESSION_CACHE_ALIAS)(SESSION_KEY_PREFIX + session_key)),
-        language=_language(cookies),
+        session_cache_key=str(config.session_key(SESSION_KEY_PREFIX + session_key)),
+        language=_language(cookies, config),
         secure=secure,
     )
 
 
 def respond(press: Press, answer: services.LeanAnswer) -> tuple[int, bytes, tuple[tuple[bytes, bytes], ...]] | None:
     """(status, JSON body, headers) of the gate's answer, or None when Django's view must answer it."""
-    if answer.error is not None:
-        status, payload = _refusal(answer.error, press.language)
+    if answer.refusal is not None:
+        status, payload = _refusal(answer.refusal, press.language)
     elif answer.result is not None:
         result = answer.result
         status = result.http_status
         payload = _json(result.as_dict(label=_label(result.status, press.language)))
     else:
         return None
-    return status, payload, _answer_headers(press.language, press.secure)
+    return status, payload, _headers_for(press.language, _settings().hsts if press.secure else "")
 
 
 def _json(body: dict) -> bytes:
     return json.dumps(body, ensure_ascii=False).encode()
 
 
-#: JSON bodies of the refusals, per (error, language): a refusal of the lean route carries no data, so its body
-#: is the same for every shopper who reads that language (translating it costs more than the rest of a press).
-_refusal_bodies: dict[tuple, tuple[int, bytes]] = {}
+#: JSON bodies of the refusals, per (error class, language): the same for every shopper who reads that language
+#: (translating and encoding one costs more than the rest of a press).
+_refusal_bodies: dict[tuple[type, str], tuple[int, bytes]] = {}
 _labels: dict[tuple[str, str], str] = {}
 
 
-def _refusal(error, language: str) -> tuple[int, bytes]:
-    if error.data:
-        return error.http_status, _json(error.as_dict())
-    key = (type(error), error.code, language)
+def _refusal(refusal: type[CommerceError], language: str) -> tuple[int, bytes]:
+    key = (refusal, language)
     found = _refusal_bodies.get(key)
     if found is None:
         with translation.override(language):
-            fresh = type(error)(code=error.code)
-            found = _refusal_bodies[key] = (fresh.http_status, _json(fresh.as_dict()))
+            error = refusal()
+            found = _refusal_bodies[key] = (error.http_status, _json(error.as_dict()))
     return found
 
 
@@ -287,7 +328,7 @@ def _label(status: str, language: str) -> str:
 
 
 @lru_cache(maxsize=64)
-def _headers_for(language: str, secure: bool, hsts: str) -> tuple[tuple[bytes, bytes], ...]:
+def _headers_for(language: str, hsts: str) -> tuple[tuple[bytes, bytes], ...]:
     out = [
         (b"content-type", b"application/json"),
         (b"x-flash-route", b"lean"),  # answered here, not by Django's view (the bench counts these)
@@ -297,29 +338,20 @@ def _headers_for(language: str, secure: bool, hsts: str) -> tuple[tuple[bytes, b
         (b"content-language", language.encode()),
         (b"vary", b"Cookie"),
     ]
-    if secure and hsts:
+    if hsts:
         out.append((b"strict-transport-security", hsts.encode()))
     return tuple(out)
 
 
-def _answer_headers(language: str, secure: bool) -> tuple[tuple[bytes, bytes], ...]:
-    hsts = ""
-    if secure and getattr(settings, "SECURE_HSTS_SECONDS", 0):
-        hsts = f"max-age={settings.SECURE_HSTS_SECONDS}"
-        if settings.SECURE_HSTS_INCLUDE_SUBDOMAINS:
-            hsts += "; includeSubDomains"
-        if settings.SECURE_HSTS_PRELOAD:
-            hsts += "; preload"
-    return _headers_for(language, secure, hsts)
-
-
-def _forget_answers(*, setting: str, **_kwargs) -> None:
-    if setting in {"LANGUAGES", "LANGUAGE_CODE", "LOCALE_PATHS"}:
-        _refusal_bodies.clear()
-        _labels.clear()
-
-
-setting_changed.connect(_forget_answers)
+async def warm() -> None:
+    """Before the first crowd: read the settings, compile Django's lazy host and token patterns, make the
+    session cache's client and open the gate's connection (services.warm_lean_route), so that a burst in a
+    fresh process does not pay for them."""
+    split_domain_port("localhost")
+    with contextlib.suppress(InvalidTokenFormat):
+        _check_token_format("-")
+    _settings()
+    await services.warm_lean_route()
 
 
 async def _lean_press(scope, sale_id: int, body: bytes):

@@ -34,9 +34,13 @@ from functools import partial
 
 logger = logging.getLogger(__name__)
 
-_PRESS_LINE = re.compile(rb"POST /flash/([1-9][0-9]{0,17})/press/ HTTP/1\.1")
-_HEADER_NAME = re.compile(rb"[-!#$%&'*+.^`|~0-9a-zA-Z]+")  # Daphne's HEADER_NAME_RE, less "_" (Daphne drops those)
-_INVALID_VALUE_BYTES = frozenset(b"\x0b\x0c\x1c\x1d\x1e\x85")  # Daphne's INVALID_HEADER_VALUE_BYTES
+#: One whole press head: the request line, then header lines whose names are Daphne's HEADER_NAME_RE less "_"
+#: (Daphne drops those) and whose values hold none of Daphne's INVALID_HEADER_VALUE_BYTES (nor CR, LF), then the
+#: blank line. A continuation line (leading space or tab) does not match either: no short cut.
+_PRESS_HEAD = re.compile(
+    rb"POST /flash/([1-9][0-9]{0,17})/press/ HTTP/1\.1\r\n"
+    rb"((?:[-!#$%&'*+.^`|~0-9a-zA-Z]+:[^\r\n\x0b\x0c\x1c\x1d\x1e\x85]*\r\n)*)\r\n"
+)
 _NOT_SIMPLE = frozenset(
     {b"transfer-encoding", b"expect", b"upgrade", b"connection", b"daphne-root-path", b"http2-settings"}
 )
@@ -52,23 +56,14 @@ def enabled() -> bool:
 
 def parse_press(data: bytes) -> tuple[int, list[tuple[bytes, bytes]], bytes] | None:
     """(sale id, [(lowercased name, value)], body) if `data` is exactly one simple press request, else None."""
-    head_end = data.find(b"\r\n\r\n")
-    if head_end < 0 or head_end > _MAX_HEAD:
-        return None
-    lines = data[:head_end].split(b"\r\n")
-    match = _PRESS_LINE.fullmatch(lines[0])
-    if match is None:
+    match = _PRESS_HEAD.match(data)
+    if match is None or match.end() > _MAX_HEAD:
         return None
     headers: list[tuple[bytes, bytes]] = []
     length = -1
-    for line in lines[1:]:
-        name, colon, value = line.partition(b":")
-        if not colon or not _HEADER_NAME.fullmatch(name):
-            return None
-        value = value.strip(b" \t")
-        if _INVALID_VALUE_BYTES.intersection(value):
-            return None
-        name = name.lower()
+    for line in match.group(2).split(b"\r\n")[:-1]:
+        name, _colon, value = line.partition(b":")
+        name, value = name.lower(), value.strip(b" \t")
         if name in _NOT_SIMPLE and not (name == b"connection" and value.lower() == b"keep-alive"):
             return None  # (keep-alive is what HTTP/1.1 does anyway: Twisted looks only for "close")
         if name == b"content-length":
@@ -76,10 +71,9 @@ def parse_press(data: bytes) -> tuple[int, list[tuple[bytes, bytes]], bytes] | N
                 return None
             length = int(value)
         headers.append((name, value))
-    body = data[head_end + 4 :]
-    if length < 0 or len(body) != length:
+    if length < 0 or len(data) - match.end() != length:
         return None
-    return int(match.group(1)), headers, body
+    return int(match.group(1)), headers, data[match.end() :]
 
 
 _heads: dict[tuple, bytes] = {}
@@ -229,6 +223,6 @@ def install() -> bool:
 
 
 def _warm() -> None:
-    from commerce.flashsales.services import warm_lean_route
+    from commerce.flashsales.asgi import warm
 
-    asyncio.ensure_future(warm_lean_route())
+    asyncio.ensure_future(warm())

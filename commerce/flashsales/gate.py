@@ -29,6 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.signals import setting_changed
 from django_redis import get_redis_connection
 
 from commerce.flashsales import redis_wire
@@ -137,6 +138,26 @@ def _script(name: str, source: str):
 #: One Lua step's (keys, args).
 Call = tuple[list, list]
 
+_current: dict[str, object] = {}  # settings every press reads, read once (again after a setting changes)
+
+
+def _rates() -> tuple[int, int, int]:
+    rates = _current.get("rates")
+    if rates is None:
+        rates = _current["rates"] = (
+            int(settings.FLASH_SALE_RATE_PER_ADDRESS),
+            int(settings.FLASH_SALE_RATE_PER_ACCOUNT),
+            int(settings.FLASH_SALE_RATE_WINDOW_MS),
+        )
+    return rates
+
+
+def _forget_settings(**_kwargs) -> None:
+    _current.clear()
+
+
+setting_changed.connect(_forget_settings)
+
 
 def press_call(
     *,
@@ -164,9 +185,7 @@ def press_call(
         [
             int(user_id),
             request_key(user_id, request_id),
-            int(settings.FLASH_SALE_RATE_PER_ADDRESS),
-            int(settings.FLASH_SALE_RATE_PER_ACCOUNT),
-            int(settings.FLASH_SALE_RATE_WINDOW_MS),
+            *_rates(),
             request_id,
             int(address_id),
             "1" if session_cache_key else "",
@@ -263,7 +282,10 @@ def press_then(call: Call, done: Callable[[object], None]) -> None:
 
 def _wire() -> redis_wire.Wire | None:
     """The running loop's pipelined connection for the press script, or None (Sentinel or TLS: redis.asyncio)."""
-    return None if getattr(settings, "REDIS_SENTINELS", None) else redis_wire.wire(settings.REDIS_URL, PRESS_LUA)
+    url = _current.get("wire_url")
+    if url is None:
+        url = _current["wire_url"] = "" if getattr(settings, "REDIS_SENTINELS", None) else settings.REDIS_URL
+    return redis_wire.wire(url, PRESS_LUA) if url else None
 
 
 async def warm() -> None:

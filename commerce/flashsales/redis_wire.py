@@ -280,14 +280,21 @@ class Wire:
 
 
 _wires = weakref.WeakKeyDictionary()  # event loop -> {(url, script): Wire}
+_last: tuple = ()  # (weak loop, url, script, wire) of the last call: a web process asks for the same one every press
 
 
 def wire(url: str, script: str) -> Wire | None:
     """The running loop's Wire to `url` for `script`, or None for a URL it does not speak (TLS)."""
+    global _last
+    loop = asyncio.get_running_loop()
+    last = _last
+    if last and last[0]() is loop and last[1] == url and last[2] == script:
+        return last[3]
     if not url.startswith(("redis://", "unix://")):
         return None
-    per_loop = _wires.setdefault(asyncio.get_running_loop(), {})
+    per_loop = _wires.setdefault(loop, {})
     found = per_loop.get((url, script))
     if found is None:
         found = per_loop[(url, script)] = Wire(url, script)
+    _last = (weakref.ref(loop), url, script, found)
     return found

@@ -24,6 +24,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import signing
+from django.core.signals import setting_changed
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F
 from django.utils import timezone
@@ -209,17 +210,22 @@ class _TicketSigner(signing.TimestampSigner):
         return signing.b64_encode(mac.digest()).decode()
 
 
-_signers: dict[tuple, _TicketSigner] = {}
+_signers: list[_TicketSigner] = []
 
 
 def _ticket_signer() -> _TicketSigner:
-    """The tickets' signer for the current SECRET_KEY and fallbacks (made once per key set)."""
-    keys = (settings.SECRET_KEY, tuple(settings.SECRET_KEY_FALLBACKS))
-    signer = _signers.get(keys)
-    if signer is None:
+    """The tickets' signer (made once; again after SECRET_KEY or its fallbacks change)."""
+    if not _signers:
+        _signers.append(_TicketSigner(salt=_TICKET_SALT))
+    return _signers[0]
+
+
+def _forget_signer(*, setting: str, **_kwargs) -> None:
+    if setting in {"SECRET_KEY", "SECRET_KEY_FALLBACKS"}:
         _signers.clear()
-        signer = _signers[keys] = _TicketSigner(salt=_TICKET_SALT)
-    return signer
+
+
+setting_changed.connect(_forget_signer)
 
 
 @dataclass(frozen=True)
@@ -245,23 +251,29 @@ def read_ticket(token: str, *, sale_id: int, session_key: str) -> Ticket | None:
 
 @dataclass(frozen=True)
 class LeanAnswer:
-    """What the lean route says: `result` (accepted or a repeat), or `error` (a refusal), or neither: hand the
+    """What the lean route says: `result` (accepted or a repeat), or `refusal` (the error's class: a refusal of
+    the lean route carries no data, so its body depends only on the shopper's language), or neither: hand the
     press to Django's view (the session is not in the cache, or the gate is not loaded and needs explaining)."""
 
     result: PressResult | None = None
-    error: CommerceError | None = None
+    refusal: type[CommerceError] | None = None
+
+    @property
+    def error(self) -> CommerceError | None:
+        """The refusal as an error, its message in the active language."""
+        return self.refusal() if self.refusal is not None else None
 
     @property
     def handled(self) -> bool:
-        return self.result is not None or self.error is not None
+        return self.result is not None or self.refusal is not None
 
 
 def lean_call(*, ticket: Ticket, request_id: str, address: str, session_cache_key: str) -> gate.Call | LeanAnswer:
     """The gate's call for one press on the lean route, or its answer when no call is needed (bad input)."""
     if not isinstance(request_id, str) or not REQUEST_ID.fullmatch(request_id):
-        return LeanAnswer(error=BadRequestId())
+        return LeanAnswer(refusal=BadRequestId)
     if not ticket.address_id:
-        return LeanAnswer(error=NoAddress())
+        return LeanAnswer(refusal=NoAddress)
     return gate.press_call(
         sale_id=ticket.sale_id,
         user_id=ticket.user_id,
@@ -280,7 +292,7 @@ def lean_answer(*, ticket: Ticket, request_id: str, answer: gate.Answer) -> Lean
     if answer.answer == gate.DUPLICATE:
         return LeanAnswer(result=PressResult(0, request_id, EntryStatus.QUEUED, answer.left, duplicate=True))
     if answer.answer != gate.ACCEPTED:
-        return LeanAnswer(error=_REFUSALS.get(answer.answer, SalePaused)())
+        return LeanAnswer(refusal=_REFUSALS.get(answer.answer, SalePaused))
     if answer.kick or answer.left == 0:
         import asyncio
 
@@ -341,9 +353,11 @@ async def warm_lean_route() -> None:
 def _warm_after_accept() -> None:
     import dramatiq
     from channels.layers import get_channel_layer
+    from django.core.cache import cache
 
     dramatiq.get_broker()
     get_channel_layer()
+    cache.get("mh:warm")  # the cache's client classes (imported on first use)
 
 
 def _after_accept(sale_id: int, kick: bool, last: bool) -> None:
