@@ -25,7 +25,6 @@ import json
 import logging
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import NamedTuple
 from urllib.parse import parse_qs, urlsplit
@@ -180,6 +179,7 @@ def _forget_settings(**_kwargs) -> None:
     _current = None
     _refusal_bodies.clear()
     _labels.clear()
+    _hosts.clear()
 
 
 setting_changed.connect(_forget_settings)
@@ -231,13 +231,28 @@ def _csrf_ok(
     return _does_token_match(token, secret)
 
 
+#: Host headers already checked against ALLOWED_HOSTS (a shop answers to a handful; a client's inventions beyond
+#: this many are checked every time instead of being kept).
+_hosts: dict[str, bool] = {}
+_MAX_HOSTS = 64
+
+
+def _allowed_host(host: str, config: _RouteSettings) -> bool:
+    allowed = _hosts.get(host)
+    if allowed is None:
+        domain, _port = split_domain_port(host)
+        allowed = bool(domain) and validate_host(domain, config.allowed_hosts)
+        if len(_hosts) < _MAX_HOSTS:
+            _hosts[host] = allowed
+    return allowed
+
+
 def _language(cookies: dict[str, str], config: _RouteSettings) -> str:
     chosen = cookies.get(config.language_cookie, "")
     return chosen if chosen in config.languages else config.language_code
 
 
-@dataclass(frozen=True, slots=True)
-class Press:
+class Press(NamedTuple):
     """A press the lean route takes to the gate: whose, which request, and how its answer is written."""
 
     ticket: services.Ticket
@@ -253,8 +268,7 @@ def read_press(headers: dict[str, str], client_host: str, scheme: str, sale_id: 
     `headers`: lower-case names (cookies joined with "; "), `client_host`: the connection's peer."""
     config = _settings()
     host = headers.get("host", "")
-    domain, _port = split_domain_port(host)
-    if not domain or not validate_host(domain, config.allowed_hosts):
+    if not _allowed_host(host, config):
         return None
     secure = _is_secure(scheme, headers, config)
     if config.ssl_redirect and not secure:

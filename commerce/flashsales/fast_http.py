@@ -41,9 +41,7 @@ _PRESS_HEAD = re.compile(
     rb"POST /flash/([1-9][0-9]{0,17})/press/ HTTP/1\.1\r\n"
     rb"((?:[-!#$%&'*+.^`|~0-9a-zA-Z]+:[^\r\n\x0b\x0c\x1c\x1d\x1e\x85]*\r\n)*)\r\n"
 )
-_NOT_SIMPLE = frozenset(
-    {b"transfer-encoding", b"expect", b"upgrade", b"connection", b"daphne-root-path", b"http2-settings"}
-)
+_NOT_SIMPLE = frozenset({"transfer-encoding", "expect", "upgrade", "connection", "daphne-root-path", "http2-settings"})
 _MAX_HEAD = 16384  # Twisted's totalHeadersSize
 _EAGER_READ = 0x4000  # Twisted's _optimisticEagerReadSize: input it keeps while answering before it stops reading
 
@@ -54,24 +52,31 @@ def enabled() -> bool:
     return os.environ.get("FLASH_FAST_HTTP", "true").strip().lower() not in {"0", "false", "no", "off"}
 
 
-def parse_press(data: bytes) -> tuple[int, list[tuple[bytes, bytes]], bytes] | None:
-    """(sale id, [(lowercased name, value)], body) if `data` is exactly one simple press request, else None."""
+def parse_press(data: bytes) -> tuple[int, dict[str, str], bytes] | None:
+    """(sale id, {lower-case name: value}, body) if `data` is exactly one simple press request, else None. The
+    headers as `asgi.header_dict` reads a scope's (Latin-1, cookies joined with "; ", else the last one)."""
     match = _PRESS_HEAD.match(data)
     if match is None or match.end() > _MAX_HEAD:
         return None
-    headers: list[tuple[bytes, bytes]] = []
-    length = -1
-    for line in match.group(2).split(b"\r\n")[:-1]:
-        name, _colon, value = line.partition(b":")
-        name, value = name.lower(), value.strip(b" \t")
-        if name in _NOT_SIMPLE and not (name == b"connection" and value.lower() == b"keep-alive"):
-            return None  # (keep-alive is what HTTP/1.1 does anyway: Twisted looks only for "close")
-        if name == b"content-length":
-            if length >= 0 or not value.isdigit():
+    lines = match.group(2).decode("latin-1").split("\r\n")[:-1]
+    headers: dict[str, str] = {}
+    for line in lines:
+        name, _colon, value = line.partition(":")
+        headers[name.lower()] = value.strip(" \t")
+    if len(headers) != len(lines):  # a name twice: cookies are joined, any other header keeps its last value
+        headers = {}
+        for line in lines:
+            name, _colon, value = line.partition(":")
+            name, value = name.lower(), value.strip(" \t")
+            if name == "content-length" and name in headers:
                 return None
-            length = int(value)
-        headers.append((name, value))
-    if length < 0 or len(data) - match.end() != length:
+            headers[name] = f"{headers[name]}; {value}" if name == "cookie" and name in headers else value
+    if not _NOT_SIMPLE.isdisjoint(headers) and (
+        not _NOT_SIMPLE.isdisjoint(headers.keys() - {"connection"}) or headers["connection"].lower() != "keep-alive"
+    ):
+        return None  # (keep-alive is what HTTP/1.1 does anyway: Twisted looks only for "close")
+    length = headers.get("content-length", "")
+    if not (length.isdigit() and length.isascii()) or len(data) - match.end() != int(length):
         return None
     return int(match.group(1)), headers, data[match.end() :]
 
@@ -108,7 +113,7 @@ def install() -> bool:
     from twisted.web import http
 
     from commerce.flashsales import services
-    from commerce.flashsales.asgi import header_dict, read_press, respond
+    from commerce.flashsales.asgi import read_press, respond
 
     parse_data = http.HTTPChannel.dataReceived
 
@@ -143,26 +148,29 @@ def install() -> bool:
                     return
         parse_data(self, data)
 
-    def take(channel, data: bytes, sale_id: int, headers: list[tuple[bytes, bytes]], body: bytes) -> bool:
+    def take(channel, data: bytes, sale_id: int, headers: dict[str, str], body: bytes) -> bool:
         """Put the press to the gate (the answer is written when Redis replies); False: not the lean route's."""
         started = time.time()
         server = channel.factory.server
         transport = channel.transport
         client = None
-        peer = transport.getPeer()
-        if hasattr(peer, "host") and hasattr(peer, "port"):
-            client = [str(peer.host), peer.port]
+        peer = getattr(transport, "client", None)  # a TCP connection's (host, port), as its getPeer() says
+        if not (isinstance(peer, tuple) and len(peer) >= 2):
+            peer = transport.getPeer()
+            peer = (peer.host, peer.port) if hasattr(peer, "host") and hasattr(peer, "port") else None
+        if peer is not None:
+            client = [str(peer[0]), peer[1]]
         scheme = "https" if ISSLTransport.providedBy(transport) else "http"
         if server.proxy_forwarded_address_header:
             client, scheme = parse_x_forwarded_for(
-                dict(headers),
+                {name.encode("latin-1"): value.encode("latin-1") for name, value in headers.items()},
                 server.proxy_forwarded_address_header,
                 server.proxy_forwarded_port_header,
                 server.proxy_forwarded_proto_header,
                 client,
                 scheme,
             )
-        press = read_press(header_dict(headers), str(client[0]) if client else "", scheme, sale_id, body)
+        press = read_press(headers, str(client[0]) if client else "", scheme, sale_id, body)
         if press is None:
             return False
         channel.resetTimeout()

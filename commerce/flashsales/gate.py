@@ -27,6 +27,7 @@ import asyncio
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core.signals import setting_changed
@@ -116,8 +117,7 @@ def request_key(user_id: int, request_id: str) -> str:
     return f"{int(user_id)}:{request_id}"
 
 
-@dataclass(frozen=True)
-class Answer:
+class Answer(NamedTuple):
     answer: str  # accepted / duplicate / rate_limited / paused / not_started / ended / limit / sold_out / no_session
     left: int
     kick: bool = False  # accepted and no drain was asked for in the last KICK_MS: ask for one

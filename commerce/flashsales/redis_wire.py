@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 import weakref
 from collections import deque
@@ -41,7 +42,11 @@ class WireError(Exception):
 
 def command(*parts) -> bytes:
     """One command in RESP (bytes, str or int parts)."""
-    out = [b"*%d\r\n" % len(parts)]
+    return b"*%d\r\n%s" % (len(parts), _arguments(*parts))
+
+
+def _arguments(*parts) -> bytes:
+    out = []
     for part in parts:
         if isinstance(part, int):
             part = b"%d" % part
@@ -51,8 +56,15 @@ def command(*parts) -> bytes:
     return b"".join(out)
 
 
+#: The press script's reply, {word, integer, integer}, read by one pattern instead of five steps.
+_WORD_AND_TWO_INTEGERS = re.compile(rb"\*3\r\n\$(\d{1,2})\r\n([a-z_]{1,32})\r\n:(-?\d{1,18})\r\n:(-?\d{1,18})\r\n")
+
+
 def parse(buffer: bytes | bytearray, pos: int = 0):
     """(reply, next position) for the reply starting at `pos`, or None when it has not fully arrived."""
+    short = _WORD_AND_TWO_INTEGERS.match(buffer, pos)
+    if short is not None and int(short[1]) == len(short[2]):
+        return [short[2], int(short[3]), int(short[4])], short.end()
     end = buffer.find(b"\r\n", pos)
     if end < 0:
         return None
@@ -184,6 +196,7 @@ class Wire:
         self.sha = b""
         self.connection: _Connection | None = None
         self.connecting: asyncio.Future | None = None
+        self._heads: dict[tuple[bytes, int], bytes] = {}
 
     async def _open(self) -> _Connection:
         loop = asyncio.get_running_loop()
@@ -263,7 +276,15 @@ class Wire:
             else:
                 done(reply)
 
-        connection.call_then(command(b"EVALSHA", self.sha, len(keys), *keys, *args), replied)
+        payload = b"*%d\r\n%s%s" % (3 + len(keys) + len(args), self._evalsha(len(keys)), _arguments(*keys, *args))
+        connection.call_then(payload, replied)
+
+    def _evalsha(self, key_count: int) -> bytes:
+        """The arguments `EVALSHA <sha> <key count>` in RESP, built once per script and key count."""
+        head = self._heads.get((self.sha, key_count))
+        if head is None:
+            head = self._heads[(self.sha, key_count)] = _arguments(b"EVALSHA", self.sha, key_count)
+        return head
 
     def _later(self, keys: list, args: list, done: Callable[[object], None]) -> None:
         def finished(task: asyncio.Future) -> None:

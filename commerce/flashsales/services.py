@@ -18,8 +18,8 @@ import hmac
 import logging
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import timedelta
+from typing import NamedTuple
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -71,8 +71,7 @@ def token_for(entry: FlashEntry) -> str:
 # --- Pressing 抢购 ---------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class PressResult:
+class PressResult(NamedTuple):  # a tuple: one is made for every accepted press on the lean route
     entry_id: int
     request_id: str
     status: str
@@ -228,8 +227,7 @@ def _forget_signer(*, setting: str, **_kwargs) -> None:
 setting_changed.connect(_forget_signer)
 
 
-@dataclass(frozen=True)
-class Ticket:
+class Ticket(NamedTuple):
     sale_id: int
     user_id: int
     address_id: int
@@ -249,8 +247,7 @@ def read_ticket(token: str, *, sale_id: int, session_key: str) -> Ticket | None:
     return Ticket(sale_id=int(ticket_sale), user_id=int(user_id), address_id=int(address_id))
 
 
-@dataclass(frozen=True)
-class LeanAnswer:
+class LeanAnswer(NamedTuple):
     """What the lean route says: `result` (accepted or a repeat), or `refusal` (the error's class: a refusal of
     the lean route carries no data, so its body depends only on the shopper's language), or neither: hand the
     press to Django's view (the session is not in the cache, or the gate is not loaded and needs explaining)."""

@@ -97,3 +97,16 @@ def test_failed_login_limit_counts_the_forwarded_address(client, settings, behin
     shopper.defaults.update(shopper_headers("198.51.100.67"))
     response = shopper.post("/accounts/login/", {"login": "meihao_pal", "password": PASSWORD})
     assert response.status_code == 302 and "_auth_user_id" in shopper.session
+
+
+def test_addresses_are_read_as_strictly_as_ipaddress_reads_them(settings):
+    # The C parser reads IPv4 first; what it refuses (or cannot read, like a scope id) goes to ipaddress.
+    for odd in ("1.2.3.04", "01.2.3.4", "1.2.3", "0x1.2.3.4", "256.1.1.1", "1::2::3", " 1.2.3.4x"):
+        assert ip_of(settings, ["10.0.0.0/8"], BALANCER, odd) == BALANCER, odd  # garbage: the balancer itself
+    assert ip_of(settings, ["10.0.0.0/8"], BALANCER, "::ffff:1.2.3.4") == "::ffff:102:304"
+    assert ip_of(settings, ["10.0.0.0/8"], BALANCER, "fe80::1%eth0") == "fe80::1%eth0"
+
+
+def test_a_changed_trusted_proxies_setting_is_read_again(settings):
+    assert ip_of(settings, ["10.0.0.0/8"], BALANCER, "198.51.100.20") == "198.51.100.20"
+    assert ip_of(settings, ["192.168.0.0/16"], BALANCER, "198.51.100.20") == BALANCER

@@ -82,7 +82,8 @@ async def answers(transport, count: int) -> list[tuple[int, dict[str, str], byte
 def test_only_one_whole_simple_press_is_taken():  # no database, no loop: the parser alone
     press = request(7, "s", "t", request_id="fast-req-1")
     sale_id, headers, body = fast_http.parse_press(press)
-    assert sale_id == 7 and (b"host", b"testserver") in headers and body.startswith(b"request_id=fast-req-1")
+    assert sale_id == 7 and headers["host"] == "testserver" and body.startswith(b"request_id=fast-req-1")
+    assert headers["cookie"].startswith(f"{settings.SESSION_COOKIE_NAME}=s; csrftoken=")
     assert fast_http.parse_press(request(7, "s", "t", extra=b"Connection: keep-alive\r\n")) is not None  # browsers
     assert fast_http.parse_press(press[:-3]) is None  # the body is still arriving
     assert fast_http.parse_press(press + b"GET / HTTP/1.1\r\n\r\n") is None  # pipelined: Twisted's turn
@@ -90,7 +91,8 @@ def test_only_one_whole_simple_press_is_taken():  # no database, no loop: the pa
     assert fast_http.parse_press(request(7, "s", "t", path="/flash/7/press")) is None
     for odd in (b"Transfer-Encoding: chunked\r\n", b"Expect: 100-continue\r\n", b"Connection: close\r\n",
                 b"Upgrade: websocket\r\n", b"X_Forwarded_For: 1.2.3.4\r\n", b"Daphne-Root-Path: /x\r\n",
-                b"X-A: 1\r\n continued\r\n", b"Content-Length: 3\r\n", b"X-Bad: a\x0bb\r\n"):  # fmt: skip
+                b"X-A: 1\r\n continued\r\n", b"Content-Length: 3\r\n", b"X-Bad: a\x0bb\r\n",
+                b"Host: x\x85y\r\n"):  # fmt: skip
         assert fast_http.parse_press(request(7, "s", "t", extra=odd)) is None, odd
 
 

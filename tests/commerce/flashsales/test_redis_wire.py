@@ -47,3 +47,41 @@ async def test_many_calls_share_one_connection_and_survive_a_lost_connection_and
     assert await wire.evalsha([KEY], ["flushed"]) == [b"flushed", 202]
     assert int(sync.get(KEY)) == 202
     sync.delete(KEY)
+
+
+@pytest.mark.asyncio
+async def test_callback_calls_share_the_connection_and_hear_every_outcome():
+    sync = get_redis_connection("default")
+    sync.delete(KEY)
+    wire = redis_wire.wire(settings.REDIS_URL, SCRIPT)
+    assert redis_wire.wire(settings.REDIS_URL, SCRIPT) is wire  # the same Wire for the same loop, URL and script
+    await wire.warm()
+    heard: list = []
+    for n in range(50):  # no task per call: the replies come back through the callbacks, in order
+        wire.evalsha_then([KEY], [f"c{n}"], heard.append)
+    while len(heard) < 50:
+        await asyncio.sleep(0.01)
+    assert heard == [[f"c{n}".encode(), n + 1] for n in range(50)]
+
+    wire.sha = b"0" * 40  # NOSCRIPT: loaded again through the awaitable path, and the callback still hears it
+    done = asyncio.get_running_loop().create_future()
+    wire.evalsha_then([KEY], ["reloaded"], done.set_result)
+    assert await asyncio.wait_for(done, 5) == [b"reloaded", 51]
+
+    lost = []
+    wire.connection.call_then(redis_wire.command("BLPOP", "mh:test:never", 0), lost.append)
+    wire.connection.transport.abort()  # the waiting call hears a ConnectionError; the next call reconnects
+    await asyncio.sleep(0)
+    assert len(lost) == 1 and isinstance(lost[0], ConnectionError)
+    again = asyncio.get_running_loop().create_future()
+    wire.evalsha_then([KEY], ["after"], again.set_result)
+    assert await asyncio.wait_for(again, 5) == [b"after", 52]
+    sync.delete(KEY)
+
+
+def test_the_press_reply_is_read_by_its_short_pattern_and_anything_else_in_full():
+    assert redis_wire.parse(b"*3\r\n$8\r\nsold_out\r\n:0\r\n:0\r\n") == ([b"sold_out", 0, 0], 26)
+    assert redis_wire.parse(b"*3\r\n$8\r\naccepted\r\n:-1\r\n:1\r\n+OK\r\n") == ([b"accepted", -1, 1], 27)
+    assert redis_wire.parse(b"*3\r\n$8\r\naccepted\r\n:-1\r\n:1") is None  # not all there yet
+    with pytest.raises(redis_wire.WireError):  # a length that does not match its word is not taken on trust
+        redis_wire.parse(b"*3\r\n$9\r\nsold_out\r\n:0\r\n:0\r\n")

@@ -301,3 +301,29 @@ def test_a_gate_lost_by_redis_pauses_the_sale_until_reloaded_from_the_database()
     press(sale, shopper())
     with pytest.raises(errors.SoldOut):
         press(sale, shopper())
+
+
+def test_a_ticket_is_read_only_with_its_signature_its_session_and_within_its_age(settings):
+    class Shopper:
+        pk, default_address_id, is_authenticated = 41, 7, True
+
+    settings.SECRET_KEY = "old-" + "k" * 60
+    old = services.issue_ticket(sale_id=5, user=Shopper, session_key="s" * 32)
+    assert services.read_ticket(old, sale_id=5, session_key="s" * 32) == services.Ticket(5, 41, 7)
+    assert services.read_ticket(old, sale_id=5, session_key="t" * 32) is None  # another session
+    assert services.read_ticket(old, sale_id=6, session_key="s" * 32) is None  # another sale
+    payload, _stamp, signature = old.rsplit(":", 2)
+    forged = f"{payload}:{_stamp}:{signature[:-2]}{'AA' if signature[-2:] != 'AA' else 'BB'}"
+    assert services.read_ticket(forged, sale_id=5, session_key="s" * 32) is None
+
+    settings.SECRET_KEY, settings.SECRET_KEY_FALLBACKS = "new-" + "k" * 60, ["old-" + "k" * 60]  # a key rotation
+    assert services.read_ticket(old, sale_id=5, session_key="s" * 32) == services.Ticket(5, 41, 7)
+    settings.SECRET_KEY_FALLBACKS = []
+    assert services.read_ticket(old, sale_id=5, session_key="s" * 32) is None  # the old key is gone: refused
+
+    fresh = services.issue_ticket(sale_id=5, user=Shopper, session_key="s" * 32)
+    assert services.read_ticket(fresh, sale_id=5, session_key="s" * 32) is not None
+    later = timezone.now() + timedelta(seconds=services.TICKET_MAX_AGE_SECONDS + 5)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("time.time", lambda: later.timestamp())
+        assert services.read_ticket(fresh, sale_id=5, session_key="s" * 32) is None  # too old
