@@ -14,8 +14,9 @@ own view, `views.press`, unchanged — the slow path gives the full answer):
   the session key, at most 30 minutes old) for this session cookie, and the session itself still in the
   cache (checked inside the Lua step: a logged-out session goes to Django, which answers 401);
 - the client address as `config.client_address` sees it (per-address rate limit, inside the Lua step).
-Then `services.apress` runs the Lua step on redis.asyncio and the JSON answer goes out at once; accepted
-presses wait on the sale's Redis queue for a drainer (`services.drain_queue`).
+`read_press` does these checks (shared with the route that answers from the socket, fast_http.py); then
+`services.apress` runs the Lua step and `respond` writes the JSON answer at once (a refusal's body is made once
+per language); accepted presses wait on the sale's Redis queue for a drainer (`services.drain_queue`).
 """
 
 from __future__ import annotations

@@ -11,15 +11,18 @@ is exactly one whole, simple `POST /flash/<id>/press/` at the start of a request
   continuation line, `Transfer-Encoding`, `Expect`, `Upgrade`, `Connection` other than `keep-alive`, a query
   string, a body that is not exactly `Content-Length` bytes (a body still arriving in another segment), or more
   input behind it (pipelining) means: no short cut;
-- the scope Daphne would build goes to the same `commerce.flashsales.asgi._lean_press` (CSRF, ticket, session,
-  gate: every rule stays there), and its answer is written as one HTTP/1.1 response with a Content-Length;
+- the headers (as Daphne's scope would carry them) go to the same checks as the ASGI route,
+  `commerce.flashsales.asgi.read_press` (host, CSRF, ticket, client address: every rule stays there), then
+  `services.press_then` puts the press to the gate without a task: the Redis reply calls `finish`, which writes
+  the answer (`asgi.respond`) as one HTTP/1.1 response with a Content-Length;
 - when the lean route declines (or fails), the same bytes go to Twisted's own parser as if nothing happened:
   Daphne and `FlashPressRoute` see the request as before and Django's view answers. A declined press has
   written nothing in Redis (see gate.PRESS_LUA), so asking again there changes nothing.
 
 Input that arrives while a press is being answered waits and is parsed after the answer (responses stay in
 order); past 16 KB the connection stops being read until then, as Twisted does. Daphne's access log gets its
-usual line. `FLASH_FAST_HTTP=false` leaves Twisted untouched.
+usual line. `FLASH_FAST_HTTP=false` leaves Twisted untouched. When Daphne's loop starts, `asgi.warm()` opens the
+gate's Redis connection and loads what the first presses would otherwise pay for.
 """
 
 from __future__ import annotations
