@@ -360,6 +360,7 @@ def main() -> None:
                     web_system_after=user_system_ms(shop.pid)[1],
                     redis_after=cpu_ms(shop.redis_pid),
                     client_after=time.process_time(),
+                    worker_in_burst=tree_cpu_ms(worker.pid) - cpu["worker"],
                 )
 
             results = press_all(
@@ -404,7 +405,11 @@ def main() -> None:
             print(f"(Daphne CPU to accept the {len(presses)} connections beforehand: {connect_cpu / 1000:.2f} s)")
             print(
                 f"Redis CPU {redis_cpu / 1000:.2f} s for {len(results)} presses ="
-                f" {redis_cpu / max(len(results), 1):.3f} ms per press (the gate's Lua step; one core of its own)"
+                f" {redis_cpu / max(len(results), 1):.3f} ms per press (the gate's Lua step)"
+            )
+            print(
+                f"meanwhile the worker (already draining) used {cpu['worker_in_burst'] / 1000:.2f} s of CPU and the"
+                f" client {client_cpu:.2f} s, on the same {os.cpu_count()} cores"
             )
             import psycopg
 
