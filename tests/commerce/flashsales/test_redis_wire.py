@@ -85,3 +85,12 @@ def test_the_press_reply_is_read_by_its_short_pattern_and_anything_else_in_full(
     assert redis_wire.parse(b"*3\r\n$8\r\naccepted\r\n:-1\r\n:1") is None  # not all there yet
     with pytest.raises(redis_wire.WireError):  # a length that does not match its word is not taken on trust
         redis_wire.parse(b"*3\r\n$9\r\nsold_out\r\n:0\r\n:0\r\n")
+
+
+@pytest.mark.asyncio
+async def test_the_web_process_warm_up_opens_the_gate_connection_before_any_press():
+    from commerce.flashsales import asgi, gate
+
+    await asgi.warm()  # what fast_http schedules when Daphne's loop starts
+    wire = redis_wire.wire(settings.REDIS_URL, gate.PRESS_LUA)
+    assert wire.connection is not None and not wire.connection.lost and wire.sha  # the script is loaded too
