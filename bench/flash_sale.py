@@ -1,7 +1,7 @@
 """Flash-sale benchmark (issue 17): 2,000 shoppers press 抢购 at the same moment against one Daphne process.
 
 A production-settings shop (bench.harness.production_shop: a throw-away PostgreSQL database, its own Redis,
-Daphne) plus one Dramatiq worker process (the Procfile's `worker` line). Every shopper is a distinct logged-in
+Daphne started as the Procfile's `web` line) plus one Dramatiq worker process (the Procfile's `worker` line). Every shopper is a distinct logged-in
 session with its own client address (X-Forwarded-For through TRUSTED_PROXIES=127.0.0.1) and a CSRF token.
 One asyncio process is the crowd: every shopper's request is built before the countdown, each shopper opens its
 own keep-alive connection a few seconds before the opening (inside the server's 60 s idle timeout), and at the
@@ -316,7 +316,7 @@ def main() -> None:
     extra = {"TRUSTED_PROXIES": "127.0.0.1", "FLASH_BENCH": "1"}
     if args.profile:
         extra["WEB_PROFILE"] = str(Path(args.profile).resolve())  # Daphne writes its cProfile stats there on exit
-    with contextlib.ExitStack() as stack, production_shop(extra, postgres=args.postgres) as shop:
+    with contextlib.ExitStack() as stack, production_shop(extra, postgres=args.postgres, procfile_web=True) as shop:
         log_path = Path(args.worker_log) if args.worker_log else shop.workdir / "worker.log"
         worker_log = stack.enter_context(open(log_path, "ab"))  # noqa: SIM115
         # The worker boots while the shoppers are set up (booting takes long on a loaded machine).

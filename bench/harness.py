@@ -241,20 +241,24 @@ def bench_environment(workdir: Path, redis_url: str, database_url: str) -> dict[
 
 
 @contextlib.contextmanager
-def production_shop(extra_env: dict | None = None, *, postgres: str | None = None) -> Iterator[Shop]:
+def production_shop(
+    extra_env: dict | None = None, *, postgres: str | None = None, procfile_web: bool = False
+) -> Iterator[Shop]:
     """A Daphne process on production settings over a fresh demo database (a throw-away database on the
-    PostgreSQL server `postgres`, or SQLite when None) and its own embedded Redis; stopped and removed on exit."""
+    PostgreSQL server `postgres`, or SQLite when None) and its own embedded Redis; stopped and removed on exit.
+    `procfile_web`: started as the Procfile's `web` line is (config.web_server, `--proxy-headers`) instead of
+    plain `python -m daphne`."""
     with contextlib.ExitStack() as stack:
         workdir = Path(tempfile.mkdtemp(prefix="meihao-bench-"))
         stack.callback(shutil.rmtree, workdir, ignore_errors=True)
         database_url = (
             stack.enter_context(throwaway_postgres(postgres)) if postgres else f"sqlite:///{workdir / 'bench.sqlite3'}"
         )
-        yield stack.enter_context(_serve(workdir, database_url, extra_env))
+        yield stack.enter_context(_serve(workdir, database_url, extra_env, procfile_web))
 
 
 @contextlib.contextmanager
-def _serve(workdir: Path, database_url: str, extra_env: dict | None) -> Iterator[Shop]:
+def _serve(workdir: Path, database_url: str, extra_env: dict | None, procfile_web: bool = False) -> Iterator[Shop]:
     redis = EmbeddedRedis().start()
     port = _free_port()
     env = {
@@ -268,7 +272,12 @@ def _serve(workdir: Path, database_url: str, extra_env: dict | None) -> Iterator
         shop.manage("load_demo")
         shop.manage("collectstatic", "--noinput")
         server = subprocess.Popen(
-            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],
+            [
+                sys.executable,
+                "-m",
+                *(("config.web_server", "--proxy-headers") if procfile_web else ("daphne",)),
+                *("-b", "127.0.0.1", "-p", str(port), "config.asgi:application"),
+            ],
             cwd=BASE_DIR,
             env=env,
             stdout=subprocess.DEVNULL,
