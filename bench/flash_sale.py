@@ -1,8 +1,9 @@
 """Flash-sale benchmark (issue 17): 2,000 shoppers press 抢购 at the same moment against one Daphne process.
 
 A production-settings shop (bench.harness.production_shop: a throw-away PostgreSQL database, its own Redis,
-Daphne started as the Procfile's `web` line) plus one Dramatiq worker process (the Procfile's `worker` line). Every shopper is a distinct logged-in
-session with its own client address (X-Forwarded-For through TRUSTED_PROXIES=127.0.0.1) and a CSRF token.
+Daphne started as the Procfile's `web` line) plus one Dramatiq worker process (the Procfile's `worker` line).
+Every shopper is a distinct logged-in session with its own client address (X-Forwarded-For through
+TRUSTED_PROXIES=127.0.0.1) and a CSRF token.
 One asyncio process is the crowd: every shopper's request is built before the countdown, each shopper opens its
 own keep-alive connection a few seconds before the opening (inside the server's 60 s idle timeout), and at the
 opening every press is written at once; each press is timed from its own send to its whole answer. Then the

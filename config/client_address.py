@@ -18,32 +18,21 @@ import ipaddress
 import socket
 
 from django.conf import settings
-from django.core.signals import setting_changed
 from django.http import HttpRequest
+
+from config.settings_memo import from_settings
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 UNKNOWN = "unknown"
 
 
-_trusted_networks: tuple[IPNetwork, ...] | None = None
+def _read_trusted_networks() -> tuple[IPNetwork, ...]:
+    """TRUSTED_PROXIES as networks (read once, and again after a setting changes)."""
+    proxies = getattr(settings, "TRUSTED_PROXIES", ()) or ()
+    return tuple(ipaddress.ip_network(item.strip(), strict=False) for item in proxies if item.strip())
 
 
-def trusted_networks() -> tuple[IPNetwork, ...]:
-    """TRUSTED_PROXIES as networks (read once, and again after the setting changes)."""
-    global _trusted_networks
-    if _trusted_networks is None:
-        proxies = getattr(settings, "TRUSTED_PROXIES", ()) or ()
-        _trusted_networks = tuple(ipaddress.ip_network(item.strip(), strict=False) for item in proxies if item.strip())
-    return _trusted_networks
-
-
-def _forget_networks(*, setting: str, **_kwargs) -> None:
-    global _trusted_networks
-    if setting == "TRUSTED_PROXIES":
-        _trusted_networks = None
-
-
-setting_changed.connect(_forget_networks)
+trusted_networks = from_settings(_read_trusted_networks)
 
 
 def _parse(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:

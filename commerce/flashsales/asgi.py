@@ -33,7 +33,6 @@ from urllib.parse import parse_qs, urlsplit
 from django.conf import settings
 from django.contrib.sessions.backends.cached_db import KEY_PREFIX as SESSION_KEY_PREFIX
 from django.core.cache import caches
-from django.core.signals import setting_changed
 from django.http.cookie import parse_cookie
 from django.http.request import split_domain_port, validate_host
 from django.middleware.csrf import InvalidTokenFormat, _check_token_format, _does_token_match
@@ -43,6 +42,7 @@ from commerce.errors import CommerceError
 from commerce.flashsales import services
 from commerce.flashsales.models import EntryStatus
 from config.client_address import client_ip_from
+from config.settings_memo import from_settings
 
 logger = logging.getLogger(__name__)
 
@@ -120,7 +120,9 @@ def header_dict(pairs) -> dict[str, str]:
 
 
 class _RouteSettings(NamedTuple):
-    """The settings a press reads, read once (and again after any setting changes: tests override them)."""
+    """The settings a press reads, read once (and again after any setting changes: tests override them), and
+    what the route works out from them as it goes: Host headers checked against ALLOWED_HOSTS, and the answers'
+    bodies and labels per language (translating and encoding one costs more than the rest of a press)."""
 
     allowed_hosts: list[str]
     ssl_redirect: bool
@@ -136,54 +138,46 @@ class _RouteSettings(NamedTuple):
     languages: frozenset[str]
     language_code: str
     hsts: str  # the Strict-Transport-Security value on HTTPS, "" for none
+    hosts: dict[str, bool]  # Host header -> allowed (at most _MAX_HOSTS kept)
+    refusals: dict[tuple[type, str], tuple[int, bytes]]  # (error class, language) -> (status, JSON body)
+    labels: dict[tuple[str, str], str]  # (entry status, language) -> label
 
 
-_current: _RouteSettings | None = None
+def _read_settings() -> _RouteSettings:
+    proxy = getattr(settings, "SECURE_PROXY_SSL_HEADER", None)
+    hsts = ""
+    if getattr(settings, "SECURE_HSTS_SECONDS", 0):
+        hsts = f"max-age={settings.SECURE_HSTS_SECONDS}"
+        if settings.SECURE_HSTS_INCLUDE_SUBDOMAINS:
+            hsts += "; includeSubDomains"
+        if settings.SECURE_HSTS_PRELOAD:
+            hsts += "; preload"
+    return _RouteSettings(
+        allowed_hosts=list(settings.ALLOWED_HOSTS),
+        ssl_redirect=bool(settings.SECURE_SSL_REDIRECT),
+        proxy_ssl=(_header_name(proxy[0]), proxy[1]) if proxy else None,
+        cached_db_sessions=settings.SESSION_ENGINE == "django.contrib.sessions.backends.cached_db",
+        session_cookie=settings.SESSION_COOKIE_NAME,
+        session_key=caches[settings.SESSION_CACHE_ALIAS].make_key,
+        csrf_use_sessions=bool(getattr(settings, "CSRF_USE_SESSIONS", False)),
+        csrf_trusted_origins=frozenset(settings.CSRF_TRUSTED_ORIGINS),
+        csrf_cookie=settings.CSRF_COOKIE_NAME,
+        csrf_header=_header_name(settings.CSRF_HEADER_NAME),
+        language_cookie=settings.LANGUAGE_COOKIE_NAME,
+        languages=frozenset(code for code, _name in settings.LANGUAGES),
+        language_code=settings.LANGUAGE_CODE,
+        hsts=hsts,
+        hosts={},
+        refusals={},
+        labels={},
+    )
 
 
-def _settings() -> _RouteSettings:
-    global _current
-    if _current is None:
-        proxy = getattr(settings, "SECURE_PROXY_SSL_HEADER", None)
-        hsts = ""
-        if getattr(settings, "SECURE_HSTS_SECONDS", 0):
-            hsts = f"max-age={settings.SECURE_HSTS_SECONDS}"
-            if settings.SECURE_HSTS_INCLUDE_SUBDOMAINS:
-                hsts += "; includeSubDomains"
-            if settings.SECURE_HSTS_PRELOAD:
-                hsts += "; preload"
-        _current = _RouteSettings(
-            allowed_hosts=list(settings.ALLOWED_HOSTS),
-            ssl_redirect=bool(settings.SECURE_SSL_REDIRECT),
-            proxy_ssl=(_header_name(proxy[0]), proxy[1]) if proxy else None,
-            cached_db_sessions=settings.SESSION_ENGINE == "django.contrib.sessions.backends.cached_db",
-            session_cookie=settings.SESSION_COOKIE_NAME,
-            session_key=caches[settings.SESSION_CACHE_ALIAS].make_key,
-            csrf_use_sessions=bool(getattr(settings, "CSRF_USE_SESSIONS", False)),
-            csrf_trusted_origins=frozenset(settings.CSRF_TRUSTED_ORIGINS),
-            csrf_cookie=settings.CSRF_COOKIE_NAME,
-            csrf_header=_header_name(settings.CSRF_HEADER_NAME),
-            language_cookie=settings.LANGUAGE_COOKIE_NAME,
-            languages=frozenset(code for code, _name in settings.LANGUAGES),
-            language_code=settings.LANGUAGE_CODE,
-            hsts=hsts,
-        )
-    return _current
+_settings = from_settings(_read_settings)
 
 
 def _header_name(meta_name: str) -> str:
     return meta_name.removeprefix("HTTP_").replace("_", "-").lower()
-
-
-def _forget_settings(**_kwargs) -> None:
-    global _current
-    _current = None
-    _refusal_bodies.clear()
-    _labels.clear()
-    _hosts.clear()
-
-
-setting_changed.connect(_forget_settings)
 
 
 def _is_secure(scheme: str, headers: dict[str, str], config: _RouteSettings) -> bool:
@@ -232,19 +226,18 @@ def _csrf_ok(
     return _does_token_match(token, secret)
 
 
-#: Host headers already checked against ALLOWED_HOSTS (a shop answers to a handful; a client's inventions beyond
-#: this many are checked every time instead of being kept).
-_hosts: dict[str, bool] = {}
+#: Host headers kept once checked (a shop answers to a handful; a client's inventions beyond this many are checked
+#: every time instead of being kept).
 _MAX_HOSTS = 64
 
 
 def _allowed_host(host: str, config: _RouteSettings) -> bool:
-    allowed = _hosts.get(host)
+    allowed = config.hosts.get(host)
     if allowed is None:
         domain, _port = split_domain_port(host)
         allowed = bool(domain) and validate_host(domain, config.allowed_hosts)
-        if len(_hosts) < _MAX_HOSTS:
-            _hosts[host] = allowed
+        if len(config.hosts) < _MAX_HOSTS:
+            config.hosts[host] = allowed
     return allowed
 
 
@@ -302,43 +295,39 @@ def read_press(headers: dict[str, str], client_host: str, scheme: str, sale_id: 
 
 def respond(press: Press, answer: services.LeanAnswer) -> tuple[int, bytes, tuple[tuple[bytes, bytes], ...]] | None:
     """(status, JSON body, headers) of the gate's answer, or None when Django's view must answer it."""
+    config = _settings()
     if answer.refusal is not None:
-        status, payload = _refusal(answer.refusal, press.language)
+        status, payload = _refusal(answer.refusal, press.language, config)
     elif answer.result is not None:
         result = answer.result
         status = result.http_status
-        payload = _json(result.as_dict(label=_label(result.status, press.language)))
+        payload = _json(result.as_dict(label=_label(result.status, press.language, config)))
     else:
         return None
-    return status, payload, _headers_for(press.language, _settings().hsts if press.secure else "")
+    return status, payload, _headers_for(press.language, config.hsts if press.secure else "")
 
 
 def _json(body: dict) -> bytes:
     return json.dumps(body, ensure_ascii=False).encode()
 
 
-#: JSON bodies of the refusals, per (error class, language): the same for every shopper who reads that language
-#: (translating and encoding one costs more than the rest of a press).
-_refusal_bodies: dict[tuple[type, str], tuple[int, bytes]] = {}
-_labels: dict[tuple[str, str], str] = {}
-
-
-def _refusal(refusal: type[CommerceError], language: str) -> tuple[int, bytes]:
+def _refusal(refusal: type[CommerceError], language: str, config: _RouteSettings) -> tuple[int, bytes]:
+    """A refusal's (status, JSON body): the same for every shopper who reads `language` (it carries no data)."""
     key = (refusal, language)
-    found = _refusal_bodies.get(key)
+    found = config.refusals.get(key)
     if found is None:
         with translation.override(language):
             error = refusal()
-            found = _refusal_bodies[key] = (error.http_status, _json(error.as_dict()))
+            found = config.refusals[key] = (error.http_status, _json(error.as_dict()))
     return found
 
 
-def _label(status: str, language: str) -> str:
+def _label(status: str, language: str, config: _RouteSettings) -> str:
     key = (status, language)
-    label = _labels.get(key)
+    label = config.labels.get(key)
     if label is None:
         with translation.override(language):
-            label = _labels[key] = str(EntryStatus(status).label)
+            label = config.labels[key] = str(EntryStatus(status).label)
     return label
 
 

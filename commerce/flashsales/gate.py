@@ -30,10 +30,10 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from django.conf import settings
-from django.core.signals import setting_changed
 from django_redis import get_redis_connection
 
 from commerce.flashsales import redis_wire
+from config.settings_memo import from_settings
 
 PRESS_LUA = """
 if ARGV[8] ~= '' and redis.call('EXISTS', KEYS[8]) == 0 then
@@ -138,25 +138,23 @@ def _script(name: str, source: str):
 #: One Lua step's (keys, args).
 Call = tuple[list, list]
 
-_current: dict[str, object] = {}  # settings every press reads, read once (again after a setting changes)
+
+def _read_rates() -> tuple[int, int, int]:
+    """The press limits (per address, per account, window), read once per settings."""
+    return (
+        int(settings.FLASH_SALE_RATE_PER_ADDRESS),
+        int(settings.FLASH_SALE_RATE_PER_ACCOUNT),
+        int(settings.FLASH_SALE_RATE_WINDOW_MS),
+    )
 
 
-def _rates() -> tuple[int, int, int]:
-    rates = _current.get("rates")
-    if rates is None:
-        rates = _current["rates"] = (
-            int(settings.FLASH_SALE_RATE_PER_ADDRESS),
-            int(settings.FLASH_SALE_RATE_PER_ACCOUNT),
-            int(settings.FLASH_SALE_RATE_WINDOW_MS),
-        )
-    return rates
+def _read_wire_url() -> str:
+    """The Redis URL the pipelined connection speaks to, "" under Sentinel (redis.asyncio then)."""
+    return "" if getattr(settings, "REDIS_SENTINELS", None) else settings.REDIS_URL
 
 
-def _forget_settings(**_kwargs) -> None:
-    _current.clear()
-
-
-setting_changed.connect(_forget_settings)
+_rates = from_settings(_read_rates)
+_wire_url = from_settings(_read_wire_url)
 
 
 def press_call(
@@ -274,17 +272,13 @@ def press_then(call: Call, done: Callable[[object], None]) -> None:
         wire.evalsha_then(keys_, args, replied)
         return
 
-    def finished(task: asyncio.Future) -> None:
-        replied(ConnectionError("Redis call cancelled") if task.cancelled() else task.exception() or task.result())
-
-    asyncio.ensure_future(async_redis().flash_press(keys=keys_, args=args)).add_done_callback(finished)
+    task = asyncio.ensure_future(async_redis().flash_press(keys=keys_, args=args))
+    task.add_done_callback(lambda finished: replied(redis_wire.outcome(finished)))
 
 
 def _wire() -> redis_wire.Wire | None:
     """The running loop's pipelined connection for the press script, or None (Sentinel or TLS: redis.asyncio)."""
-    url = _current.get("wire_url")
-    if url is None:
-        url = _current["wire_url"] = "" if getattr(settings, "REDIS_SENTINELS", None) else settings.REDIS_URL
+    url = _wire_url()
     return redis_wire.wire(url, PRESS_LUA) if url else None
 
 

@@ -178,6 +178,13 @@ class _Connection(asyncio.Protocol):
             _deliver(done, error)
 
 
+def outcome(task: asyncio.Future):
+    """A finished Redis call's reply, or its exception (a cancelled call as a ConnectionError)."""
+    if task.cancelled():
+        return ConnectionError("Redis call cancelled")
+    return task.exception() or task.result()
+
+
 def _deliver(done: Callable[[object], None], reply) -> None:
     try:
         done(reply)
@@ -287,13 +294,7 @@ class Wire:
         return head
 
     def _later(self, keys: list, args: list, done: Callable[[object], None]) -> None:
-        def finished(task: asyncio.Future) -> None:
-            if task.cancelled():
-                _deliver(done, ConnectionError("Redis call cancelled"))
-            else:
-                _deliver(done, task.exception() or task.result())
-
-        asyncio.ensure_future(self.evalsha(keys, args)).add_done_callback(finished)
+        asyncio.ensure_future(self.evalsha(keys, args)).add_done_callback(lambda task: _deliver(done, outcome(task)))
 
     async def warm(self) -> None:
         """Open the connection (and load the script) now rather than on the first press."""

@@ -24,7 +24,6 @@ from typing import NamedTuple
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import signing
-from django.core.signals import setting_changed
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F
 from django.utils import timezone
@@ -49,6 +48,7 @@ from commerce.flashsales.models import EntryStatus, FlashEntry, FlashSale, SaleS
 from commerce.jobs import RetryAt
 from commerce.orders.models import Order
 from commerce.orders.services import expire_unpaid_order, place_sale_order
+from config.settings_memo import from_settings
 
 logger = logging.getLogger(__name__)
 
@@ -209,22 +209,12 @@ class _TicketSigner(signing.TimestampSigner):
         return signing.b64_encode(mac.digest()).decode()
 
 
-_signers: list[_TicketSigner] = []
+def _make_ticket_signer() -> _TicketSigner:
+    """The tickets' signer (made once; again after a setting such as SECRET_KEY changes)."""
+    return _TicketSigner(salt=_TICKET_SALT)
 
 
-def _ticket_signer() -> _TicketSigner:
-    """The tickets' signer (made once; again after SECRET_KEY or its fallbacks change)."""
-    if not _signers:
-        _signers.append(_TicketSigner(salt=_TICKET_SALT))
-    return _signers[0]
-
-
-def _forget_signer(*, setting: str, **_kwargs) -> None:
-    if setting in {"SECRET_KEY", "SECRET_KEY_FALLBACKS"}:
-        _signers.clear()
-
-
-setting_changed.connect(_forget_signer)
+_ticket_signer = from_settings(_make_ticket_signer)
 
 
 class Ticket(NamedTuple):
