@@ -39,7 +39,8 @@ from django.middleware.csrf import InvalidTokenFormat, _check_token_format, _doe
 from django.utils import translation
 
 from commerce.errors import CommerceError
-from commerce.flashsales import services
+from commerce.flashsales import gate, services
+from commerce.flashsales.errors import SoldOut
 from commerce.flashsales.models import EntryStatus
 from config.client_address import client_ip_from
 from config.settings_memo import from_settings
@@ -293,6 +294,26 @@ def read_press(headers: dict[str, str], client_host: str, scheme: str, sale_id: 
     )
 
 
+def known_refusal(
+    headers: dict[str, str], scheme: str, sale_id: int
+) -> tuple[int, bytes, tuple[tuple[bytes, bytes], ...]] | None:
+    """(status, JSON body, headers) of 已抢光 when the gate said a moment ago that the sale is sold out
+    (`gate.sold_out_known`), else None. Neither Redis nor the shopper is asked: the answer changes nothing and
+    says only what the sale page shows everyone; only the Host and HTTPS rules still apply."""
+    if not gate.sold_out_known(sale_id):
+        return None
+    config = _settings()
+    if not _allowed_host(headers.get("host", ""), config):
+        return None
+    secure = _is_secure(scheme, headers, config)
+    if config.ssl_redirect and not secure:
+        return None
+    cookie = headers.get("cookie", "")
+    language = _language(parse_cookie(cookie), config) if config.language_cookie in cookie else config.language_code
+    status, payload = _refusal(SoldOut, language, config)
+    return status, payload, _headers_for(language, config.hsts if secure else "")
+
+
 def respond(press: Press, answer: services.LeanAnswer) -> tuple[int, bytes, tuple[tuple[bytes, bytes], ...]] | None:
     """(status, JSON body, headers) of the gate's answer, or None when Django's view must answer it."""
     config = _settings()
@@ -362,7 +383,11 @@ async def _lean_press(scope, sale_id: int, body: bytes):
     """(status, body, headers) for a press this route can answer, or None: Django's view answers it."""
     client = scope.get("client") or ("", 0)
     headers = header_dict(scope.get("headers", []))
-    press = read_press(headers, str(client[0] or ""), scope.get("scheme", "http"), sale_id, body)
+    scheme = scope.get("scheme", "http")
+    refused = known_refusal(headers, scheme, sale_id)
+    if refused is not None:
+        return refused
+    press = read_press(headers, str(client[0] or ""), scheme, sale_id, body)
     if press is None:
         return None
     answer = await services.apress(

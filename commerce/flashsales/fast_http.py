@@ -33,7 +33,12 @@ import os
 import re
 import sys
 import time
+from collections import deque
 from functools import partial
+
+from django.conf import settings
+
+from config.settings_memo import from_settings
 
 logger = logging.getLogger(__name__)
 
@@ -51,13 +56,21 @@ _EAGER_READ = 0x4000  # Twisted's _optimisticEagerReadSize: input it keeps while
 _installed = False
 
 
+def _read_in_flight_limit() -> int:
+    return max(1, int(settings.FLASH_PRESSES_IN_FLIGHT))
+
+
+_in_flight_limit = from_settings(_read_in_flight_limit)
+
+
 def enabled() -> bool:
     return os.environ.get("FLASH_FAST_HTTP", "true").strip().lower() not in {"0", "false", "no", "off"}
 
 
 def parse_press(data: bytes) -> tuple[int, dict[str, str], bytes] | None:
     """(sale id, {lower-case name: value}, body) if `data` is exactly one simple press request, else None. The
-    headers as `asgi.header_dict` reads a scope's (Latin-1, cookies joined with "; ", else the last one)."""
+    headers as `asgi.header_dict` reads a scope's (Latin-1, cookies joined with "; "); a request with any other
+    header twice is not simple (Daphne would join them)."""
     match = _PRESS_HEAD.match(data)
     if match is None or match.end() > _MAX_HEAD:
         return None
@@ -66,14 +79,14 @@ def parse_press(data: bytes) -> tuple[int, dict[str, str], bytes] | None:
     for line in lines:
         name, _colon, value = line.partition(":")
         headers[name.lower()] = value.strip(" \t")
-    if len(headers) != len(lines):  # a name twice: cookies are joined, any other header keeps its last value
+    if len(headers) != len(lines):  # a name twice: cookies are joined; any other header twice: no short cut
         headers = {}
         for line in lines:
             name, _colon, value = line.partition(":")
             name, value = name.lower(), value.strip(" \t")
-            if name == "content-length" and name in headers:
+            if name in headers and name != "cookie":
                 return None
-            headers[name] = f"{headers[name]}; {value}" if name == "cookie" and name in headers else value
+            headers[name] = f"{headers[name]}; {value}" if name in headers else value
     if not _NOT_SIMPLE.isdisjoint(headers) and (
         not _NOT_SIMPLE.isdisjoint(headers.keys() - {"connection"}) or headers["connection"].lower() != "keep-alive"
     ):
@@ -82,6 +95,20 @@ def parse_press(data: bytes) -> tuple[int, dict[str, str], bytes] | None:
     if not (length.isdigit() and length.isascii()) or len(data) - match.end() != int(length):
         return None
     return int(match.group(1)), headers, data[match.end() :]
+
+
+def _proxy_headers(headers: dict[str, str], server) -> dict[bytes, bytes]:
+    """The proxy headers Daphne trusts, as its parse_x_forwarded_for reads them (bytes), and no others."""
+    out = {}
+    for name in (
+        server.proxy_forwarded_address_header,
+        server.proxy_forwarded_port_header,
+        server.proxy_forwarded_proto_header,
+    ):
+        value = headers.get(name.lower()) if name else None
+        if value is not None:
+            out[name.lower().encode("latin-1")] = value.encode("latin-1")
+    return out
 
 
 _heads: dict[tuple, bytes] = {}
@@ -115,8 +142,8 @@ def install() -> bool:
     from twisted.internet.interfaces import ISSLTransport
     from twisted.web import http
 
-    from commerce.flashsales import services
-    from commerce.flashsales.asgi import read_press, respond
+    from commerce.flashsales import gate, services
+    from commerce.flashsales.asgi import known_refusal, read_press, respond
 
     parse_data = http.HTTPChannel.dataReceived
 
@@ -151,8 +178,12 @@ def install() -> bool:
                     return
         parse_data(self, data)
 
+    in_flight: dict[int, int] = {}  # sale id -> this process's presses waiting for the gate's reply
+    parked: dict[int, deque] = {}  # sale id -> presses waiting for a place among them (in arrival order)
+
     def take(channel, data: bytes, sale_id: int, headers: dict[str, str], body: bytes) -> bool:
-        """Put the press to the gate (the answer is written when Redis replies); False: not the lean route's."""
+        """Answer a press of a sale known to be sold out at once, park it while the sale has enough presses at
+        the gate, or put it to the gate (the answer is written when Redis replies); False: not the lean route's."""
         started = time.time()
         server = channel.factory.server
         transport = channel.transport
@@ -166,29 +197,52 @@ def install() -> bool:
         scheme = "https" if ISSLTransport.providedBy(transport) else "http"
         if server.proxy_forwarded_address_header:
             client, scheme = parse_x_forwarded_for(
-                {name.encode("latin-1"): value.encode("latin-1") for name, value in headers.items()},
+                _proxy_headers(headers, server),
                 server.proxy_forwarded_address_header,
                 server.proxy_forwarded_port_header,
                 server.proxy_forwarded_proto_header,
                 client,
                 scheme,
             )
+        press = (channel, data, sale_id, headers, body, client, scheme, started)
+        refused = known_refusal(headers, scheme, sale_id)
+        if refused is not None:
+            channel.resetTimeout()
+            write(channel, refused, sale_id, client, started)
+            return True
+        if in_flight.get(sale_id, 0) >= _in_flight_limit():
+            channel.resetTimeout()
+            channel._flash_pending = []
+            parked.setdefault(sale_id, deque()).append(press)
+            return True
+        return ask(*press)
+
+    def ask(channel, data: bytes, sale_id: int, headers, body: bytes, client, scheme: str, started: float) -> bool:
+        """The lean route's checks, then the gate; False when the route declines (Twisted and Django answer)."""
         press = read_press(headers, str(client[0]) if client else "", scheme, sale_id, body)
         if press is None:
             return False
         channel.resetTimeout()
-        channel._flash_pending = []
-        services.press_then(
-            ticket=press.ticket,
-            request_id=press.request_id,
-            address=press.address,
-            session_cache_key=press.session_cache_key,
-            done=partial(finish, channel, data, press, client, started),
-        )
+        channel.__dict__.setdefault("_flash_pending", [])  # a parked press's may hold input already
+        in_flight[sale_id] = in_flight.get(sale_id, 0) + 1
+        try:
+            services.press_then(
+                ticket=press.ticket,
+                request_id=press.request_id,
+                address=press.address,
+                session_cache_key=press.session_cache_key,
+                done=partial(finish, channel, data, press, client, started),
+            )
+        except BaseException:
+            in_flight[sale_id] -= 1
+            raise
         return True
 
     def finish(channel, data: bytes, press, client, started: float, answer) -> None:
-        """Write the gate's answer (or hand the bytes to Twisted when the lean route cannot answer)."""
+        """Write the gate's answer (or hand the bytes to Twisted when the lean route cannot answer), then let a
+        parked press of the sale take the free place."""
+        sale_id = press.ticket.sale_id
+        in_flight[sale_id] -= 1
         result = None
         if isinstance(answer, Exception):
             logger.warning("flash press: Redis did not answer (%r), handing over to Twisted", answer)
@@ -197,6 +251,12 @@ def install() -> bool:
                 result = respond(press, answer)
             except Exception:  # noqa: BLE001 - as above: Twisted and Django answer it
                 logger.warning("flash press: short cut failed, handing over to Twisted", exc_info=True)
+        complete(channel, data, result, sale_id, client, started)
+        if sale_id in parked:
+            resume(sale_id, failed=isinstance(answer, Exception))
+
+    def complete(channel, data: bytes, result, sale_id: int, client, started: float) -> None:
+        """Write `result` (or give the request's bytes to Twisted when None), then the input that waited."""
         pending = channel.__dict__.pop("_flash_pending", [])
         transport = channel.transport
         if transport is None or not transport.connected:
@@ -206,24 +266,53 @@ def install() -> bool:
         if result is None:
             parse_data(channel, data)
         else:
-            status, payload, out = result
-            server = channel.factory.server
-            transport.write(_response(status, out, payload, server.server_name))  # the idle timeout was reset
-            if server.action_logger:
-                server.log_action(
-                    "http",
-                    "complete",
-                    {
-                        "path": f"/flash/{press.ticket.sale_id}/press/",
-                        "status": status,
-                        "method": "POST",
-                        "client": f"{client[0]}:{client[1]}" if client else None,
-                        "time_taken": time.time() - started,
-                        "size": len(payload),
-                    },
-                )
+            write(channel, result, sale_id, client, started)  # the idle timeout was reset
         if pending:
             channel.dataReceived(b"".join(pending))
+
+    def resume(sale_id: int, *, failed: bool) -> None:
+        """Parked presses of the sale, in arrival order, while there is a place at the gate: each is refused at
+        once if the sale is now known to be sold out, else asked as usual. After a Redis failure they all go to
+        Twisted and Django's view (which has its own way to Redis) instead of waiting on the same connection."""
+        queue = parked[sale_id]
+        while queue:
+            sold_out = not failed and gate.sold_out_known(sale_id)
+            if not (failed or sold_out or in_flight.get(sale_id, 0) < _in_flight_limit()):
+                break
+            channel, data, _sale_id, headers, body, client, scheme, started = press = queue.popleft()
+            if channel.transport is None or not channel.transport.connected:
+                channel.__dict__.pop("_flash_pending", None)
+                continue
+            try:
+                refused = known_refusal(headers, scheme, sale_id) if sold_out else None
+                if refused is not None:
+                    complete(channel, data, refused, sale_id, client, started)
+                elif failed or not ask(*press):
+                    complete(channel, data, None, sale_id, client, started)
+            except Exception:  # noqa: BLE001 - as in data_received: Twisted and Django answer it
+                logger.warning("flash press: short cut failed, handing over to Twisted", exc_info=True)
+                complete(channel, data, None, sale_id, client, started)
+        if not queue:
+            del parked[sale_id]
+
+    def write(channel, result: tuple, sale_id: int, client, started: float) -> None:
+        """One whole answer, and Daphne's access-log line for it."""
+        status, payload, out = result
+        server = channel.factory.server
+        channel.transport.write(_response(status, out, payload, server.server_name))
+        if server.action_logger:
+            server.log_action(
+                "http",
+                "complete",
+                {
+                    "path": f"/flash/{sale_id}/press/",
+                    "status": status,
+                    "method": "POST",
+                    "client": f"{client[0]}:{client[1]}" if client else None,
+                    "time_taken": time.time() - started,
+                    "size": len(payload),
+                },
+            )
 
     http.HTTPChannel.dataReceived = data_received
     server_module = sys.modules.get("daphne.server")

@@ -24,6 +24,7 @@ hand out twice.
 from __future__ import annotations
 
 import asyncio
+import time
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -289,12 +290,50 @@ async def warm() -> None:
         await wire.warm()
 
 
+# --- Sold out, remembered for a moment (the lean route's refusals without Redis) ----------------------------
+
+_sold_out_until: dict[int, float] = {}  # sale id -> time.monotonic() until which this process says 已抢光 itself
+
+
+def _read_sold_out_memo() -> float:
+    return max(0, int(settings.FLASH_SOLD_OUT_MEMO_MS)) / 1000
+
+
+_sold_out_memo = from_settings(_read_sold_out_memo)
+
+
+def remember_sold_out(sale_id: int) -> None:
+    """The gate just answered that sale `sale_id` has no unit left: for FLASH_SOLD_OUT_MEMO_MS this process
+    refuses its presses without asking (`sold_out_known`)."""
+    memo = _sold_out_memo()
+    if memo:
+        _sold_out_until[sale_id] = time.monotonic() + memo
+
+
+def sold_out_known(sale_id: int) -> bool:
+    """Whether the gate said `sale_id` is sold out less than FLASH_SOLD_OUT_MEMO_MS ago (and no unit came back
+    through this process since)."""
+    until = _sold_out_until.get(sale_id)
+    if until is None:
+        return False
+    if time.monotonic() < until:
+        return True
+    _sold_out_until.pop(sale_id, None)
+    return False
+
+
+def _forget_sold_out(sale_id: int) -> None:
+    _sold_out_until.pop(sale_id, None)
+
+
 def release(*, sale_id: int, user_id: int, request_id: str) -> bool:
     """Give the unit of an accepted press back to the gate (once per press); False if nothing was held."""
     k = keys(sale_id)
     done = _script("release", RELEASE_LUA)(
         keys=[k["left"], k["users"], k["reqs"], k["meta"]], args=[int(user_id), request_key(user_id, request_id)]
     )
+    if done:
+        _forget_sold_out(sale_id)
     return bool(done)
 
 
@@ -338,6 +377,7 @@ def load(
         args += [str(user_id), int(count)]
     args += requests
     loaded = _script("load", LOAD_LUA)(keys=[k["meta"], k["left"], k["users"], k["reqs"]], args=args)
+    _forget_sold_out(sale_id)
     return bool(loaded)
 
 

@@ -279,6 +279,8 @@ def lean_answer(*, ticket: Ticket, request_id: str, answer: gate.Answer) -> Lean
     if answer.answer == gate.DUPLICATE:
         return LeanAnswer(result=PressResult(0, request_id, EntryStatus.QUEUED, answer.left, duplicate=True))
     if answer.answer != gate.ACCEPTED:
+        if answer.answer == "sold_out":
+            gate.remember_sold_out(ticket.sale_id)
         return LeanAnswer(refusal=_REFUSALS.get(answer.answer, SalePaused))
     if answer.kick or answer.left == 0:
         import asyncio

@@ -12,6 +12,7 @@ from asgiref.sync import sync_to_async
 from daphne.http_protocol import HTTPFactory
 from daphne.server import Server
 from django.conf import settings
+from django.test import override_settings
 from twisted.internet.address import IPv4Address
 from twisted.internet.testing import StringTransport
 
@@ -142,3 +143,63 @@ async def test_a_simple_press_is_answered_from_the_socket_and_the_rest_as_before
     assert status == 409 and b'"code": "limit"' in body
     assert transport.producerState == "producing"
     channel.connectionLost(None)
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+async def test_a_sale_the_gate_just_called_sold_out_is_refused_from_the_socket_without_asking():
+    sale, [(u1, s1, t1), (u2, s2, t2), (u3, s3, t3)] = await sync_to_async(_setup)(quantity=1, n=3)
+    channel, transport = connection()
+    channel.dataReceived(request(sale.pk, s1, t1) + request(sale.pk, s2, t2))  # pipelined: the second waits
+    (first, second) = await answers(transport, 2)
+    assert first[0] == 202 and second[0] == 409 and b'"code": "sold_out"' in second[2]
+
+    transport.clear()
+    foreign = request(sale.pk, s3, t3).replace(b"Origin: http://testserver", b"Origin: https://evil.x")
+    channel.dataReceived(foreign)
+    assert transport.value().startswith(b"HTTP/1.1 409 ")  # answered within the call: no Redis round trip
+    [(status, headers, body)] = await answers(transport, 1)
+    assert status == 409 and headers["x-flash-route"] == "lean" and b'"code": "sold_out"' in body
+    assert not channel._channel.requests and not await FlashEntry.objects.filter(user_id=u3.pk).aexists()
+    channel.connectionLost(None)
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+async def test_a_crowd_beyond_the_presses_in_flight_waits_its_turn_and_is_refused_without_asking_once_sold_out():
+    sale, people = await sync_to_async(_setup)(quantity=2, n=5)
+    with override_settings(FLASH_PRESSES_IN_FLIGHT=2):
+        crowd = [connection() for _ in people]
+        for (channel, _transport), (_user, session, ticket) in zip(crowd, people, strict=True):
+            channel.dataReceived(request(sale.pk, session, ticket))  # all in one turn of the loop
+        said = [(await answers(transport, 1))[0] for _channel, transport in crowd]
+    assert [status for status, _headers, _body in said] == [202, 202, 409, 409, 409]
+    assert all(headers["x-flash-route"] == "lean" and b'"code": "sold_out"' in body for _s, headers, body in said[2:])
+    # The third and fourth took the places the first two left and heard 已抢光 from the gate; the fifth never
+    # reached it (no rate counter of its account).
+    redis = gate.redis()
+    assert [redis.exists(f"mh:flash:rate:u:{user.pk}") for user, _s, _t in people] == [1, 1, 1, 1, 0]
+    for channel, _transport in crowd:
+        channel.connectionLost(None)
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+async def test_parked_presses_are_handed_to_twisted_when_the_gates_connection_is_lost(caplog):
+    sale, people = await sync_to_async(_setup)(quantity=2, n=4)
+    await gate.warm()  # the route's connection is open, as in the web process
+    with override_settings(FLASH_PRESSES_IN_FLIGHT=1):
+        crowd = [connection() for _ in people]
+        for (channel, _transport), (_user, session, ticket) in zip(crowd, people, strict=True):
+            channel.dataReceived(request(sale.pk, session, ticket))
+        # Before the loop turn that would send the first press: its connection dies (a Redis restart).
+        gate.redis().client_kill_filter(_type="normal", skipme=True)
+        said = [(await answers(transport, 1))[0] for _channel, transport in crowd]
+    # The press at the gate failed and went to Twisted and Daphne (whose ASGI route opened a new connection), and
+    # so did the parked ones: every press answered, two units, two queued presses.
+    assert [r.message for r in caplog.records if "Redis did not answer" in r.message] != []
+    assert sorted(status for status, _headers, _body in said) == [202, 202, 409, 409]
+    assert await sync_to_async(gate.left)(sale.pk) == 0 and await sync_to_async(gate.queued)(sale.pk) == 2
+    assert all(not channel._channel.requests for channel, _transport in crowd)
+    for channel, _transport in crowd:
+        channel.connectionLost(None)

@@ -4,13 +4,14 @@ it cannot decide to Django's view, and the drainer turns its queue into exactly 
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 
 import pytest
 from asgiref.sync import sync_to_async
 from channels.testing import HttpCommunicator
 from django.conf import settings
-from django.test import Client
+from django.test import Client, override_settings
 
 from commerce.flashsales import gate, services
 from commerce.flashsales.models import EntryStatus, FlashEntry, FlashSale
@@ -120,6 +121,34 @@ async def test_rate_limits_and_the_window_hold_on_the_lean_route():
     answers = [(await press(sale.pk, session, ticket))[0] for _ in range(settings.FLASH_SALE_RATE_PER_ACCOUNT + 1)]
     assert answers[-1] == 429
     assert await sync_to_async(gate.left)(sale.pk) == 1
+
+
+async def test_once_the_gate_says_sold_out_presses_are_refused_without_redis_until_a_unit_comes_back():
+    sale, [(u1, s1, t1), (u2, s2, t2), (u3, s3, t3)] = await sync_to_async(_setup)(quantity=1, n=3)
+    assert (await press(sale.pk, s1, t1, request_id="memo-req-1"))[0] == 202
+    told = await press(sale.pk, s2, t2)  # the gate's own answer: the process remembers it
+    assert told[0] == 409 and told[1]["x-flash-route"] == "lean" and b'"code": "sold_out"' in told[2]
+
+    # Refused at once, whoever asks: not even a foreign origin reaches Django or the gate (no rate counter).
+    redis = gate.redis()
+    counters = redis.exists(f"mh:flash:rate:u:{u3.pk}")
+    foreign = await press(sale.pk, s3, t3, origin="https://evil.example")
+    assert foreign[0] == 409 and foreign[1]["x-flash-route"] == "lean" and b'"code": "sold_out"' in foreign[2]
+    english = await press(sale.pk, s3, t3, extra=[(b"cookie", b"django_language=en")])
+    assert english[0] == 409 and english[1]["content-language"] == "en" and b"sold out" in english[2].lower()
+    assert redis.exists(f"mh:flash:rate:u:{u3.pk}") == counters == 0
+    assert not await FlashEntry.objects.filter(user_id=u3.pk).aexists()
+
+    # A unit that comes back through this process ends it: the next press is the gate's again.
+    assert await sync_to_async(gate.release)(sale_id=sale.pk, user_id=u1.pk, request_id="memo-req-1")
+    assert (await press(sale.pk, s3, t3))[0] == 202
+
+    # And it lasts FLASH_SOLD_OUT_MEMO_MS at most: afterwards a foreign origin is Django's to refuse again.
+    with override_settings(FLASH_SOLD_OUT_MEMO_MS=50):
+        assert b'"code": "sold_out"' in (await press(sale.pk, s2, t2))[2]
+        assert (await press(sale.pk, s2, t2, origin="https://evil.example"))[1]["x-flash-route"] == "lean"
+        await asyncio.sleep(0.1)
+        assert (await press(sale.pk, s2, t2, origin="https://evil.example"))[0] == 403
 
 
 async def test_bad_input_is_a_clear_message_and_changes_nothing():
