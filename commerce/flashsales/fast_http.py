@@ -28,6 +28,7 @@ gate's Redis connection and loads what the first presses would otherwise pay for
 from __future__ import annotations
 
 import asyncio
+import datetime
 import logging
 import os
 import re
@@ -111,6 +112,33 @@ def _proxy_headers(headers: dict[str, str], server) -> dict[bytes, bytes]:
     return out
 
 
+_stamp: list = [0, ""]  # (second, its access-log date): the date is formatted once a second, not per line
+
+
+def _access_line(stream, peer: str | None, path: str, status: int, size: int) -> None:
+    """The line Daphne's AccessLogGenerator writes for an answered POST, with the same local-time date."""
+    now = int(time.time())
+    if now != _stamp[0]:
+        _stamp[:] = [now, datetime.datetime.fromtimestamp(now).strftime("%d/%b/%Y:%H:%M:%S")]
+    stream.write(f'{peer} - - [{_stamp[1]}] "POST {path}" {status or "-"} {size or "-"}\n')
+
+
+#: Answers written in this turn of the event loop, sent together at its end (`send_all`): one after the other
+#: they wake a client once instead of once each (a bench run: 15-20% more answers a second, less client CPU).
+_outbox: list[tuple[object, bytes]] = []
+
+
+def send_all() -> None:
+    """Send every answer of the outbox, in the order written."""
+    answers = _outbox[:]
+    _outbox.clear()
+    for transport, data in answers:
+        try:
+            transport.write(data)
+        except Exception:  # noqa: BLE001 - one broken connection must not keep the others' answers
+            logger.warning("flash press: an answer could not be written", exc_info=True)
+
+
 _heads: dict[tuple, bytes] = {}
 
 
@@ -138,6 +166,7 @@ def install() -> bool:
         return False
     if _installed:
         return True
+    from daphne.access import AccessLogGenerator
     from daphne.utils import parse_x_forwarded_for
     from twisted.internet.interfaces import ISSLTransport
     from twisted.web import http
@@ -264,10 +293,12 @@ def install() -> bool:
         if channel.__dict__.pop("_flash_paused", False):
             transport.resumeProducing()
         if result is None:
+            send_all()  # Twisted writes at once: what this process answered before goes first
             parse_data(channel, data)
         else:
             write(channel, result, sale_id, client, started)  # the idle timeout was reset
         if pending:
+            send_all()
             channel.dataReceived(b"".join(pending))
 
     def resume(sale_id: int, *, failed: bool) -> None:
@@ -299,16 +330,25 @@ def install() -> bool:
         """One whole answer, and Daphne's access-log line for it."""
         status, payload, out = result
         server = channel.factory.server
-        channel.transport.write(_response(status, out, payload, server.server_name))
-        if server.action_logger:
-            server.log_action(
+        if not _outbox:
+            asyncio.get_running_loop().call_soon(send_all)
+        _outbox.append((channel.transport, _response(status, out, payload, server.server_name)))
+        log = server.action_logger
+        if log is None:
+            return
+        path = f"/flash/{sale_id}/press/"
+        peer = f"{client[0]}:{client[1]}" if client else None
+        if type(log) is AccessLogGenerator:
+            _access_line(log.stream, peer, path, status, len(payload))
+        else:
+            log(
                 "http",
                 "complete",
                 {
-                    "path": f"/flash/{sale_id}/press/",
+                    "path": path,
                     "status": status,
                     "method": "POST",
-                    "client": f"{client[0]}:{client[1]}" if client else None,
+                    "client": peer,
                     "time_taken": time.time() - started,
                     "size": len(payload),
                 },

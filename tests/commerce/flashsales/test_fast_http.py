@@ -5,10 +5,14 @@ lean route without Twisted's request machinery; everything else takes Twisted's 
 from __future__ import annotations
 
 import asyncio
+import io
+import re
 import secrets
+from datetime import datetime
 
 import pytest
 from asgiref.sync import sync_to_async
+from daphne.access import AccessLogGenerator
 from daphne.http_protocol import HTTPFactory
 from daphne.server import Server
 from django.conf import settings
@@ -40,8 +44,12 @@ def request(sale_id, session, ticket, *, request_id=None, extra=b"", path=None) 
     )
 
 
-def connection():
-    server = Server(application=application, endpoints=["tcp:port=0"])
+def connection(access_log=None):
+    server = Server(
+        application=application,
+        endpoints=["tcp:port=0"],
+        action_logger=AccessLogGenerator(access_log) if access_log is not None else None,
+    )
     server.connections = {}
     factory = HTTPFactory(server)
     channel = factory.buildProtocol(IPv4Address("TCP", "127.0.0.1", 40000))
@@ -149,7 +157,8 @@ async def test_a_simple_press_is_answered_from_the_socket_and_the_rest_as_before
 @pytest.mark.django_db(transaction=True)
 async def test_a_sale_the_gate_just_called_sold_out_is_refused_from_the_socket_without_asking():
     sale, [(u1, s1, t1), (u2, s2, t2), (u3, s3, t3)] = await sync_to_async(_setup)(quantity=1, n=3)
-    channel, transport = connection()
+    log = io.StringIO()
+    channel, transport = connection(access_log=log)
     channel.dataReceived(request(sale.pk, s1, t1) + request(sale.pk, s2, t2))  # pipelined: the second waits
     (first, second) = await answers(transport, 2)
     assert first[0] == 202 and second[0] == 409 and b'"code": "sold_out"' in second[2]
@@ -157,11 +166,28 @@ async def test_a_sale_the_gate_just_called_sold_out_is_refused_from_the_socket_w
     transport.clear()
     foreign = request(sale.pk, s3, t3).replace(b"Origin: http://testserver", b"Origin: https://evil.x")
     channel.dataReceived(foreign)
-    assert transport.value().startswith(b"HTTP/1.1 409 ")  # answered within the call: no Redis round trip
+    await asyncio.sleep(0)
+    assert transport.value().startswith(b"HTTP/1.1 409 ")  # sent at the end of this loop turn: no Redis round trip
     [(status, headers, body)] = await answers(transport, 1)
     assert status == 409 and headers["x-flash-route"] == "lean" and b'"code": "sold_out"' in body
     assert not channel._channel.requests and not await FlashEntry.objects.filter(user_id=u3.pk).aexists()
     channel.connectionLost(None)
+
+    # Each answer has the line Daphne's access log writes (its date formatted once a second).
+    daphne = io.StringIO()
+    AccessLogGenerator(daphne).write_entry(
+        host="127.0.0.1:40000",
+        date=datetime.now(),
+        request=f"POST /flash/{sale.pk}/press/",
+        status=409,
+        length=len(body),
+    )
+    stamp = re.compile(r"\[[^]]+\]")
+    lines = log.getvalue().splitlines()
+    assert [line.split('"')[2].split()[0] for line in lines] == ["202", "409", "409"]
+    assert stamp.sub("[]", lines[-1]) == stamp.sub("[]", daphne.getvalue().strip())
+    written = datetime.strptime(stamp.search(lines[-1])[0][1:-1], "%d/%b/%Y:%H:%M:%S")
+    assert abs((datetime.now() - written).total_seconds()) < 5
 
 
 @pytest.mark.asyncio
