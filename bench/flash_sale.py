@@ -157,6 +157,11 @@ CONNECT_LEAD_SECONDS = 40.0
 CONNECTING_AT_ONCE = 40
 
 
+def evalsha_calls(redis) -> int:
+    """EVALSHA commands the Redis server has run so far (the gate's Lua step, one per press put to it)."""
+    return int(redis.info("commandstats").get("cmdstat_evalsha", {}).get("calls", 0))
+
+
 def build_presses(sale_id: int, pairs: list[tuple[str, str]]) -> list[bytes]:
     """Every shopper's request, built before the countdown: what the sale page's script sends (the CSRF header
     and cookie, a fresh request id, the page's ticket; an empty ticket makes the press take Django's view), from
@@ -353,6 +358,7 @@ def main() -> None:
                     redis=cpu_ms(shop.redis_pid),
                     client=time.process_time(),
                     worker=tree_cpu_ms(worker.pid),
+                    gate_calls=evalsha_calls(shop.redis()),
                 )
 
             def at_last_answer() -> None:
@@ -362,6 +368,7 @@ def main() -> None:
                     redis_after=cpu_ms(shop.redis_pid),
                     client_after=time.process_time(),
                     worker_in_burst=tree_cpu_ms(worker.pid) - cpu["worker"],
+                    gate_calls_after=evalsha_calls(shop.redis()),
                 )
 
             results = press_all(
@@ -407,6 +414,12 @@ def main() -> None:
             print(
                 f"Redis CPU {redis_cpu / 1000:.2f} s for {len(results)} presses ="
                 f" {redis_cpu / max(len(results), 1):.3f} ms per press (the gate's Lua step)"
+            )
+            at_gate = int(cpu["gate_calls_after"] - cpu["gate_calls"])
+            print(
+                f"EVALSHA calls on the shop's Redis meanwhile: {at_gate} (the presses put to the gate, and a few of"
+                f" the worker's broker calls); the other ~{len(results) - at_gate} presses the web process refused"
+                f" itself once the gate had said 已抢光"
             )
             print(
                 f"meanwhile the worker (already draining) used {cpu['worker_in_burst'] / 1000:.2f} s of CPU and the"

@@ -369,13 +369,15 @@ def _headers_for(language: str, hsts: str) -> tuple[tuple[bytes, bytes], ...]:
 
 
 async def warm() -> None:
-    """Before the first crowd: read the settings, compile Django's lazy host and token patterns, make the
-    session cache's client and open the gate's connection (services.warm_lean_route), so that a burst in a
-    fresh process does not pay for them."""
+    """Before the first crowd: read the settings, compile Django's lazy host and token patterns, translate the
+    default language's answers, make the session cache's client and open the gate's connection
+    (services.warm_lean_route), so that a burst in a fresh process does not pay for them."""
     split_domain_port("localhost")
     with contextlib.suppress(InvalidTokenFormat):
         _check_token_format("-")
-    _settings()
+    config = _settings()
+    _refusal(SoldOut, config.language_code, config)  # the answer most of a crowd gets, and the accepted one's label
+    _label(EntryStatus.QUEUED, config.language_code, config)
     await services.warm_lean_route()
 
 
