@@ -68,19 +68,21 @@
   function showEntries(entries) {
     list.textContent = "";
     if (entries.length) { message.textContent = entries[0].label; }
+    // The status line already says the latest entry's label: a single entry's line adds only what is new.
+    var many = entries.length > 1;
     entries.forEach(function (entry) {
       var li = document.createElement("li");
       li.setAttribute("data-status", entry.status);
-      li.textContent = entry.label + (entry.message ? "（" + entry.message + "）" : "");
+      li.textContent = (many ? entry.label : "") + (entry.message ? "（" + entry.message + "）" : "");
       if (entry.order_id) {
         var a = document.createElement("a");
         a.href = "/orders/" + entry.order_id + "/";
         a.textContent = labels.pay || root.getAttribute("data-text-pay") || "去支付";
         a.setAttribute("data-order-id", entry.order_id);
-        li.appendChild(document.createTextNode(" · "));
+        if (many) { li.appendChild(document.createTextNode(" · ")); }
         li.appendChild(a);
       }
-      list.appendChild(li);
+      if (li.childNodes.length) { list.appendChild(li); }
     });
   }
 
