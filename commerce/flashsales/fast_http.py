@@ -56,12 +56,22 @@ _EAGER_READ = 0x4000  # Twisted's _optimisticEagerReadSize: input it keeps while
 
 _installed = False
 
+_in_flight: dict[int, int] = {}  # sale id -> this process's presses waiting for the gate's reply
+_parked: dict[int, deque] = {}  # sale id -> presses waiting for a place at the gate (in arrival order)
+_units_left: dict[int, int] = {}  # sale id -> units left when the gate last accepted a press of it
+
 
 def _read_in_flight_limit() -> int:
     return max(1, int(settings.FLASH_PRESSES_IN_FLIGHT))
 
 
 _in_flight_limit = from_settings(_read_in_flight_limit)
+
+
+def places(sale_id: int) -> int:
+    """How many presses of the sale may wait for the gate at once: FLASH_PRESSES_IN_FLIGHT, or as many as the
+    gate last said units are left (each of those presses may still take one; more would mostly hear 已抢光)."""
+    return max(_in_flight_limit(), _units_left.get(sale_id, 0))
 
 
 def enabled() -> bool:
@@ -216,8 +226,7 @@ def install() -> bool:
                     return
         parse_data(self, data)
 
-    in_flight: dict[int, int] = {}  # sale id -> this process's presses waiting for the gate's reply
-    parked: dict[int, deque] = {}  # sale id -> presses waiting for a place among them (in arrival order)
+    in_flight, parked, units_left = _in_flight, _parked, _units_left
 
     def take(channel, data: bytes, sale_id: int, headers: dict[str, str], body: bytes) -> bool:
         """Answer a press of a sale known to be sold out at once, park it while the sale has enough presses at
@@ -248,7 +257,7 @@ def install() -> bool:
             channel.resetTimeout()
             write(channel, refused, sale_id, client, started)
             return True
-        if in_flight.get(sale_id, 0) >= _in_flight_limit():
+        if in_flight.get(sale_id, 0) >= places(sale_id):
             channel.resetTimeout()
             channel._flash_pending = []
             parked.setdefault(sale_id, deque()).append(press)
@@ -285,6 +294,8 @@ def install() -> bool:
         if isinstance(answer, Exception):
             logger.warning("flash press: Redis did not answer (%r), handing over to Twisted", answer)
         else:
+            if answer.result is not None and not answer.result.duplicate:
+                units_left[sale_id] = answer.result.left
             try:
                 result = respond(press, answer)
             except Exception:  # noqa: BLE001 - as above: Twisted and Django answer it
@@ -317,7 +328,7 @@ def install() -> bool:
         queue = parked[sale_id]
         while queue:
             sold_out = not failed and gate.sold_out_known(sale_id)
-            if not (failed or sold_out or in_flight.get(sale_id, 0) < _in_flight_limit()):
+            if not (failed or sold_out or in_flight.get(sale_id, 0) < places(sale_id)):
                 break
             channel, data, _sale_id, headers, body, client, scheme, started = press = queue.popleft()
             if channel.transport is None or not channel.transport.connected:

@@ -282,6 +282,8 @@ def lean_answer(*, ticket: Ticket, request_id: str, answer: gate.Answer) -> Lean
         if answer.answer == "sold_out":
             gate.remember_sold_out(ticket.sale_id)
         return LeanAnswer(refusal=_REFUSALS.get(answer.answer, SalePaused))
+    if answer.left == 0:  # this press took the last unit: the next ones would hear 已抢光
+        gate.remember_sold_out(ticket.sale_id)
     if answer.kick or answer.left == 0:
         import asyncio
 

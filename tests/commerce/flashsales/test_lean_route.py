@@ -125,12 +125,14 @@ async def test_rate_limits_and_the_window_hold_on_the_lean_route():
 
 async def test_once_the_gate_says_sold_out_presses_are_refused_without_redis_until_a_unit_comes_back():
     sale, [(u1, s1, t1), (u2, s2, t2), (u3, s3, t3)] = await sync_to_async(_setup)(quantity=1, n=3)
+    # The accepted press took the last unit (left 0): the process remembers the sale as sold out from there.
     assert (await press(sale.pk, s1, t1, request_id="memo-req-1"))[0] == 202
-    told = await press(sale.pk, s2, t2)  # the gate's own answer: the process remembers it
+    redis = gate.redis()
+    told = await press(sale.pk, s2, t2)
     assert told[0] == 409 and told[1]["x-flash-route"] == "lean" and b'"code": "sold_out"' in told[2]
+    assert redis.exists(f"mh:flash:rate:u:{u2.pk}") == 0  # not asked: refused by the process itself
 
     # Refused at once, whoever asks: not even a foreign origin reaches Django or the gate (no rate counter).
-    redis = gate.redis()
     counters = redis.exists(f"mh:flash:rate:u:{u3.pk}")
     foreign = await press(sale.pk, s3, t3, origin="https://evil.example")
     assert foreign[0] == 409 and foreign[1]["x-flash-route"] == "lean" and b'"code": "sold_out"' in foreign[2]
@@ -139,12 +141,11 @@ async def test_once_the_gate_says_sold_out_presses_are_refused_without_redis_unt
     assert redis.exists(f"mh:flash:rate:u:{u3.pk}") == counters == 0
     assert not await FlashEntry.objects.filter(user_id=u3.pk).aexists()
 
-    # A unit that comes back through this process ends it: the next press is the gate's again.
+    # A unit that comes back through this process ends it: the next press is the gate's again (and takes it).
+    # The memo lasts FLASH_SOLD_OUT_MEMO_MS at most: afterwards a foreign origin is Django's to refuse again.
     assert await sync_to_async(gate.release)(sale_id=sale.pk, user_id=u1.pk, request_id="memo-req-1")
-    assert (await press(sale.pk, s3, t3))[0] == 202
-
-    # And it lasts FLASH_SOLD_OUT_MEMO_MS at most: afterwards a foreign origin is Django's to refuse again.
     with override_settings(FLASH_SOLD_OUT_MEMO_MS=50):
+        assert (await press(sale.pk, s3, t3))[0] == 202
         assert b'"code": "sold_out"' in (await press(sale.pk, s2, t2))[2]
         assert (await press(sale.pk, s2, t2, origin="https://evil.example"))[1]["x-flash-route"] == "lean"
         await asyncio.sleep(0.1)
