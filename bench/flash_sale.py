@@ -322,7 +322,7 @@ def main() -> None:
     extra = {"TRUSTED_PROXIES": "127.0.0.1", "FLASH_BENCH": "1"}
     if args.profile:
         extra["WEB_PROFILE"] = str(Path(args.profile).resolve())  # Daphne writes its cProfile stats there on exit
-    with contextlib.ExitStack() as stack, production_shop(extra, postgres=args.postgres, procfile_web=True) as shop:
+    with contextlib.ExitStack() as stack, production_shop(extra, postgres=args.postgres) as shop:
         log_path = Path(args.worker_log) if args.worker_log else shop.workdir / "worker.log"
         worker_log = stack.enter_context(open(log_path, "ab"))  # noqa: SIM115
         # The worker boots while the shoppers are set up (booting takes long on a loaded machine).

@@ -1,12 +1,13 @@
 """Shared benchmark harness: a production-like shop in a temporary folder, and an HTTP load loop.
 
 `production_shop()` migrates a fresh database (a throw-away PostgreSQL database when `database_url` names a
-server, else SQLite), loads the demo catalog, collects static files and starts Daphne with production settings
-(`bench.settings`: config.settings.production plus a middleware that counts SQL queries) and an embedded Redis
-of its own. `measure()` drives one URL from N threads with keep-alive connections for a fixed time on
-127.0.0.1 and returns requests per second and latency percentiles, and, read before and after the line, the
-server process's CPU time (/proc/<pid>/stat utime + stime), its SQL queries and the Redis commands the shop's
-Redis ran (INFO commandstats), each per request. Loops are bounded in time and count.
+server, else SQLite), loads the demo catalog, collects static files and starts Daphne as the Procfile's `web`
+line does, with production settings (`bench.settings`: config.settings.production plus a middleware that
+counts SQL queries) and an embedded Redis of its own. `measure()` drives one URL from N threads with
+keep-alive connections for a fixed time on 127.0.0.1 and returns requests per second and latency percentiles,
+and, read before and after the line, the server process's CPU time (/proc/<pid>/stat utime + stime), its SQL
+queries and the Redis commands the shop's Redis ran (INFO commandstats), each per request. Loops are bounded
+in time and count.
 
 CPU milliseconds per request hold on a busy machine (they count only the server process's own time);
 requests per second and latencies move with whatever else the machine runs.
@@ -241,24 +242,21 @@ def bench_environment(workdir: Path, redis_url: str, database_url: str) -> dict[
 
 
 @contextlib.contextmanager
-def production_shop(
-    extra_env: dict | None = None, *, postgres: str | None = None, procfile_web: bool = False
-) -> Iterator[Shop]:
+def production_shop(extra_env: dict | None = None, *, postgres: str | None = None) -> Iterator[Shop]:
     """A Daphne process on production settings over a fresh demo database (a throw-away database on the
     PostgreSQL server `postgres`, or SQLite when None) and its own embedded Redis; stopped and removed on exit.
-    `procfile_web`: started as the Procfile's `web` line is (config.web_server, `--proxy-headers`) instead of
-    plain `python -m daphne`."""
+    Daphne is started as the Procfile's `web` line starts it (config.web_server, `--proxy-headers`)."""
     with contextlib.ExitStack() as stack:
         workdir = Path(tempfile.mkdtemp(prefix="meihao-bench-"))
         stack.callback(shutil.rmtree, workdir, ignore_errors=True)
         database_url = (
             stack.enter_context(throwaway_postgres(postgres)) if postgres else f"sqlite:///{workdir / 'bench.sqlite3'}"
         )
-        yield stack.enter_context(_serve(workdir, database_url, extra_env, procfile_web))
+        yield stack.enter_context(_serve(workdir, database_url, extra_env))
 
 
 @contextlib.contextmanager
-def _serve(workdir: Path, database_url: str, extra_env: dict | None, procfile_web: bool = False) -> Iterator[Shop]:
+def _serve(workdir: Path, database_url: str, extra_env: dict | None) -> Iterator[Shop]:
     redis = EmbeddedRedis().start()
     port = _free_port()
     env = {
@@ -275,7 +273,7 @@ def _serve(workdir: Path, database_url: str, extra_env: dict | None, procfile_we
             [
                 sys.executable,
                 "-m",
-                *(("config.web_server", "--proxy-headers") if procfile_web else ("daphne",)),
+                *("config.web_server", "--proxy-headers"),
                 *("-b", "127.0.0.1", "-p", str(port), "config.asgi:application"),
             ],
             cwd=BASE_DIR,

@@ -5,7 +5,8 @@ Redis: REDIS_URL if set, else the machine's Redis on 127.0.0.1:6379 (database 15
 embedded redis-server started by the test settings. PostgreSQL: DATABASE_URL if it is a postgres URL, else
 postgres://postgres@127.0.0.1:5432 when reachable. Extra arguments go to pytest. Tests marked "layout" (the
 real process layout: SIGKILL, Redis restarts, Sentinel, S3, RabbitMQ) run once, in the PostgreSQL pass when
-PostgreSQL is reachable, else in the SQLite pass.
+PostgreSQL is reachable, else in the SQLite pass; tests marked "browser" (Chromium journeys) run once, in the
+SQLite pass.
 
 Any test order must pass: the SQLite pass shuffles the modules (and the tests inside each module) with a fresh
 seed every run, printed first (TEST_ORDER_SEED=N replays it), the PostgreSQL pass runs in file order, so every
@@ -67,8 +68,12 @@ def main() -> int:
 
     both = postgres_url.startswith("postgres")
     # Process-layout tests (marker "layout": real Procfile processes, SIGKILL, Redis restarts, Sentinel, S3,
-    # RabbitMQ) test processes, not SQL: they run once, in the PostgreSQL pass when there is one.
-    sqlite_args = ["-m", "not layout", *args] if both and "-m" not in args else list(args)
+    # RabbitMQ) test processes, not SQL: they run once, in the PostgreSQL pass when there is one. The browser
+    # journeys (marker "browser") test what a person sees through the whole stack, whose SQL the other tests
+    # cover on both databases: they run once, in the shuffled SQLite pass (`make run`'s database).
+    split = both and "-m" not in args
+    sqlite_args = ["-m", "not layout", *args] if split else list(args)
+    postgres_args = ["-m", "layout or not browser", *args] if split else list(args)
     if not any(arg.startswith("--test-order") for arg in args):
         seed = int(env.get("TEST_ORDER_SEED") or random.SystemRandom().randrange(10**6))
         print(f"==> SQLite pass in random order, seed {seed} (replay: TEST_ORDER_SEED={seed})", flush=True)
@@ -76,7 +81,7 @@ def main() -> int:
         sqlite_args = ["--test-order", f"random:{seed}", *sqlite_args]
     code = pytest("SQLite", env, sqlite_args)
     if both:
-        code = pytest("PostgreSQL", {**env, "DATABASE_URL": postgres_url}, args) or code
+        code = pytest("PostgreSQL", {**env, "DATABASE_URL": postgres_url}, postgres_args) or code
     else:
         print("==> PostgreSQL not reachable: SQLite run only", flush=True)
     return code

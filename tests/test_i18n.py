@@ -278,6 +278,7 @@ def test_cart_and_product_pages_give_cart_js_english_messages(english, shopper):
     assert data_texts(detail)["add-failed"] == "Could not add to cart"
 
 
+@pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_register_scripts_speak_english_in_the_browser(page, daphne_server):
     """register.js and sms-countdown.js show the template's English, not their Chinese fallbacks."""
