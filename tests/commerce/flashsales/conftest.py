@@ -17,6 +17,16 @@ def _beijing_areas(db):
     ensure_beijing_areas()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_web_process_memory():
+    """What a web process remembers per sale id (sold out, presses at the gate, units left) starts empty: an
+    earlier test's sale may have had the same id."""
+    from commerce.flashsales import fast_http, gate
+
+    for memory in (gate._sold_out_until, fast_http._in_flight, fast_http._parked, fast_http._units_left):
+        memory.clear()
+
+
 def shopper(**kwargs):
     """A shopper whose default address is set (flash orders go there)."""
     user = UserFactory(**kwargs)
