@@ -60,6 +60,15 @@ def connection(access_log=None):
     return channel, transport
 
 
+def press_together(sale_id: int, people) -> list:
+    """A connection per shopper of `people` ((user, session, ticket) each), every press written in the same turn
+    of the loop, as a crowd's arrive; the (channel, transport) of each."""
+    crowd = [connection() for _ in people]
+    for (channel, _transport), (_user, session, ticket) in zip(crowd, people, strict=True):
+        channel.dataReceived(request(sale_id, session, ticket))
+    return crowd
+
+
 async def answers(transport, count: int) -> list[tuple[int, dict[str, str], bytes]]:
     """The first `count` whole responses written to `transport` (waiting for them, at most ~10 s)."""
     for _ in range(1000):
@@ -197,9 +206,7 @@ async def test_a_sale_the_gate_just_called_sold_out_is_refused_from_the_socket_w
 async def test_a_crowd_beyond_the_presses_in_flight_waits_its_turn_and_is_refused_without_asking_once_sold_out():
     sale, people = await sync_to_async(_setup)(quantity=2, n=5)
     with override_settings(FLASH_PRESSES_IN_FLIGHT=2):
-        crowd = [connection() for _ in people]
-        for (channel, _transport), (_user, session, ticket) in zip(crowd, people, strict=True):
-            channel.dataReceived(request(sale.pk, session, ticket))  # all in one turn of the loop
+        crowd = press_together(sale.pk, people)
         said = [(await answers(transport, 1))[0] for _channel, transport in crowd]
     assert [status for status, _headers, _body in said] == [202, 202, 409, 409, 409]
     assert all(headers["x-flash-route"] == "lean" and b'"code": "sold_out"' in body for _s, headers, body in said[2:])
@@ -216,9 +223,7 @@ async def test_a_crowd_beyond_the_presses_in_flight_waits_its_turn_and_is_refuse
 async def test_once_the_gate_says_how_many_units_are_left_that_many_presses_go_to_it_at_once():
     sale, people = await sync_to_async(_setup)(quantity=4, n=5)
     with override_settings(FLASH_PRESSES_IN_FLIGHT=1):
-        crowd = [connection() for _ in people]
-        for (channel, _transport), (_user, session, ticket) in zip(crowd, people, strict=True):
-            channel.dataReceived(request(sale.pk, session, ticket))
+        crowd = press_together(sale.pk, people)
         assert fast_http._in_flight[sale.pk] == 1  # nothing known yet: one press at the gate, four parked
         first = crowd[0][1]
         for _ in range(10000):  # loop turn by loop turn, until the first answer is written
@@ -243,9 +248,7 @@ async def test_parked_presses_are_handed_to_twisted_when_the_gates_connection_is
     sale, people = await sync_to_async(_setup)(quantity=2, n=4)
     await gate.warm()  # the route's connection is open, as in the web process
     with override_settings(FLASH_PRESSES_IN_FLIGHT=1):
-        crowd = [connection() for _ in people]
-        for (channel, _transport), (_user, session, ticket) in zip(crowd, people, strict=True):
-            channel.dataReceived(request(sale.pk, session, ticket))
+        crowd = press_together(sale.pk, people)
         # Before the loop turn that would send the first press: its connection dies (a Redis restart).
         gate.redis().client_kill_filter(_type="normal", skipme=True)
         said = [(await answers(transport, 1))[0] for _channel, transport in crowd]
