@@ -3,8 +3,9 @@
 A profile of Daphne answering a crowd of presses (docs/flash-sale.md) spent about half of each answer in
 redis.asyncio's machinery around the one EVALSHA (connection pool and its lock, command packing through the
 encoder, the retry wrapper, a timeout context, the stream reader). Here every press is still exactly one EVALSHA,
-but the commands of one event-loop turn leave in one write on one connection and the replies are read in order as
-they come: Redis runs them one after the other anyway.
+but the commands of one event-loop turn leave together on one connection (in writes of FLUSH_EVERY, so that Redis
+starts on a long turn's first commands while the turn goes on) and the replies are read in order as they come:
+Redis runs them one after the other anyway.
 
 - Replies: simple strings, errors, integers, bulk strings and arrays (what the press script and the handshake
   answer). An error reply is raised to its caller as `WireError`.
@@ -34,6 +35,9 @@ from functools import partial
 logger = logging.getLogger(__name__)
 
 TIMEOUT = 5.0
+#: Commands of one loop turn sent as soon as this many wait. A turn that puts hundreds of presses to the gate
+#: (the ones parked until the gate said how many units are left) would otherwise keep Redis idle until its end.
+FLUSH_EVERY = 32
 
 
 class WireError(Exception):
@@ -135,6 +139,8 @@ class _Connection(asyncio.Protocol):
             if self.watchdog is None:
                 self.watchdog = asyncio.get_running_loop().call_later(TIMEOUT, self.check)
         self.outgoing.append(payload)
+        if len(self.outgoing) >= FLUSH_EVERY:  # a long loop turn: Redis starts on these while the turn goes on
+            self.flush()
 
     def flush(self) -> None:
         if self.outgoing and not self.lost:

@@ -5,6 +5,7 @@ wrong answer; the next press reconnects."""
 from __future__ import annotations
 
 import asyncio
+import time
 
 import pytest
 from django.conf import settings
@@ -76,6 +77,30 @@ async def test_callback_calls_share_the_connection_and_hear_every_outcome():
     again = asyncio.get_running_loop().create_future()
     wire.evalsha_then([KEY], ["after"], again.set_result)
     assert await asyncio.wait_for(again, 5) == [b"after", 52]
+    sync.delete(KEY)
+
+
+@pytest.mark.asyncio
+async def test_a_long_loop_turn_sends_its_commands_every_few_instead_of_at_its_end():
+    sync = get_redis_connection("default")
+    sync.delete(KEY)
+    wire = redis_wire.wire(settings.REDIS_URL, SCRIPT)
+    await wire.warm()
+    heard: list = []
+    every = redis_wire.FLUSH_EVERY
+    for n in range(every + 1):
+        wire.evalsha_then([KEY], [f"t{n}"], heard.append)
+    # Still the same loop turn (this test blocks it on purpose): Redis has already run the first FLUSH_EVERY
+    # commands; the one after them leaves when the turn ends, with whatever else the turn adds.
+    for _ in range(500):
+        if int(sync.get(KEY) or 0) >= every:
+            break
+        time.sleep(0.01)
+    time.sleep(0.05)
+    assert int(sync.get(KEY) or 0) == every and heard == []
+    while len(heard) < every + 1:
+        await asyncio.sleep(0.01)
+    assert heard == [[f"t{n}".encode(), n + 1] for n in range(every + 1)]
     sync.delete(KEY)
 
 
