@@ -6,10 +6,14 @@ Every shopper is a distinct logged-in session with its own client address (X-For
 TRUSTED_PROXIES=127.0.0.1) and a CSRF token.
 One asyncio process is the crowd: every shopper's request is built before the countdown, each shopper opens its
 own keep-alive connection a few seconds before the opening (inside the server's 60 s idle timeout), and at the
-opening every press is written at once; each press is timed from its own send to its whole answer. Then the
-script waits until every accepted shopper has an order. Prints:
+opening every press is written at once; each press is timed from its own send until its whole answer is in the
+shopper's socket (the kernel's receive stamp, SO_TIMESTAMPNS: what a shopper's own browser would see), and, for
+comparison, until the crowd's one Python thread has read it (2,000 browsers do not share one thread: the last
+answers of a burst wait for it to read the ones before). Then the script waits until every accepted shopper has
+an order. Prints:
 
-- instant answers/s (all answers; and accepted ones), p50 and p99 of the instant answer, client errors;
+- instant answers/s (all answers; and accepted ones), p50 and p99 of the instant answer (and the same as the
+  client thread read them), client errors;
 - seconds from the opening until every accepted press is an order; orders == accepted; oversell (must be 0);
 - bench/hot_sku.py's raw-SQL orders/s measured in the same run on the same PostgreSQL, and the ratio.
 
@@ -26,7 +30,9 @@ import json
 import os
 import re
 import secrets
+import socket
 import statistics
+import struct
 import subprocess
 import sys
 import time
@@ -104,48 +110,80 @@ def pct(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * p / 100))] if ordered else float("nan")
 
 
-class _Press(asyncio.Protocol):
-    """One shopper's keep-alive connection: sends its presses one after the other, times each from its send.
-    Like a browser's, it stays open after the last answer (until every shopper has had theirs)."""
+#: Linux's SO_TIMESTAMPNS (and its control message): the kernel stamps each segment with the wall-clock time it
+#: reached the socket. Python's socket module does not name it; 35 on every Linux architecture.
+SO_TIMESTAMPNS = 35
+_TIMESPEC = struct.Struct("@ll")
+_CONTENT_LENGTH = re.compile(rb"\r\ncontent-length:[ \t]*(\d+)", re.IGNORECASE)
 
-    def __init__(self, presses: list[bytes], done: asyncio.Future) -> None:
+
+class _Press:
+    """One shopper's keep-alive connection: sends its presses one after the other, times each from its send.
+    Like a browser's, it stays open after the last answer (until every shopper has had theirs).
+
+    Each answer gets two times: when its last segment reached the client's socket (the kernel's stamp: what a
+    shopper's own browser would see) and when this process got round to reading it (one Python thread reads all
+    2,000 shoppers' answers, so a crowd's last answers wait for it to read the ones before)."""
+
+    def __init__(self, sock: socket.socket, presses: list[bytes], done: asyncio.Future) -> None:
+        self.sock = sock
         self.presses = presses
         self.done = done
-        self.transport = None
         self.buffer = b""
         self.sent_at = 0.0
-        self.results: list[tuple[int, bytes, float, float]] = []  # (status, raw answer, sent_at, answered_at)
+        #: (status, raw answer, sent at, arrived at, read at): wall-clock seconds
+        self.results: list[tuple[int, bytes, float, float, float]] = []
         self.error = ""
-
-    def connection_made(self, transport) -> None:
-        self.transport = transport
 
     def send_next(self) -> None:
         if len(self.results) == len(self.presses):  # kept open, as a browser keeps it: closed after the burst
-            if not self.done.done():
-                self.done.set_result(None)
+            self._finish()
             return
         self.buffer = b""
-        self.sent_at = time.perf_counter()
-        self.transport.write(self.presses[len(self.results)])
+        press = self.presses[len(self.results)]
+        self.sent_at = time.time()
+        try:
+            sent = self.sock.send(press)
+        except OSError as error:
+            self._fail(f"error:{type(error).__name__}")
+            return
+        if sent < len(press):  # the kernel's buffer is empty before a press: does not happen with ~700 bytes
+            self._fail("error:short send")
 
-    def data_received(self, data: bytes) -> None:
-        answered_at = time.perf_counter()
+    def readable(self) -> None:
+        try:
+            data, ancillary, _flags, _address = self.sock.recvmsg(65536, socket.CMSG_SPACE(_TIMESPEC.size))
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError as error:
+            self._fail(f"error:{type(error).__name__}")
+            return
+        read_at = time.time()
+        if not data:
+            self._fail("error:closed by the server")
+            return
+        arrived_at = read_at
+        for level, kind, stamp in ancillary:
+            if level == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS:
+                seconds, nanoseconds = _TIMESPEC.unpack(stamp[: _TIMESPEC.size])
+                arrived_at = seconds + nanoseconds / 1e9
         self.buffer += data
         head_end = self.buffer.find(b"\r\n\r\n")
         if head_end < 0:
             return
-        head = self.buffer[:head_end].decode("latin-1").lower()
-        length = re.search(r"\r\ncontent-length:\s*(\d+)", head)
-        size = int(length.group(1)) if length else 0
-        if len(self.buffer) < head_end + 4 + size:
+        length = _CONTENT_LENGTH.search(self.buffer, 0, head_end + 2)
+        if len(self.buffer) < head_end + 4 + (int(length[1]) if length else 0):
             return
-        self.results.append((int(head[9:12]), self.buffer, self.sent_at, answered_at))
+        self.results.append((int(self.buffer[9:12]), self.buffer, self.sent_at, arrived_at, read_at))
         self.send_next()
 
-    def connection_lost(self, exc) -> None:
+    def _fail(self, error: str) -> None:
         if len(self.results) < len(self.presses):
-            self.error = f"error:{type(exc).__name__ if exc else 'closed by the server'}"
+            self.error = error
+        asyncio.get_running_loop().remove_reader(self.sock.fileno())
+        self._finish()
+
+    def _finish(self) -> None:
         if not self.done.done():
             self.done.set_result(None)
 
@@ -190,8 +228,9 @@ def build_presses(sale_id: int, pairs: list[tuple[str, str]]) -> list[bytes]:
 class Pressed:
     status: int  # 0: no answer (the connection failed)
     code: str  # accepted / sold_out / ... ("(django)" appended when Django's view answered), or error:<why>
-    sent_at: float  # perf_counter seconds
-    answered_at: float
+    sent_at: float  # wall-clock seconds
+    arrived_at: float  # the answer's last segment in the client's socket (the kernel's stamp)
+    answered_at: float  # read by the bench's one client thread
 
 
 def _code(status: int, raw: bytes) -> str:
@@ -228,9 +267,18 @@ async def _press_all(host, port, presses, opens, connections, at_opening, at_las
 
     async def connect(share: list[bytes]) -> _Press:
         async with at_once:
-            done = loop.create_future()
-            _transport, protocol = await loop.create_connection(lambda: _Press(share, done), host, port)
-            return protocol
+            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            sock.setblocking(False)
+            sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            try:
+                await loop.sock_connect(sock, (host, port))
+            except BaseException:
+                sock.close()
+                raise
+            press = _Press(sock, share, loop.create_future())
+            loop.add_reader(sock.fileno(), press.readable)
+            return press
 
     began = time.time()
     protocols = await asyncio.gather(*(connect(share) for share in shares))
@@ -247,12 +295,13 @@ async def _press_all(host, port, presses, opens, connections, at_opening, at_las
     await asyncio.wait_for(asyncio.gather(*(p.done for p in protocols)), timeout=300)
     at_last_answer()
     for protocol in protocols:
-        protocol.transport.close()
+        loop.remove_reader(protocol.sock.fileno())
+        protocol.sock.close()
     out = []
     for protocol in protocols:
-        out += [Pressed(status, _code(status, raw), sent, answered) for status, raw, sent, answered in protocol.results]
+        out += [Pressed(status, _code(status, raw), *times) for status, raw, *times in protocol.results]
         missing = len(protocol.presses) - len(protocol.results)
-        out += [Pressed(0, protocol.error or "error:no answer", 0.0, 0.0)] * missing
+        out += [Pressed(0, protocol.error or "error:no answer", 0.0, 0.0, 0.0)] * missing
     return out
 
 
@@ -384,16 +433,26 @@ def main() -> None:
                 codes[press.code] = codes.get(press.code, 0) + 1
             accepted = codes.get("accepted", 0)
             answered = [press for press in results if press.status]
-            # Each press's wait: from the moment it was sent until its whole answer arrived.
-            latencies = [(press.answered_at - press.sent_at) * 1000 for press in answered]
+            # Each press's wait: from the moment it was sent until its whole answer was in the shopper's socket
+            # (the kernel's stamp), and until the bench's one client thread read it.
+            latencies = [(press.arrived_at - press.sent_at) * 1000 for press in answered]
+            read_latencies = [(press.answered_at - press.sent_at) * 1000 for press in answered]
             first_sent = min(press.sent_at for press in answered)
-            burst = max(max(press.answered_at for press in answered) - first_sent, 1e-9)
+            burst = max(max(press.arrived_at for press in answered) - first_sent, 1e-9)
+            read_burst = max(max(press.answered_at for press in answered) - first_sent, 1e-9)
             rate = len(answered) / burst
             print(f"answers: {dict(sorted(codes.items()))}   client errors: {len(results) - len(answered)}")
             print(
                 f"instant answers/s {rate:8.1f}   accepted answers/s {accepted / burst:8.1f}   "
                 f"p50 {pct(latencies, 50):6.1f} ms   p99 {pct(latencies, 99):6.1f} ms   "
                 f"mean {statistics.fmean(latencies):6.1f} ms   max {max(latencies):6.1f} ms   (burst {burst:.3f} s)"
+            )
+            print(
+                f"  as the bench's one client thread read them: {len(answered) / read_burst:8.1f} answers/s   "
+                f"p50 {pct(read_latencies, 50):6.1f} ms   p99 {pct(read_latencies, 99):6.1f} ms   "
+                f"max {max(read_latencies):6.1f} ms   (each answer read "
+                f"{statistics.fmean(r - k for r, k in zip(read_latencies, latencies, strict=True)):.1f} ms after it"
+                " arrived, on average)"
             )
             print(
                 f"all {len(answered)} presses at once: the last answer waits {len(answered)} / {rate:.0f} answers/s"
