@@ -283,6 +283,13 @@ def _wire() -> redis_wire.Wire | None:
     return redis_wire.wire(url, PRESS_LUA) if url else None
 
 
+def read_replies_now() -> None:
+    """The press script's replies that have arrived, handed out now (see fast_http: a long turn of reads)."""
+    wire = _wire()
+    if wire is not None:
+        wire.read_now()
+
+
 async def warm() -> None:
     """Open the press script's connection of the running loop before the first crowd (the web process's start)."""
     wire = _wire()

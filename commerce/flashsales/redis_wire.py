@@ -16,7 +16,9 @@ Redis runs them one after the other anyway.
 - A reply that takes longer than `TIMEOUT` seconds drops the connection (the waiting presses fail as above).
 - Two ways to ask: `await evalsha(...)` (the ASGI route), or `evalsha_then(..., done)`, which calls `done` with
   the reply (or the exception) from the connection's reader: no task and no future per press, for the route
-  that answers from the socket (fast_http.py). `warm()` opens the connection before the first crowd arrives.
+  that answers from the socket (fast_http.py). `warm()` opens the connection before the first crowd arrives;
+  `read_now()` hands out the replies already in the socket in the middle of a long loop turn (fast_http calls it
+  while a crowd's presses are read and parked: the gate's `left` and 已抢光 arrive sooner).
 
 Only plain `redis://` and `unix://` URLs: Sentinel or TLS setups keep redis.asyncio (gate.async_redis).
 """
@@ -117,6 +119,7 @@ class _Connection(asyncio.Protocol):
         self.waiting: deque[tuple[Callable[[object], None], float]] = deque()  # (called with the reply, sent at)
         self.outgoing: list[bytes] = []
         self.lost = False
+        self.reading = False  # in data_received: replies are being handed out
         self.watchdog = None
 
     def connection_made(self, transport) -> None:
@@ -156,6 +159,13 @@ class _Connection(asyncio.Protocol):
 
     def data_received(self, data: bytes) -> None:
         self.buffer += data
+        self.reading = True
+        try:
+            self._read_replies()
+        finally:
+            self.reading = False
+
+    def _read_replies(self) -> None:
         pos = 0
         while self.waiting:
             try:
@@ -170,6 +180,16 @@ class _Connection(asyncio.Protocol):
             done, _sent = self.waiting.popleft()
             _deliver(done, value)
         del self.buffer[:pos]
+
+    def read_now(self) -> None:
+        """Read the replies already in the socket now instead of at the loop's next turn. Not from inside a reply's
+        callback (the replies before it are still being read), nor when the transport is not asyncio's own
+        selector transport (`_read_ready` reads what is there, or nothing, and handles EOF and errors as usual)."""
+        if self.reading or self.lost or not self.waiting:
+            return
+        read_ready = getattr(self.transport, "_read_ready", None)
+        if read_ready is not None and self.transport.is_reading():
+            read_ready()
 
     def connection_lost(self, exc) -> None:
         self._fail(ConnectionError(f"Redis connection lost: {exc}"))
@@ -305,6 +325,11 @@ class Wire:
     async def warm(self) -> None:
         """Open the connection (and load the script) now rather than on the first press."""
         await self._connection()
+
+    def read_now(self) -> None:
+        """Hand out the replies that have arrived, without waiting for the event loop's next turn."""
+        if self.connection is not None:
+            self.connection.read_now()
 
 
 _wires = weakref.WeakKeyDictionary()  # event loop -> {(url, script): Wire}

@@ -8,6 +8,7 @@ import asyncio
 import io
 import re
 import secrets
+import time
 from datetime import datetime
 
 import pytest
@@ -95,6 +96,43 @@ async def answers(transport, count: int) -> list[tuple[int, dict[str, str], byte
             return parsed
         await asyncio.sleep(0.01)
     raise AssertionError(f"no {count} answers in: {transport.value()[:500]!r}")
+
+
+def test_the_proxy_headers_are_read_as_daphne_reads_them():  # no database, no loop: the reading alone
+    from types import SimpleNamespace
+
+    from daphne.utils import parse_x_forwarded_for
+
+    trusting = SimpleNamespace(
+        proxy_forwarded_address_header="X-Forwarded-For",
+        proxy_forwarded_port_header="X-Forwarded-Port",
+        proxy_forwarded_proto_header="X-Forwarded-Proto",
+    )
+    without_port = SimpleNamespace(**{**vars(trusting), "proxy_forwarded_port_header": None})
+    cases = [
+        {},
+        {"x-forwarded-for": "10.0.0.7"},
+        {"x-forwarded-for": " 10.0.0.7 , 192.168.1.1", "x-forwarded-port": "8443", "x-forwarded-proto": "https"},
+        {"x-forwarded-for": "10.0.0.7 ", "x-forwarded-port": "x"},  # no comma: not stripped; no number: port 0
+        {"x-forwarded-for": "2001:db8::1", "x-forwarded-port": " 81 "},
+        {"x-forwarded-port": "81", "x-forwarded-proto": "http"},  # a port without an address is not read
+        {"x-forwarded-for": "\xe4\xb8\xad", "x-forwarded-proto": "\xc3\xa9"},  # UTF-8 bytes, as Latin-1 text
+        {"x-forwarded-for": ",", "host": "testserver"},
+    ]
+    for headers in cases:
+        raw = {name.encode(): value.encode("latin-1") for name, value in headers.items()}
+        for server in (trusting, without_port):
+            names = [server.proxy_forwarded_address_header, server.proxy_forwarded_port_header]
+            daphne = parse_x_forwarded_for(raw, *names, server.proxy_forwarded_proto_header, ["127.0.0.1", 4], "http")
+            assert fast_http.forwarded(headers, server, ["127.0.0.1", 4], "http") == daphne, headers
+    for bad in ({"x-forwarded-for": "\xff"}, {"x-forwarded-for": "a", "x-forwarded-port": "\xff"}):
+        raw = {name.encode(): value.encode("latin-1") for name, value in bad.items()}
+        with pytest.raises(UnicodeDecodeError):  # Daphne raises too: the press then goes to Twisted's path
+            parse_x_forwarded_for(raw, "X-Forwarded-For", "X-Forwarded-Port", "X-Forwarded-Proto", None, "http")
+        with pytest.raises(UnicodeDecodeError):
+            fast_http.forwarded(bad, trusting, None, "http")
+    no_proxy = SimpleNamespace(proxy_forwarded_address_header=None)
+    assert fast_http.forwarded({"x-forwarded-for": "a"}, no_proxy, None, "http") == (None, "http")
 
 
 def test_only_one_whole_simple_press_is_taken():  # no database, no loop: the parser alone
@@ -238,6 +276,28 @@ async def test_once_the_gate_says_how_many_units_are_left_that_many_presses_go_t
     assert [status for status, _headers, _body in said] == [202, 202, 202, 202, 409]
     redis = gate.redis()  # the fourth took the last unit: the fifth was refused without asking
     assert [redis.exists(f"mh:flash:rate:u:{user.pk}") for user, _s, _t in people] == [1, 1, 1, 1, 0]
+    for channel, _transport in crowd:
+        channel.connectionLost(None)
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+async def test_a_press_parked_in_a_long_loop_turn_reads_the_gates_reply_without_waiting_for_the_turn_to_end():
+    sale, people = await sync_to_async(_setup)(quantity=1, n=3)
+    await gate.warm()  # the gate's connection is open, as in a web process
+    with override_settings(FLASH_PRESSES_IN_FLIGHT=1):
+        crowd = press_together(sale.pk, people[:1])  # at the gate
+        await asyncio.sleep(0)  # the turn that sends it to Redis
+        time.sleep(0.3)  # a long turn (blocked on purpose): the reply is in the socket, not read by the loop
+        crowd += press_together(sale.pk, people[1:])
+        # Still the same turn: the second press, parked, read the reply (the last unit went to the first), so it
+        # and the third were refused from the process's memory without going to the gate.
+        assert gate.sold_out_known(sale.pk) and sale.pk not in fast_http._parked
+        assert fast_http._in_flight[sale.pk] == 0
+        said = [(await answers(transport, 1))[0] for _channel, transport in crowd]
+    assert [status for status, _headers, _body in said] == [202, 409, 409]
+    redis = gate.redis()
+    assert [redis.exists(f"mh:flash:rate:u:{user.pk}") for user, _s, _t in people] == [1, 0, 0]
     for channel, _transport in crowd:
         channel.connectionLost(None)
 
