@@ -282,13 +282,27 @@ async def test_once_the_gate_says_how_many_units_are_left_that_many_presses_go_t
 
 @pytest.mark.asyncio
 @pytest.mark.django_db(transaction=True)
+async def test_answers_written_in_a_long_loop_turn_leave_every_few_instead_of_at_its_end():
+    sale, people = await sync_to_async(_setup)(quantity=1, n=1)
+    gate.remember_sold_out(sale.pk)  # every press is refused at once, from the process's memory
+    crowd = press_together(sale.pk, people * (fast_http.SEND_EVERY + 1))  # one loop turn
+    sent = [transport.value().startswith(b"HTTP/1.1 409 ") for _channel, transport in crowd]
+    assert sent == [True] * fast_http.SEND_EVERY + [False]  # the last one waits for the turn's end
+    await asyncio.sleep(0)
+    assert crowd[-1][1].value().startswith(b"HTTP/1.1 409 ")
+    for channel, _transport in crowd:
+        channel.connectionLost(None)
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
 async def test_a_press_parked_in_a_long_loop_turn_reads_the_gates_reply_without_waiting_for_the_turn_to_end():
     sale, people = await sync_to_async(_setup)(quantity=1, n=3)
     await gate.warm()  # the gate's connection is open, as in a web process
     with override_settings(FLASH_PRESSES_IN_FLIGHT=1):
         crowd = press_together(sale.pk, people[:1])  # at the gate
         await asyncio.sleep(0)  # the turn that sends it to Redis
-        time.sleep(0.3)  # a long turn (blocked on purpose): the reply is in the socket, not read by the loop
+        time.sleep(0.5)  # a long turn (blocked on purpose): the reply is in the socket, not read by the loop
         crowd += press_together(sale.pk, people[1:])
         # Still the same turn: the second press, parked, read the reply (the last unit went to the first), so it
         # and the third were refused from the process's memory without going to the gate.
