@@ -15,10 +15,12 @@ an order. Prints:
 - instant answers/s (all answers; and accepted ones), p50 and p99 of the instant answer (and the same as the
   client thread read them), client errors;
 - seconds from the opening until every accepted press is an order; orders == accepted; oversell (must be 0);
-- bench/hot_sku.py's raw-SQL orders/s measured in the same run on the same PostgreSQL, and the ratio.
+- bench/hot_sku.py's raw-SQL orders/s measured in the same run on the same PostgreSQL, and the ratio;
+- the floor (bench/press_floor.py): the same crowd against one Twisted process that answers without reading, on
+  this machine in the same run; the shop's p99 and CPU per answer are shown as the floor's plus the route's own.
 
     .venv/bin/python bench/flash_sale.py [--shoppers 2000] [--quantity 500] [--connections N]
-                                         [--postgres postgres://postgres@127.0.0.1:5432/] [--skip-raw]
+                                         [--postgres postgres://postgres@127.0.0.1:5432/] [--skip-raw] [--skip-floor]
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ from pathlib import Path
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 
+from bench import press_floor  # noqa: E402
 from bench.harness import DEFAULT_POSTGRES, production_shop  # noqa: E402
 
 SETUP = """
@@ -377,6 +380,7 @@ def main() -> None:
     parser.add_argument("--postgres", default=DEFAULT_POSTGRES)
     parser.add_argument("--raw-seconds", type=float, default=5.0)
     parser.add_argument("--skip-raw", action="store_true")
+    parser.add_argument("--skip-floor", action="store_true", help="no floor phase (bench/press_floor.py)")
     parser.add_argument("--no-ticket", action="store_true", help="no page ticket: every press through Django's view")
     parser.add_argument("--worker-log", default="", help="where the worker's output goes (default: a temp file)")
     parser.add_argument("--threads", type=int, default=4, help="the worker's threads (the Procfile's worker: 4)")
@@ -388,6 +392,10 @@ def main() -> None:
     if not args.skip_raw:
         raw = raw_sql_rate(args.postgres.rstrip("/") + "/meihao_flash_rawbench", args.raw_seconds)
         print(f"hot_sku.py raw SQL on this machine: {raw} orders/s")
+    floor = None
+    if not args.skip_floor:  # this machine's speed, in the p99's own terms
+        floor = press_floor.measure(press_floor.crowd(args.shoppers))
+        print(floor.line())
 
     extra = {"TRUSTED_PROXIES": "127.0.0.1", "FLASH_BENCH": "1"}
     if args.profile:
@@ -483,6 +491,13 @@ def main() -> None:
                 f"all {len(answered)} presses at once: the last answer waits {len(answered)} / {rate:.0f} answers/s"
                 f" = {1000 * len(answered) / rate:.0f} ms"
             )
+            if floor:
+                print(
+                    f"against the floor (the same crowd, answered unread): p99 {pct(latencies, 99):.1f} ms ="
+                    f" {floor.p99_ms:.1f} ms + {pct(latencies, 99) - floor.p99_ms:.1f} ms of the lean route's own work;"
+                    f" CPU per answer {web_cpu * 1000 / max(len(results), 1):.0f} µs = {floor.cpu_us:.0f} µs +"
+                    f" {web_cpu * 1000 / max(len(results), 1) - floor.cpu_us:.0f} µs"
+                )
             per_answer = web_cpu / max(len(results), 1)
             print(
                 f"Daphne CPU {web_cpu / 1000:.2f} s for {len(results)} answers = {per_answer:.3f} ms CPU per answer"

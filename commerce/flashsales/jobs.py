@@ -11,10 +11,10 @@ from django.conf import settings
 from commerce import jobs
 
 
-def drain_sale_queue(sale_id: int) -> None:
-    """Ask a worker now to drain the sale's queue of presses (`services.drain_queue`); not durable: the
-    scheduler's tick asks again every minute, and the presses wait in their Redis stream."""
-    jobs.send("drain_flash_queue_task", int(sale_id))
+def drain_sale_queue(sale_id: int, *, delay_ms: int = 0) -> None:
+    """Ask a worker to drain the sale's queue of presses (`services.drain_queue`), now or `delay_ms` from now; not
+    durable: the scheduler's tick asks again every minute, and the presses wait in their Redis stream."""
+    jobs.send("drain_flash_queue_task", int(sale_id), delay_ms=max(0, int(delay_ms)) or None)
 
 
 def place_entry(entry_id: int) -> None:

@@ -352,8 +352,8 @@ def _warm_after_accept() -> None:
 
 
 def _after_accept(sale_id: int, kick: bool, last: bool) -> None:
-    if kick:
-        kick_drain(sale_id)
+    if kick:  # after the crowd this press came with (FLASH_DRAIN_DELAY_MS)
+        kick_drain(sale_id, delay_ms=settings.FLASH_DRAIN_DELAY_MS)
     if last:
         _announce_left(sale_id)
 
@@ -363,9 +363,10 @@ def _log_failure(future) -> None:
         logger.warning("flash sale: after-accept step failed", exc_info=future.exception())
 
 
-def kick_drain(sale_id: int) -> None:
-    """Ask a worker to drain sale `sale_id`'s queue (the scheduler's tick asks again every minute)."""
-    jobs.drain_sale_queue(sale_id)
+def kick_drain(sale_id: int, *, delay_ms: int = 0) -> None:
+    """Ask a worker to drain sale `sale_id`'s queue, now or `delay_ms` from now (the scheduler's tick asks again
+    every minute)."""
+    jobs.drain_sale_queue(sale_id, delay_ms=delay_ms)
 
 
 #: Presses a drainer takes from the queue at once, and how long it waits for more before it stops.

@@ -472,6 +472,10 @@ FLASH_SOLD_OUT_MEMO_MS = env.int("FLASH_SOLD_OUT_MEMO_MS", default=500)
 # Presses of one sale a web process has at the gate at once; more wait (parked, unchecked) for a free place, so
 # that once the gate says 已抢光 the rest of a crowd is refused without the ticket, CSRF and Redis work.
 FLASH_PRESSES_IN_FLIGHT = env.int("FLASH_PRESSES_IN_FLIGHT", default=32)
+# An accepted press asks a worker to start turning the queue into orders this much later: the crowd that came with
+# it is answered first (placing orders takes the worker's and PostgreSQL's CPU, which on a small machine is the
+# web process's too); the shopper sees 排队中 meanwhile. Presses accepted later join the running drain.
+FLASH_DRAIN_DELAY_MS = env.int("FLASH_DRAIN_DELAY_MS", default=1000)
 ORDER_TOKEN_TTL_SECONDS = env.int("ORDER_TOKEN_TTL_SECONDS", default=2 * 60 * 60)  # E2 checkout page lifetime
 ORDER_LIST_PAGE_SIZE = 5
 POINTS_PER_YUAN = env.int("POINTS_PER_YUAN", default=100)  # spending: 100 points = 1 yuan

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+import time
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -85,6 +86,24 @@ async def test_accepted_presses_are_answered_from_redis_and_drained_into_one_ord
     # Draining again (a kick that came late, a killed drainer's batch taken over) changes nothing.
     assert await sync_to_async(services.drain_queue)(sale.pk, max_seconds=1) == 0
     assert await Order.objects.filter(user_id__in=[u1.pk, u2.pk]).acount() == 2
+
+
+@pytest.mark.usefixtures("dramatiq_worker")
+async def test_the_drain_starts_after_the_crowd_its_first_accepted_press_came_with():
+    sale, [(user, session, ticket)] = await sync_to_async(_setup)(quantity=1, n=1)
+    with override_settings(FLASH_DRAIN_DELAY_MS=4000):
+        status, _headers, _body = await press(sale.pk, session, ticket)
+        accepted_at = time.monotonic()
+        assert status == 202
+        await asyncio.sleep(1.5)
+        # The worker has been asked (the press took the kick), but not yet for now: the press waits on the queue.
+        assert await FlashEntry.objects.filter(sale_id=sale.pk).acount() == 0
+        assert await sync_to_async(gate.queued)(sale.pk) == 1
+        while not await Order.objects.filter(user_id=user.pk).aexists():
+            assert time.monotonic() - accepted_at < 30, "the delayed drain never placed the order"
+            await asyncio.sleep(0.1)
+    assert time.monotonic() - accepted_at >= 4.0
+    assert (await FlashEntry.objects.aget(sale_id=sale.pk)).status == EntryStatus.PLACED
 
 
 async def test_a_press_from_a_foreign_origin_or_without_the_csrf_token_never_reaches_the_gate():
