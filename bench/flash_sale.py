@@ -521,7 +521,7 @@ def main() -> None:
                 f" itself once the gate had said 已抢光"
             )
             print(
-                f"meanwhile the worker (already draining) used {cpu['worker_in_burst'] / 1000:.2f} s of CPU and the"
+                f"meanwhile the worker used {cpu['worker_in_burst'] / 1000:.2f} s of CPU and the"
                 f" client {client_cpu:.2f} s, on the same {os.cpu_count()} cores"
             )
             import psycopg
