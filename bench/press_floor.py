@@ -13,8 +13,6 @@ exceeds this by is the lean route's own work (its parse, checks, the gate, the a
 from __future__ import annotations
 
 import argparse
-import contextlib
-import socket
 import subprocess
 import sys
 import time
@@ -61,7 +59,6 @@ class Floor:
     p50_ms: float
     p99_ms: float
     cpu_us: float  # the server's CPU per answer
-    answers: int
 
     def line(self) -> str:
         return (
@@ -73,19 +70,12 @@ class Floor:
 def measure(presses: list[bytes]) -> Floor:
     """The crowd's presses sent at once to the floor's server, timed as bench/flash_sale.py times the shop."""
     from bench.flash_sale import pct, press_all, user_system_ms
+    from bench.harness import _free_port, _wait_for_port
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = _free_port()
     server = subprocess.Popen([sys.executable, __file__, "--serve", str(port)], cwd=BASE_DIR)
     try:
-        deadline = time.time() + 30
-        while True:
-            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
-                break
-            if time.time() > deadline or server.poll() is not None:
-                sys.exit("the floor's server did not start")
-            time.sleep(0.1)
+        _wait_for_port(port)
         cpu: dict[str, float] = {}
         results = press_all(
             "127.0.0.1",
@@ -103,7 +93,7 @@ def measure(presses: list[bytes]) -> Floor:
     if len(latencies) < len(presses):
         sys.exit(f"the floor's server left {len(presses) - len(latencies)} presses unanswered")
     cpu_us = (cpu["after"] - cpu["before"]) * 1000 / len(presses)
-    return Floor(pct(latencies, 50), pct(latencies, 99), cpu_us, len(presses))
+    return Floor(pct(latencies, 50), pct(latencies, 99), cpu_us)
 
 
 def crowd(shoppers: int) -> list[bytes]:
