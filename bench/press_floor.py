@@ -69,7 +69,7 @@ class Floor:
 
 def measure(presses: list[bytes]) -> Floor:
     """The crowd's presses sent at once to the floor's server, timed as bench/flash_sale.py times the shop."""
-    from bench.flash_sale import pct, press_all, user_system_ms
+    from bench.flash_sale import cpu_ms, pct, press_all
     from bench.harness import _free_port, _wait_for_port
 
     port = _free_port()
@@ -83,8 +83,8 @@ def measure(presses: list[bytes]) -> Floor:
             presses,
             time.time() + 10,
             len(presses),
-            lambda: cpu.update(before=sum(user_system_ms(server.pid))),
-            lambda: cpu.update(after=sum(user_system_ms(server.pid))),
+            lambda: cpu.update(before=cpu_ms(server.pid)),
+            lambda: cpu.update(after=cpu_ms(server.pid)),
         )
     finally:
         server.terminate()

@@ -15,8 +15,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import logging
 import re
+import time
+import zlib
 from collections.abc import Callable
 from datetime import timedelta
 from typing import NamedTuple
@@ -190,6 +193,10 @@ def issue_ticket(*, sale_id: int, user, session_key: str | None) -> str:
     return signing.dumps(payload, salt=_TICKET_SALT, compress=False)
 
 
+#: The JSON of issue_ticket's payload, [sale, user, address, session tag], as json.dumps writes it (compact).
+_TICKET_PAYLOAD = re.compile(rb'\[(0|[1-9][0-9]{0,17}),(0|[1-9][0-9]{0,17}),(0|[1-9][0-9]{0,17}),"([0-9a-f]{16})"\]')
+
+
 class _TicketSigner(signing.TimestampSigner):
     """`signing.loads`'s signer with each key's HMAC prepared once: Django's derives the HMAC key from the salt
     and the secret (a hash) at every signature, which is a tenth of a lean press. The same signatures."""
@@ -197,6 +204,7 @@ class _TicketSigner(signing.TimestampSigner):
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self._macs: dict[str, hmac.HMAC] = {}
+        self._keys = (self.key, *self.fallback_keys)
 
     def signature(self, value, key=None) -> str:
         key = key or self.key
@@ -207,6 +215,32 @@ class _TicketSigner(signing.TimestampSigner):
         mac = mac.copy()
         mac.update(force_bytes(value))
         return signing.b64_encode(mac.digest()).decode()
+
+    def read(self, token: str, *, max_age: int):
+        """`unsign_object(token, max_age=max_age)` for a ticket, without the layers between (a quarter of the
+        checks of an accepted press): the signature by the key or a fallback key (constant time), the stamp's
+        age, then the JSON payload; what Django's accepts and refuses (tested case by case)."""
+        value, sep, signature = token.rpartition(self.sep)
+        if not sep:
+            raise signing.BadSignature("No separator")
+        given = signature.encode()
+        for key in self._keys:
+            if hmac.compare_digest(given, self.signature(value, key).encode()):
+                break
+        else:
+            raise signing.BadSignature("Signature does not match")
+        payload, sep, stamp = value.rpartition(self.sep)
+        if not sep:
+            raise signing.BadSignature("No timestamp")
+        if time.time() - signing.b62_decode(stamp) > max_age:
+            raise signing.SignatureExpired("Ticket too old")
+        if payload[:1] == ".":  # compressed (signing.dumps(compress=True)); issue_ticket never compresses
+            return json.loads(zlib.decompress(signing.b64_decode(payload[1:].encode())))
+        data = signing.b64_decode(payload.encode())
+        usual = _TICKET_PAYLOAD.fullmatch(data)  # what issue_ticket signs, read without the JSON decoder
+        if usual is not None:
+            return [int(usual[1]), int(usual[2]), int(usual[3]), usual[4].decode()]
+        return json.loads(data)
 
 
 def _make_ticket_signer() -> _TicketSigner:
@@ -228,7 +262,7 @@ def read_ticket(token: str, *, sale_id: int, session_key: str) -> Ticket | None:
     if not token or not session_key or len(token) > 300:
         return None
     try:
-        payload = _ticket_signer().unsign_object(token, max_age=TICKET_MAX_AGE_SECONDS)
+        payload = _ticket_signer().read(token, max_age=TICKET_MAX_AGE_SECONDS)
         ticket_sale, user_id, address_id, tag = payload
     except (signing.BadSignature, TypeError, ValueError):
         return None

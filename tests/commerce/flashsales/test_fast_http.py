@@ -5,6 +5,7 @@ lean route without Twisted's request machinery; everything else takes Twisted's 
 from __future__ import annotations
 
 import asyncio
+import gc
 import io
 import re
 import secrets
@@ -17,11 +18,12 @@ from daphne.access import AccessLogGenerator
 from daphne.http_protocol import HTTPFactory
 from daphne.server import Server
 from django.conf import settings
+from django.middleware.csrf import InvalidTokenFormat, _check_token_format
 from django.test import override_settings
 from twisted.internet.address import IPv4Address
 from twisted.internet.testing import StringTransport
 
-from commerce.flashsales import fast_http, gate
+from commerce.flashsales import asgi, fast_http, gate
 from commerce.flashsales.models import FlashEntry
 from config.asgi import application
 from tests.commerce.flashsales.test_lean_route import _setup
@@ -146,6 +148,20 @@ def test_the_proxy_headers_are_read_as_daphne_reads_them():  # no database, no l
             fast_http.forwarded(bad, trusting, None, "http")
     no_proxy = SimpleNamespace(proxy_forwarded_address_header=None)
     assert fast_http.forwarded({"x-forwarded-for": "a"}, no_proxy, None, "http") == (None, "http")
+
+
+def test_the_csrf_token_check_accepts_the_formats_djangos_does():  # no database, no loop: the check alone
+    ok, secret = "a1" * 16, "B2" * 16
+    tokens = [ok, ok * 2, "", "a" * 31, "a" * 33, "a" * 63, "a" * 65, "-" * 32, "é" * 32, "٣" * 32, "ａ" * 32,
+              "a" * 31 + " ", "a" * 31 + "\n", "a" * 31 + "_", "Z9" * 32]  # fmt: skip
+    for token in tokens:
+        try:
+            _check_token_format(token)
+            django_says = True
+        except InvalidTokenFormat:
+            django_says = False
+        assert asgi._token_format_ok(token) is django_says, token
+    assert asgi._token_format_ok(secret)
 
 
 def test_only_one_whole_simple_press_is_taken():  # no database, no loop: the parser alone
@@ -339,3 +355,33 @@ async def test_parked_presses_are_handed_to_twisted_when_the_gates_connection_is
     assert await sync_to_async(gate.left)(sale.pk) == 0 and await sync_to_async(gate.queued)(sale.pk) == 2
     assert all(not channel._channel.requests for channel, _transport in crowd)
     hang_up(crowd)
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+async def test_a_crowd_is_answered_without_the_cyclic_garbage_collector_which_is_back_right_after(monkeypatch):
+    sale, people = await sync_to_async(_setup)(quantity=1, n=1)
+    gate.remember_sold_out(sale.pk)  # refused from the process's memory: no Redis round trip
+    for _ in range(100):  # an earlier test's presses paused it: back within GC_PAUSE
+        if not fast_http._gc_paused[0]:
+            break
+        await asyncio.sleep(0.05)
+    monkeypatch.setattr(fast_http, "GC_PAUSE", 0.2)
+    assert gc.isenabled()
+    crowd = press_together(sale.pk, people * 3)
+    assert not gc.isenabled()  # switched off by the first press of the crowd
+    said = [(await answers(transport, 1))[0] for _channel, transport in crowd]
+    assert [status for status, _headers, _body in said] == [409, 409, 409]
+    await asyncio.sleep(0.3)
+    assert gc.isenabled()  # back GC_PAUSE after
+    hang_up(crowd)
+
+    gc.disable()  # switched off by someone else: left to them
+    try:
+        crowd = press_together(sale.pk, people)
+        await answers(crowd[0][1], 1)
+        await asyncio.sleep(0.3)
+        assert not gc.isenabled()
+        hang_up(crowd)
+    finally:
+        gc.enable()

@@ -9,6 +9,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.core import signing
 from django.utils import timezone
 
 from commerce.catalog.models import SKU
@@ -301,6 +302,47 @@ def test_a_gate_lost_by_redis_pauses_the_sale_until_reloaded_from_the_database()
     press(sale, shopper())
     with pytest.raises(errors.SoldOut):
         press(sale, shopper())
+
+
+def test_the_ticket_reader_accepts_and_refuses_exactly_what_djangos_signing_does(settings):
+    settings.SECRET_KEY, settings.SECRET_KEY_FALLBACKS = "new-" + "k" * 60, ["old-" + "k" * 60]
+    salt = services._TICKET_SALT
+    good = signing.dumps([5, 41, 7, "tag"], salt=salt, compress=False)
+    payload, stamp, signature = good.rsplit(":", 2)
+    tokens = [
+        good,
+        signing.dumps([5, 41, 7, "0123456789abcdef"], salt=salt),  # issue_ticket's shape, read without JSON
+        signing.dumps([0, 10**17, 0, "0123456789abcdef"], salt=salt),
+        signing.dumps([-5, 41, 7, "0123456789abcdef"], salt=salt),
+        signing.dumps([5, 41, 7, "0123456789ABCDEF"], salt=salt),
+        signing.dumps([5, 41, 7, "tag"], key="old-" + "k" * 60, salt=salt),  # a fallback key's
+        signing.dumps([5, 41, 7, "tag"], key="gone-" + "k" * 60, salt=salt),  # a key no longer known
+        signing.dumps([5, 41, 7, "t" * 200], salt=salt, compress=True),  # compressed: not a ticket
+        signing.dumps({"a": 1}, salt="another.salt"),
+        f"{payload}:{stamp}:{signature[:-1]}{'A' if signature[-1] != 'A' else 'B'}",
+        f"{payload}:{stamp}:{signature}é",
+        f"{payload}x:{stamp}:{signature}",
+        f"{payload}:{stamp}",
+        signing.TimestampSigner(salt=salt).sign("not json"),
+        signing.TimestampSigner(salt=salt).sign("!!!"),
+        signing.Signer(salt=salt + "signer").sign("no stamp"),
+        "",
+        ":",
+        "::",
+        "x" * 96,
+    ]
+    reader, django = services._ticket_signer(), signing.TimestampSigner(salt=salt)
+
+    def outcome(read, token, max_age):
+        try:
+            return read(token, max_age=max_age)
+        except (signing.BadSignature, TypeError, ValueError) as error:
+            return type(error).__name__ if isinstance(error, signing.SignatureExpired) else "refused"
+
+    for max_age in (60, -1):  # fresh, and too old
+        for token in tokens:
+            assert outcome(reader.read, token, max_age) == outcome(django.unsign_object, token, max_age), token
+    assert reader.read(good, max_age=60) == [5, 41, 7, "tag"]
 
 
 def test_a_ticket_is_read_only_with_its_signature_its_session_and_within_its_age(settings):
