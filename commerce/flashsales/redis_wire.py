@@ -52,14 +52,17 @@ def command(*parts) -> bytes:
 
 
 def _arguments(*parts) -> bytes:
+    """Bulk strings of `parts` (bytes, str as UTF-8, int in decimal), built as one Latin-1 text: a press's
+    command is mostly ASCII keys, which need no encoding step each."""
     out = []
     for part in parts:
-        if isinstance(part, int):
-            part = b"%d" % part
-        elif isinstance(part, str):
-            part = part.encode()
-        out.append(b"$%d\r\n%s\r\n" % (len(part), part))
-    return b"".join(out)
+        if type(part) is not str or not part.isascii():
+            if isinstance(part, int):
+                part = f"{part:d}"
+            else:
+                part = (part.encode() if isinstance(part, str) else bytes(part)).decode("latin-1")
+        out.append(f"${len(part)}\r\n{part}\r\n")
+    return "".join(out).encode("latin-1")
 
 
 #: The press script's reply, {word, integer, integer}, read by one pattern instead of five steps.

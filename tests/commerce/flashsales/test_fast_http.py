@@ -11,6 +11,7 @@ import re
 import secrets
 import time
 from datetime import datetime
+from urllib.parse import parse_qs
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -162,6 +163,21 @@ def test_the_csrf_token_check_accepts_the_formats_djangos_does():  # no database
             django_says = False
         assert asgi._token_format_ok(token) is django_says, token
     assert asgi._token_format_ok(secret)
+
+
+def test_a_press_form_is_read_as_parse_qs_reads_it():  # no database, no loop: the form alone
+    texts = ["request_id=ab12&ticket=x:y:z", "", "&", "a", "a=", "=a", "a=1&a=2", "a==b", "a=1&&b=2", "a=%41", "a=b+c",
+             "ticket=é", "a=1;b=2", "&".join(["f=1"] * 20), "&".join(["f=1"] * 21), "&" * 19, "&" * 20]  # fmt: skip
+    for text in texts:
+        try:
+            expected = parse_qs(text, max_num_fields=asgi.MAX_FIELDS)
+        except ValueError:
+            expected = "too many"
+        try:
+            got = asgi._form(text)
+        except ValueError:
+            got = "too many"
+        assert got == expected, text
 
 
 def test_only_one_whole_simple_press_is_taken():  # no database, no loop: the parser alone

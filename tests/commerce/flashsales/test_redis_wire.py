@@ -19,6 +19,10 @@ KEY = "mh:test:wire"
 
 def test_replies_are_read_whole_and_in_order():
     assert redis_wire.command("EVALSHA", b"ab", 1, "k") == b"*4\r\n$7\r\nEVALSHA\r\n$2\r\nab\r\n$1\r\n1\r\n$1\r\nk\r\n"
+    # Lengths in bytes: a non-ASCII text as UTF-8, bytes as they are, integers (and booleans) in decimal.
+    assert redis_wire.command("秒杀", b"\xff\x00", -12, True, "") == (
+        b"*5\r\n$6\r\n\xe7\xa7\x92\xe6\x9d\x80\r\n$2\r\n\xff\x00\r\n$3\r\n-12\r\n$1\r\n1\r\n$0\r\n\r\n"
+    )
     reply = b"*3\r\n$8\r\naccepted\r\n:41\r\n:0\r\n+OK\r\n"
     assert redis_wire.parse(reply) == ([b"accepted", 41, 0], len(reply) - 5)
     assert redis_wire.parse(reply, len(reply) - 5) == ("OK", len(reply))
