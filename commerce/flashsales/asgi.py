@@ -34,11 +34,7 @@ from django.contrib.sessions.backends.cached_db import KEY_PREFIX as SESSION_KEY
 from django.core.cache import caches
 from django.http.cookie import parse_cookie
 from django.http.request import split_domain_port, validate_host
-from django.middleware.csrf import (
-    CSRF_SECRET_LENGTH,
-    CSRF_TOKEN_LENGTH,
-    _does_token_match,
-)
+from django.middleware.csrf import CSRF_SECRET_LENGTH, CSRF_TOKEN_LENGTH, _does_token_match
 from django.utils import translation
 
 from commerce.errors import CommerceError
