@@ -45,7 +45,7 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 
 from bench import press_floor  # noqa: E402
-from bench.harness import DEFAULT_POSTGRES, production_shop  # noqa: E402
+from bench.harness import DEFAULT_POSTGRES, process_cpu_ms, production_shop, user_system_ms  # noqa: E402
 
 SETUP = """
 import json
@@ -308,28 +308,9 @@ async def _press_all(host, port, presses, opens, connections, at_opening, at_las
     return out
 
 
-def cpu_ms(pid: int) -> float:
-    """CPU of process `pid` so far, in milliseconds: the scheduler's nanosecond count of its threads
-    (/proc/<pid>/task/*/schedstat); /proc/<pid>/stat's user + system (in ticks of 10 ms, which is a tenth of a
-    burst) where there is no schedstat."""
-    counts = []
-    with contextlib.suppress(OSError):
-        for task in Path(f"/proc/{pid}/task").iterdir():
-            with contextlib.suppress(OSError):  # a thread that just ended
-                counts.append(int((task / "schedstat").read_text().split()[0]))
-    return sum(counts) / 1e6 if counts else sum(user_system_ms(pid))
-
-
-def user_system_ms(pid: int) -> tuple[float, float]:
-    """(user, system) CPU of process `pid` so far, in milliseconds: Python's own work, and the kernel's."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    tick = os.sysconf("SC_CLK_TCK")
-    return int(fields[11]) * 1000 / tick, int(fields[12]) * 1000 / tick
-
-
 def tree_cpu_ms(pid: int) -> float:
     """CPU of `pid` and its live children (rundramatiq forks its worker processes)."""
-    total = cpu_ms(pid)
+    total = process_cpu_ms(pid)
     for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split():
         with contextlib.suppress(OSError):
             total += tree_cpu_ms(int(child))
@@ -438,13 +419,13 @@ def main() -> None:
                 sys.exit("setup took longer than the countdown: raise open_in")
             tickets = [""] * len(setup["sessions"]) if args.no_ticket else setup["tickets"]
             presses = build_presses(sale_id, list(zip(setup["sessions"], tickets, strict=True)))
-            cpu: dict[str, float] = {"web_before": cpu_ms(shop.pid)}
+            cpu: dict[str, float] = {"web_before": process_cpu_ms(shop.pid)}
 
             def at_opening() -> None:  # the connections are open: from here on the server only answers presses
                 cpu.update(
-                    web=cpu_ms(shop.pid),
+                    web=process_cpu_ms(shop.pid),
                     web_system=user_system_ms(shop.pid)[1],
-                    redis=cpu_ms(shop.redis_pid),
+                    redis=process_cpu_ms(shop.redis_pid),
                     client=time.process_time(),
                     worker=tree_cpu_ms(worker.pid),
                     gate_calls=evalsha_calls(shop.redis()),
@@ -452,9 +433,9 @@ def main() -> None:
 
             def at_last_answer() -> None:
                 cpu.update(
-                    web_after=cpu_ms(shop.pid),
+                    web_after=process_cpu_ms(shop.pid),
                     web_system_after=user_system_ms(shop.pid)[1],
-                    redis_after=cpu_ms(shop.redis_pid),
+                    redis_after=process_cpu_ms(shop.redis_pid),
                     client_after=time.process_time(),
                     worker_in_burst=tree_cpu_ms(worker.pid) - cpu["worker"],
                     gate_calls_after=evalsha_calls(shop.redis()),

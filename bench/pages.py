@@ -10,7 +10,7 @@ the static pages and the Whoosh index as an operator would
 - the home and detail pages statically (the pre-rendered file, no database),
 - the search page for a few Chinese queries.
 Each line prints requests per second with p50/p99 latency and, per request, the server process's CPU
-milliseconds (/proc/<pid>/stat utime + stime, read before and after the line), its SQL queries and the Redis
+milliseconds (bench.harness.process_cpu_ms, read before and after the line), its SQL queries and the Redis
 commands it sent (INFO commandstats of the shop's own Redis; writes = commands Redis flags as writes). Then
 the static/dynamic ratio (target: at least 5x), search queries per second, and the per-request targets.
 CPU ms per request hold on a shared machine; req/s and latency move with the machine's other load.

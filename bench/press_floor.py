@@ -69,8 +69,8 @@ class Floor:
 
 def measure(presses: list[bytes]) -> Floor:
     """The crowd's presses sent at once to the floor's server, timed as bench/flash_sale.py times the shop."""
-    from bench.flash_sale import cpu_ms, pct, press_all
-    from bench.harness import _free_port, _wait_for_port
+    from bench.flash_sale import pct, press_all
+    from bench.harness import _free_port, _wait_for_port, process_cpu_ms
 
     port = _free_port()
     server = subprocess.Popen([sys.executable, __file__, "--serve", str(port)], cwd=BASE_DIR)
@@ -83,8 +83,8 @@ def measure(presses: list[bytes]) -> Floor:
             presses,
             time.time() + 10,
             len(presses),
-            lambda: cpu.update(before=cpu_ms(server.pid)),
-            lambda: cpu.update(after=cpu_ms(server.pid)),
+            lambda: cpu.update(before=process_cpu_ms(server.pid)),
+            lambda: cpu.update(after=process_cpu_ms(server.pid)),
         )
     finally:
         server.terminate()

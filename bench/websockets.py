@@ -46,7 +46,7 @@ from pathlib import Path
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 
-from bench.harness import _wait_for_port, offline_alipay_env  # noqa: E402
+from bench.harness import _wait_for_port, offline_alipay_env, process_cpu_ms  # noqa: E402
 from config.embedded_redis import EmbeddedRedis, _free_port  # noqa: E402
 
 LAYERS = {
@@ -78,12 +78,6 @@ def rss_kb(pid: int) -> int:
         if line.startswith("VmRSS:"):
             return int(line.split()[1])
     return 0
-
-
-def cpu_ms(pid: int) -> float:
-    """User + system CPU the process has used so far (clock ticks of /proc/<pid>/stat), in ms."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
 
 
 def pct(values: list[float], p: float) -> float:
@@ -461,11 +455,11 @@ def main() -> None:
             for pipe in pipes:
                 pipe.send(("expect", stocks))
             time.sleep(0.2)  # the children are waiting
-            cpu0 = cpu_ms(running.daphne.pid)
+            cpu0 = process_cpu_ms(running.daphne.pid)
             t0 = time.time()
             act()
             arrivals = [t for pipe in pipes for t in pipe.recv()]
-            cpu = cpu_ms(running.daphne.pid) - cpu0
+            cpu = process_cpu_ms(running.daphne.pid) - cpu0
             got = [(t - t0) * 1000 for t in arrivals if t is not None]
             missing = len(arrivals) - len(got)
             print(
