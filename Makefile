@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint format venv chromium bench
+.PHONY: run test lint format venv chromium bench compiled
 
 venv: $(VENV)/.installed
 
@@ -13,13 +13,17 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(BIN)/python -m pip install -q -r requirements-dev.txt
 	touch $@
 
-run: venv
+# The flash-sale press's hot path compiled with Cython (config/compiled.py); only what changed is rebuilt.
+compiled: venv
+	$(BIN)/python scripts/compile.py
+
+run: venv compiled
 	$(BIN)/python scripts/run.py
 
 chromium:
 	scripts/install_chromium.sh
 
-test: venv chromium
+test: venv chromium compiled
 	$(BIN)/python scripts/test.py $(ARGS)
 
 lint: venv
@@ -31,5 +35,5 @@ format: venv
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-bench: venv
+bench: venv compiled
 	$(BIN)/python bench/pages.py

@@ -46,6 +46,7 @@ sys.path.insert(0, str(BASE_DIR))
 
 from bench import press_floor  # noqa: E402
 from bench.harness import DEFAULT_POSTGRES, process_cpu_ms, production_shop, user_system_ms  # noqa: E402
+from config import compiled  # noqa: E402
 
 SETUP = """
 import json
@@ -338,6 +339,16 @@ def wait_until_idle(pid: int, *, quiet: float = 3.0, share: float = 0.2) -> tupl
     sys.exit(f"the worker was still busy {WORKER_SETTLE_SECONDS} s after it was ready")
 
 
+def hot_path() -> str:
+    """Which build of the press's path the web process imports (config/compiled.py; `make compiled`)."""
+    built = [source for source in compiled.MODULES if compiled.compiled_files(source)]
+    if compiled.stale():
+        sys.exit(f"compiled modules older than their source: {', '.join(compiled.stale())}; run `make compiled`")
+    if len(built) == len(compiled.MODULES):
+        return f"the press's path: compiled with Cython ({len(built)} modules, config/compiled.py)"
+    return f"the press's path: Python source ({len(built)} of {len(compiled.MODULES)} modules compiled; make compiled)"
+
+
 def raw_sql_rate(database_url: str, seconds: float) -> float | None:
     """bench/hot_sku.py --phases raw on the same server: its raw-SQL orders/s."""
     run = subprocess.run(
@@ -376,6 +387,7 @@ def main() -> None:
     parser.add_argument("--profile", default="", help="write Daphne's cProfile stats to this file (WEB_PROFILE)")
     args = parser.parse_args()
 
+    print(hot_path())
     raw = None
     if not args.skip_raw:
         raw = raw_sql_rate(args.postgres.rstrip("/") + "/meihao_flash_rawbench", args.raw_seconds)

@@ -8,6 +8,12 @@ import environ
 from django.utils.translation import gettext_lazy
 from redis.connection import parse_url as parse_redis_url
 
+from config.compiled import refuse_stale
+
+# Every process reads these settings before it imports an app: none runs a compiled module older than its source
+# (config/compiled.py; `make compiled` builds them again).
+refuse_stale()
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 env = environ.Env()
 if (BASE_DIR / ".env").exists():
