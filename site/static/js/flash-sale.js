@@ -79,6 +79,7 @@
         a.href = "/orders/" + entry.order_id + "/";
         a.textContent = labels.pay || root.getAttribute("data-text-pay") || "去支付";
         a.setAttribute("data-order-id", entry.order_id);
+        a.className = "btn-primary";
         if (many) { li.appendChild(document.createTextNode(" · ")); }
         li.appendChild(a);
       }
