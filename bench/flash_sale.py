@@ -342,8 +342,9 @@ def wait_until_idle(pid: int, *, quiet: float = 3.0, share: float = 0.2) -> tupl
 def hot_path() -> str:
     """Which build of the press's path the web process imports (config/compiled.py; `make compiled`)."""
     built = [source for source in compiled.MODULES if compiled.compiled_files(source)]
-    if compiled.stale():
-        sys.exit(f"compiled modules older than their source: {', '.join(compiled.stale())}; run `make compiled`")
+    old = compiled.stale()
+    if old:
+        sys.exit(f"compiled modules older than their source: {', '.join(old)}; run `make compiled`")
     if len(built) == len(compiled.MODULES):
         return f"the press's path: compiled with Cython ({len(built)} modules, config/compiled.py)"
     return f"the press's path: Python source ({len(built)} of {len(compiled.MODULES)} modules compiled; make compiled)"
