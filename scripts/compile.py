@@ -14,7 +14,7 @@ from pathlib import Path
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 
-from config.compiled import MODULES, compiled_files, module_name  # noqa: E402
+from config.compiled import MODULES, compiled_files, module_name, stale  # noqa: E402
 
 BUILD_DIR = BASE_DIR / "var" / "cython"
 #: Compile the code as Python: no annotation becomes a C type (a `str` subclass stays a `str`, a float may be
@@ -23,12 +23,9 @@ DIRECTIVES = {"annotation_typing": False, "infer_types": False, "language_level"
 
 
 def to_build() -> list[str]:
-    out = []
-    for source in MODULES:
-        files = compiled_files(source)
-        if not files or min(f.stat().st_mtime for f in files) < (BASE_DIR / source).stat().st_mtime:
-            out.append(source)
-    return out
+    """Sources never compiled here, and those changed since (config.compiled.stale)."""
+    old = set(stale())
+    return [source for source in MODULES if source in old or not compiled_files(source)]
 
 
 def clean() -> None:
